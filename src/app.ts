@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { authRoutes } from './modules/auth/auth.routes.ts';
+import { tenantRoutes } from './modules/tenants/tenants.routes.ts';
+import { requirePermission, resolvePrincipal } from './platform/auth.ts';
+import { PlatformErrors } from './platform/errors.ts';
+import { createMetrics } from './platform/metrics.ts';
+import { pendingMigrations } from './platform/migrate.ts';
+import type { Platform } from './platform/platform.ts';
+import { errorHandler, problemFromAppError, sendProblem } from './platform/problem.ts';
+import { ProblemSchema } from './platform/schemas.ts';
+
+export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** No principal is resolved (sign-in, accepting an invitation). */
+    public?: boolean;
+    /** A principal is resolved when present but not required (sign-out). */
+    optionalAuth?: boolean;
+    /** The coarse permission the route needs; services check the fine-grained rules. */
+    permission?: string;
+  }
+}
+
+const API_PREFIXES = ['/api/', '/scim/', '/auth/'];
+
+/**
+ * The whole HTTP surface, wired explicitly so it can be read top to bottom: cross-cutting plugins,
+ * then who is calling, then each module's routes, then the console's static files.
+ */
+export async function buildApp(platform: Platform, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? { level: platform.config.logLevel },
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : uuidv7();
+    },
+    requestIdHeader: false,
+    trustProxy: platform.config.trustProxy,
+    bodyLimit: 1_048_576,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const metrics = createMetrics();
+  app.addSchema(ProblemSchema);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('tenantScope', null);
+
+  await app.register(cookie);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) => {
+      const error = PlatformErrors.rateLimited(Math.ceil(context.ttl / 1000));
+      return Object.assign(new Error(error.message), { statusCode: 429, appError: error });
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Rollcall API',
+        version: '1',
+        description:
+          'User management and user lifecycle for MSPs. Errors are RFC 9457 problem+json with a stable `code`.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'rollcall_session' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'Personal API token (`rc_pat_…`)' },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRoute', (route) => {
+    const permission = route.config?.permission;
+    if (permission && route.schema) {
+      const schema = route.schema as Record<string, unknown>;
+      schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Requires the permission \`${permission}\`.`;
+      schema['x-permission'] = permission;
+    }
+    if (route.config?.public && route.schema) (route.schema as Record<string, unknown>).security = [];
+  });
+
+  app.addHook('onRequest', async (request) => {
+    (request as { startedAt?: bigint }).startedAt = process.hrtime.bigint();
+    const config = request.routeOptions.config;
+    if (!request.url.startsWith('/api/') || request.is404 || config.public) return;
+    request.principal = await resolvePrincipal(platform, request);
+  });
+  app.addHook('preHandler', async (request) => {
+    const config = request.routeOptions.config;
+    if (!request.url.startsWith('/api/') || request.is404 || config.public || config.optionalAuth) return;
+    if (!request.principal) throw PlatformErrors.unauthenticated();
+    if (config.permission) requirePermission(request.principal, config.permission);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const started = (request as { startedAt?: bigint }).startedAt;
+    if (started === undefined) return;
+    metrics.httpDuration
+      .labels(request.method, request.routeOptions.url ?? 'unmatched', String(reply.statusCode))
+      .observe(Number(process.hrtime.bigint() - started) / 1e9);
+  });
+
+  // The rate limiter reports through the error handler, so 429s are problem+json too.
+  app.setErrorHandler((error, request, reply) => {
+    const limited = (error as { appError?: Parameters<typeof problemFromAppError>[0] }).appError;
+    if (limited) {
+      return sendProblem(request, reply, problemFromAppError(limited));
+    }
+    return errorHandler(error, request, reply);
+  });
+
+  app.get('/health', { schema: { tags: ['platform'], summary: 'Alive', hide: false } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { tags: ['platform'], summary: 'Database reachable and migrations applied' } }, async (request, reply) => {
+    try {
+      await sql`select 1`.execute(platform.db);
+      const pending = await pendingMigrations(platform.db);
+      if (pending.length > 0) {
+        return sendProblem(request, reply, {
+          type: 'https://rollcall.dev/problems/not_ready', title: 'Service Unavailable', status: 503,
+          detail: `Migrations pending: ${pending.join(', ')}`, code: 'platform.migrations_pending',
+        });
+      }
+      return { status: 'ready' };
+    } catch {
+      return sendProblem(request, reply, {
+        type: 'https://rollcall.dev/problems/not_ready', title: 'Service Unavailable', status: 503,
+        detail: 'The database is not reachable.', code: 'platform.database_unreachable',
+      });
+    }
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(authRoutes, { platform });
+  await app.register(tenantRoutes, { platform });
+  await app.register(auditRoutes, { platform });
+
+  const consoleBuilt = existsSync(path.join(CONSOLE_DIR, 'index.html'));
+  if (consoleBuilt) {
+    await app.register(fastifyStatic, { root: CONSOLE_DIR, wildcard: false, index: ['index.html'] });
+  }
+  app.setNotFoundHandler((request, reply) => {
+    const isApi = API_PREFIXES.some((p) => request.url.startsWith(p));
+    if (!isApi && (request.method === 'GET' || request.method === 'HEAD') && consoleBuilt) {
+      // the console routes on the client side: every other page is its index.html
+      return reply.type('text/html').sendFile('index.html');
+    }
+    return sendProblem(request, reply, problemFromAppError(PlatformErrors.routeNotFound(request.method, request.url.split('?')[0]!)));
+  });
+
+  return app;
+}

@@ -1,0 +1,66 @@
+import { ConfigError, loadConfig } from './platform/config.ts';
+import { migrate } from './platform/migrate.ts';
+import { startEmbeddedPostgres } from './platform/embedded-postgres.ts';
+import { startRollcall } from './server.ts';
+
+/** `node src/main.ts start | migrate` — the npm scripts call these. */
+async function main(command: string): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+
+  if (command === 'migrate') {
+    const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
+    try {
+      const result = await migrate(config.databaseUrl ?? embedded!.connectionString);
+      console.log(result.applied.length ? `Applied: ${result.applied.join(', ')}` : 'Database is up to date.');
+    } finally {
+      await embedded?.stop();
+    }
+    return;
+  }
+
+  if (command !== 'start') {
+    console.error(`Unknown command "${command}". Use: start | migrate`);
+    process.exit(2);
+  }
+
+  const rollcall = await startRollcall(config);
+  const { bootstrap: boot, url } = rollcall;
+  const lines = [
+    '',
+    `  Rollcall is running at ${url}`,
+    `  API docs: ${url}/docs`,
+    `  Sign in — organization: ${boot.tenantSlug}, login: ${boot.login}`,
+    boot.generatedPassword
+      ? `  Password (generated; shown only this once): ${boot.generatedPassword}`
+      : config.adminPassword && boot.created
+        ? '  Password: the value of ROLLCALL_ADMIN_PASSWORD'
+        : '  Password: the one set at first start',
+    '',
+  ];
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping (letting running jobs finish)…`);
+    await rollcall.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main(process.argv[2] ?? 'start').catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

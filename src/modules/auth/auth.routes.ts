@@ -1,0 +1,121 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import {
+  CSRF_COOKIE,
+  clearSessionCookies,
+  contextFor,
+  csrfTokenFor,
+  requirePrincipal,
+  SESSION_COOKIE,
+} from '../../platform/auth.ts';
+import type { Platform } from '../../platform/platform.ts';
+import { Uuid, withProblems } from '../../platform/schemas.ts';
+import { ApiTokenBody, ApiTokenInfo, LoginBody, LoginResponse, MeResponse, NewApiTokenResponse } from './auth.schemas.ts';
+import * as auth from './auth.service.ts';
+
+export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = async (app, { platform }) => {
+  const secure = platform.config.publicUrl?.startsWith('https://') ?? false;
+
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { public: true, rateLimit: { max: 20, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with a password',
+        description: 'Sets the `rollcall_session` (HttpOnly) and `rollcall_csrf` cookies.',
+        body: LoginBody,
+        response: withProblems({ 200: LoginResponse }),
+      },
+    },
+    async (request, reply) => {
+      const result = await auth.login(platform, request.body, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent']?.slice(0, 512),
+        requestId: request.id,
+      });
+      const cookieOptions = { path: '/', sameSite: 'lax' as const, secure, expires: result.expiresAt };
+      reply.setCookie(SESSION_COOKIE, result.sessionToken, { ...cookieOptions, httpOnly: true });
+      reply.setCookie(CSRF_COOKIE, csrfTokenFor(platform.secret, result.sessionToken), { ...cookieOptions, httpOnly: false });
+      return { user: auth.publicUser(result.user), tenant: result.tenant, expiresAt: result.expiresAt.toISOString() };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      config: { optionalAuth: true },
+      schema: { tags: ['auth'], summary: 'Sign out (ends this session)', response: withProblems({ 204: Type.Null() }) },
+    },
+    async (request, reply) => {
+      if (request.principal) {
+        await auth.logout(platform, contextFor(platform, request, request.principal.tenantId), request.principal);
+      }
+      clearSessionCookies(reply, secure);
+      return reply.status(204).send();
+    },
+  );
+
+  app.get(
+    '/api/v1/me',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Who am I: user, tenant and effective permissions',
+        response: withProblems({ 200: MeResponse }),
+      },
+    },
+    async (request) => auth.me(platform, requirePrincipal(request)),
+  );
+
+  app.post(
+    '/api/v1/me/tokens',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Create a personal API token (shown once)',
+        body: ApiTokenBody,
+        response: withProblems({ 201: NewApiTokenResponse }),
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      const created = await auth.createApiToken(
+        platform,
+        contextFor(platform, request, principal.tenantId),
+        principal,
+        request.body,
+      );
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.get(
+    '/api/v1/me/tokens',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'List my API tokens',
+        response: withProblems({ 200: Type.Object({ items: Type.Array(ApiTokenInfo) }) }),
+      },
+    },
+    async (request) => ({ items: await auth.listApiTokens(platform, requirePrincipal(request)) }),
+  );
+
+  app.delete(
+    '/api/v1/me/tokens/:tokenId',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke one of my API tokens',
+        params: Type.Object({ tokenId: Uuid }),
+        response: withProblems({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      const principal = requirePrincipal(request);
+      await auth.revokeApiToken(platform, contextFor(platform, request, principal.tenantId), principal, request.params.tokenId);
+      return reply.status(204).send();
+    },
+  );
+};

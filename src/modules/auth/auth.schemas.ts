@@ -1,0 +1,63 @@
+import { Type } from 'typebox';
+import { NullableTimestamp, Timestamp, Uuid } from '../../platform/schemas.ts';
+
+export const LoginBody = Type.Object(
+  {
+    tenant: Type.String({ minLength: 1, maxLength: 63, description: 'The organization’s slug, e.g. `msp`.' }),
+    login: Type.String({ minLength: 1, maxLength: 254, description: 'Email or username.' }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+
+export const PublicUser = Type.Object({
+  id: Uuid,
+  tenantId: Uuid,
+  firstName: Type.String(),
+  lastName: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  username: Type.Union([Type.String(), Type.Null()]),
+  status: Type.String(),
+  kind: Type.String(),
+  initials: Type.String(),
+});
+
+export const TenantSummary = Type.Object({
+  id: Uuid,
+  kind: Type.Union([Type.Literal('provider'), Type.Literal('customer')]),
+  parentId: Type.Union([Uuid, Type.Null()]),
+  name: Type.String(),
+  slug: Type.String(),
+});
+
+export const LoginResponse = Type.Object({ user: PublicUser, tenant: TenantSummary, expiresAt: Timestamp });
+
+export const MeResponse = Type.Object({
+  user: PublicUser,
+  tenant: TenantSummary,
+  permissions: Type.Array(Type.String()),
+  customerAccess: Type.String(),
+  authenticatedBy: Type.String(),
+});
+
+export const ApiTokenBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ApiTokenInfo = Type.Object({
+  id: Uuid,
+  name: Type.String(),
+  prefix: Type.String(),
+  createdAt: Timestamp,
+  lastUsedAt: NullableTimestamp,
+  expiresAt: NullableTimestamp,
+});
+
+export const NewApiTokenResponse = Type.Intersect([
+  ApiTokenInfo,
+  Type.Object({ token: Type.String({ description: 'Shown once; only its hash is stored.' }) }),
+]);

