@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { fromKysely, PgBoss, type Job, type SendOptions } from 'pg-boss';
 import type { Tx } from './db.ts';
 
@@ -19,7 +20,7 @@ export interface JobDefinition<P> {
 
 export interface EnqueueOptions {
   startAfter?: Date;
-  /** Two jobs with the same key are never both queued: the second send is a no-op. */
+  /** While a job with this key is queued or running, enqueueing another is a no-op (returns null). */
   singletonKey?: string;
 }
 
@@ -55,7 +56,9 @@ export class Jobs {
       retryLimit: def.retryLimit ?? 5,
       retryDelay: def.retryDelaySeconds ?? 10,
       retryBackoff: true,
-      policy: 'standard',
+      // `exclusive`: at most one queued-or-running job per singleton key. Every job gets a key (a fresh
+      // one when the caller names none), so only callers that name a key are deduplicated.
+      policy: 'exclusive',
     });
   }
 
@@ -83,7 +86,7 @@ export class Jobs {
     const sendOptions: SendOptions = {
       db: fromKysely(tx),
       ...(options.startAfter ? { startAfter: options.startAfter } : {}),
-      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+      singletonKey: options.singletonKey ?? randomUUID(),
     };
     return this.boss.send(name, payload, sendOptions);
   }
