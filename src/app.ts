@@ -8,6 +8,8 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
@@ -35,6 +37,25 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Bodies are validated strictly (a number is not a string, unknown properties are refused); query
+ * strings, params and headers arrive as text, so there numbers and booleans are coerced.
+ */
+function validatorCompiler() {
+  const make = (coerceTypes: boolean | 'array') => {
+    const ajv = new Ajv({ removeAdditional: false, allErrors: true, useDefaults: true, coerceTypes, strict: false });
+    addFormats(ajv);
+    return ajv;
+  };
+  const strict = make(false);
+  const coercing = make('array');
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
+    (httpPart === 'body' ? strict : coercing).compile(schema);
+}
+
+// ajv-formats is CommonJS: under Node's ESM loader its default export is the plugin function itself.
+const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
+
 const API_PREFIXES = ['/api/', '/scim/', '/auth/'];
 
 /**
@@ -51,8 +72,8 @@ export async function buildApp(platform: Platform, options: { logger?: boolean |
     requestIdHeader: false,
     trustProxy: platform.config.trustProxy,
     bodyLimit: 1_048_576,
-    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler());
 
   const metrics = createMetrics();
   app.addSchema(ProblemSchema);

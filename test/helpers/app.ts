@@ -103,7 +103,10 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 export class TestClient {
   private cookies = new Map<string, string>();
   bearer: string | null = null;
-  constructor(private readonly app: FastifyInstance) {}
+  private readonly app: FastifyInstance;
+  constructor(app: FastifyInstance) {
+    this.app = app;
+  }
 
   static withToken(app: FastifyInstance, token: string): TestClient {
     const client = new TestClient(app);

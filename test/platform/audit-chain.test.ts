@@ -57,7 +57,9 @@ describe('audit log (rule 29)', () => {
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = (await t.admin.get(`/api/v1/tenants/${id}/audit?limit=4${cursor ? `&cursor=${cursor}` : ''}`)).json();
+      const res: { items: Array<{ id: string }>; nextCursor: string | null } = (
+        await t.admin.get(`/api/v1/tenants/${id}/audit?limit=4${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json();
       paged.push(...res.items.map((e: { id: string }) => e.id));
       cursor = res.nextCursor;
     } while (cursor);
