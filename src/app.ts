@@ -27,6 +27,10 @@ import { ProblemSchema } from './platform/schemas.ts';
 export const CONSOLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/web');
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every documented route as `METHOD /path/{param}`: the OpenAPI test checks each is described. */
+    routeCatalog: string[];
+  }
   interface FastifyContextConfig {
     /** No principal is resolved (sign-in, accepting an invitation). */
     public?: boolean;
@@ -122,7 +126,13 @@ export async function buildApp(platform: Platform, options: { logger?: boolean |
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  const routeCatalog: string[] = [];
+  app.decorate('routeCatalog', routeCatalog);
   app.addHook('onRoute', (route) => {
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide;
+    if (!hidden && !route.url.startsWith('/docs') && route.method !== 'HEAD') {
+      for (const m of [route.method].flat()) routeCatalog.push(`${m} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
+    }
     const permission = route.config?.permission;
     if (permission && route.schema) {
       const schema = route.schema as Record<string, unknown>;
