@@ -47,7 +47,13 @@ declare module 'fastify' {
  */
 function validatorCompiler() {
   const make = (coerceTypes: boolean | 'array') => {
-    const ajv = new Ajv({ removeAdditional: false, allErrors: true, useDefaults: true, coerceTypes, strict: false });
+    const ajv = new Ajv({
+      removeAdditional: false,
+      allErrors: true,
+      useDefaults: true,
+      coerceTypes,
+      strict: false,
+    });
     addFormats(ajv);
     return ajv;
   };
@@ -66,7 +72,10 @@ const API_PREFIXES = ['/api/', '/scim/', '/auth/'];
  * The whole HTTP surface, wired explicitly so it can be read top to bottom: cross-cutting plugins,
  * then who is calling, then each module's routes, then the console's static files.
  */
-export async function buildApp(platform: Platform, options: { logger?: boolean | object } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  platform: Platform,
+  options: { logger?: boolean | object } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? { level: platform.config.logLevel },
     genReqId: (req) => {
@@ -131,7 +140,8 @@ export async function buildApp(platform: Platform, options: { logger?: boolean |
   app.addHook('onRoute', (route) => {
     const hidden = (route.schema as { hide?: boolean } | undefined)?.hide;
     if (!hidden && !route.url.startsWith('/docs') && route.method !== 'HEAD') {
-      for (const m of [route.method].flat()) routeCatalog.push(`${m} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
+      for (const m of [route.method].flat())
+        routeCatalog.push(`${m} ${route.url.replace(/:(\w+)/g, '{$1}')}`);
     }
     const permission = route.config?.permission;
     if (permission && route.schema) {
@@ -171,25 +181,37 @@ export async function buildApp(platform: Platform, options: { logger?: boolean |
     return errorHandler(error, request, reply);
   });
 
-  app.get('/health', { schema: { tags: ['platform'], summary: 'Alive', hide: false } }, async () => ({ status: 'ok' }));
-  app.get('/ready', { schema: { tags: ['platform'], summary: 'Database reachable and migrations applied' } }, async (request, reply) => {
-    try {
-      await sql`select 1`.execute(platform.db);
-      const pending = await pendingMigrations(platform.db);
-      if (pending.length > 0) {
+  app.get('/health', { schema: { tags: ['platform'], summary: 'Alive', hide: false } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/ready',
+    { schema: { tags: ['platform'], summary: 'Database reachable and migrations applied' } },
+    async (request, reply) => {
+      try {
+        await sql`select 1`.execute(platform.db);
+        const pending = await pendingMigrations(platform.db);
+        if (pending.length > 0) {
+          return sendProblem(request, reply, {
+            type: 'https://rollcall.dev/problems/not_ready',
+            title: 'Service Unavailable',
+            status: 503,
+            detail: `Migrations pending: ${pending.join(', ')}`,
+            code: 'platform.migrations_pending',
+          });
+        }
+        return { status: 'ready' };
+      } catch {
         return sendProblem(request, reply, {
-          type: 'https://rollcall.dev/problems/not_ready', title: 'Service Unavailable', status: 503,
-          detail: `Migrations pending: ${pending.join(', ')}`, code: 'platform.migrations_pending',
+          type: 'https://rollcall.dev/problems/not_ready',
+          title: 'Service Unavailable',
+          status: 503,
+          detail: 'The database is not reachable.',
+          code: 'platform.database_unreachable',
         });
       }
-      return { status: 'ready' };
-    } catch {
-      return sendProblem(request, reply, {
-        type: 'https://rollcall.dev/problems/not_ready', title: 'Service Unavailable', status: 503,
-        detail: 'The database is not reachable.', code: 'platform.database_unreachable',
-      });
-    }
-  });
+    },
+  );
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
@@ -210,7 +232,11 @@ export async function buildApp(platform: Platform, options: { logger?: boolean |
       // the console routes on the client side: every other page is its index.html
       return reply.type('text/html').sendFile('index.html');
     }
-    return sendProblem(request, reply, problemFromAppError(PlatformErrors.routeNotFound(request.method, request.url.split('?')[0]!)));
+    return sendProblem(
+      request,
+      reply,
+      problemFromAppError(PlatformErrors.routeNotFound(request.method, request.url.split('?')[0]!)),
+    );
   });
 
   return app;

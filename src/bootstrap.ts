@@ -26,7 +26,11 @@ export async function bootstrap(platform: Platform): Promise<BootstrapResult> {
   const slug = config.providerSlug;
   return platform.db.transaction().execute(async (tx) => {
     await sql`select pg_advisory_xact_lock(${BOOTSTRAP_LOCK_KEY})`.execute(tx);
-    const existing = await tx.selectFrom('tenants').select('id').where(sql`lower(slug)`, '=', slug).executeTakeFirst();
+    const existing = await tx
+      .selectFrom('tenants')
+      .select('id')
+      .where(sql`lower(slug)`, '=', slug)
+      .executeTakeFirst();
     const login = config.adminEmail ?? 'admin';
     if (existing) return { created: false, tenantSlug: slug, login, generatedPassword: null };
 
@@ -34,7 +38,14 @@ export async function bootstrap(platform: Platform): Promise<BootstrapResult> {
     const now = platform.clock.now();
     await tx
       .insertInto('tenants')
-      .values({ id: tenantId, kind: 'provider', parentId: null, name: 'Managed Service Provider', slug, settings: '{}' })
+      .values({
+        id: tenantId,
+        kind: 'provider',
+        parentId: null,
+        name: 'Managed Service Provider',
+        slug,
+        settings: '{}',
+      })
       .execute();
     await sql`select set_config('app.tenant_id', ${tenantId}, true)`.execute(tx);
     const roles = await insertPredefinedRoles(tx, tenantId, 'provider');
@@ -60,7 +71,12 @@ export async function bootstrap(platform: Platform): Promise<BootstrapResult> {
       .execute();
     await assignDirectRole(tx, tenantId, userId, roles.get('super_admin')!);
     await addMember(tx, tenantId, groupId, userId);
-    await tx.updateTable('groups').set({ ownerId: userId }).where('tenantId', '=', tenantId).where('id', '=', groupId).execute();
+    await tx
+      .updateTable('groups')
+      .set({ ownerId: userId })
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', groupId)
+      .execute();
     const ctx: Ctx = { tenantId, actor: systemActor('Rollcall bootstrap'), clock: platform.clock };
     await recordAudit(tx, ctx, {
       action: 'tenant.created',
@@ -70,8 +86,18 @@ export async function bootstrap(platform: Platform): Promise<BootstrapResult> {
     await recordAudit(tx, ctx, {
       action: 'user.created',
       target: { type: 'user', id: userId, label: 'Super Admin' },
-      after: { email: config.adminEmail, username: config.adminEmail ? null : 'admin', roles: ['super_admin'], status: 'active' },
+      after: {
+        email: config.adminEmail,
+        username: config.adminEmail ? null : 'admin',
+        roles: ['super_admin'],
+        status: 'active',
+      },
     });
-    return { created: true, tenantSlug: slug, login, generatedPassword: config.adminPassword ? null : password };
+    return {
+      created: true,
+      tenantSlug: slug,
+      login,
+      generatedPassword: config.adminPassword ? null : password,
+    };
   });
 }

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './platform/config.ts';
-import { migrate } from './platform/migrate.ts';
 import { startEmbeddedPostgres } from './platform/embedded-postgres.ts';
+import { migrate } from './platform/migrate.ts';
 import { startRollcall } from './server.ts';
 
 /** `node src/main.ts start | migrate` — the npm scripts call these. */
@@ -20,7 +20,9 @@ async function main(command: string): Promise<void> {
     const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
     try {
       const result = await migrate(config.databaseUrl ?? embedded!.connectionString);
-      console.log(result.applied.length ? `Applied: ${result.applied.join(', ')}` : 'Database is up to date.');
+      console.log(
+        result.applied.length ? `Applied: ${result.applied.join(', ')}` : 'Database is up to date.',
+      );
     } finally {
       await embedded?.stop();
     }

@@ -8,8 +8,8 @@ import { type Clock, systemClock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import { createDb, type DbHandle } from './platform/db.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './platform/embedded-postgres.ts';
-import { Jobs } from './platform/jobs.ts';
 import { registerPlatformJobs } from './platform/jobs.registry.ts';
+import { Jobs } from './platform/jobs.ts';
 import { migrate } from './platform/migrate.ts';
 import type { Platform } from './platform/platform.ts';
 import { loadInstallationSecret } from './platform/secrets.ts';
@@ -69,7 +69,14 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
     handle = createDb(connectionString);
     const secret = await loadInstallationSecret(handle.db, config.secret);
     jobs = new Jobs(connectionString, (error) => log.error({ err: error }, 'job queue error'));
-    const platform: Platform = { db: handle.db, jobs, clock: options.clock ?? systemClock, config, secret, log };
+    const platform: Platform = {
+      db: handle.db,
+      jobs,
+      clock: options.clock ?? systemClock,
+      config,
+      secret,
+      log,
+    };
     registerPlatformJobs(platform);
     options.defineJobs?.(jobs);
     await jobs.start();

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
-import type { AuditEventRow } from './db-schema.ts';
-import type { Tx } from './db.ts';
 import type { Ctx } from './context.ts';
+import type { Tx } from './db.ts';
+import type { AuditEventRow } from './db-schema.ts';
 
 /**
  * The audit trail (DESIGN rule 29): every change and every sign-in attempt is an event written in
@@ -120,7 +120,11 @@ export async function recordAudit(tx: Tx, ctx: Ctx, input: AuditInput): Promise<
 export interface ChainVerification {
   ok: boolean;
   checked: number;
-  brokenAt: null | { seq: string; id: string; reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'head_mismatch' };
+  brokenAt: null | {
+    seq: string;
+    id: string;
+    reason: 'hash_mismatch' | 'prev_hash_mismatch' | 'seq_gap' | 'head_mismatch';
+  };
 }
 
 /**
@@ -128,7 +132,11 @@ export interface ChainVerification {
  * hash is not the hash of its contents, whose link does not match its predecessor, or whose sequence
  * number skips (a deleted row).
  */
-export async function verifyAuditChain(tx: Tx, tenantId: string, pageSize = 5000): Promise<ChainVerification> {
+export async function verifyAuditChain(
+  tx: Tx,
+  tenantId: string,
+  pageSize = 5000,
+): Promise<ChainVerification> {
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1n;
   let checked = 0;

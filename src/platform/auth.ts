@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { Ctx } from './context.ts';
-import type { Tenant } from './db-schema.ts';
 import { withSystemTx } from './db.ts';
+import type { Tenant } from './db-schema.ts';
 import { PlatformErrors } from './errors.ts';
 import type { Platform } from './platform.ts';
 import { hashToken, hmac, safeEqual } from './tokens.ts';
@@ -64,7 +64,11 @@ function readBearer(request: FastifyRequest): string | null {
  * One query finds the credential, its user (who must be active), the tenant's session policy and
  * the union of the permissions of the user's direct roles and group roles.
  */
-async function loadPrincipal(platform: Platform, kind: 'session' | 'api_token', token: string): Promise<PrincipalRow | null> {
+async function loadPrincipal(
+  platform: Platform,
+  kind: 'session' | 'api_token',
+  token: string,
+): Promise<PrincipalRow | null> {
   const tokenHash = hashToken(token);
   const now = platform.clock.now();
   const result = await withSystemTx(platform.db, (tx) =>
@@ -120,7 +124,10 @@ async function loadPrincipal(platform: Platform, kind: 'session' | 'api_token', 
 export const DEFAULT_IDLE_MINUTES = 60;
 export const DEFAULT_ABSOLUTE_HOURS = 12;
 
-export async function resolvePrincipal(platform: Platform, request: FastifyRequest): Promise<Principal | null> {
+export async function resolvePrincipal(
+  platform: Platform,
+  request: FastifyRequest,
+): Promise<Principal | null> {
   const bearer = readBearer(request);
   const cookie = request.cookies[SESSION_COOKIE];
   const via = bearer ? 'api_token' : cookie ? 'session' : null;
@@ -174,7 +181,11 @@ export function canReachTenant(principal: Principal, tenant: Pick<Tenant, 'id' |
   return principal.customerAccess === 'all' || principal.customerTenantIds.has(tenant.id);
 }
 
-export async function resolveTenantForPrincipal(platform: Platform, principal: Principal, tenantId: string): Promise<Tenant> {
+export async function resolveTenantForPrincipal(
+  platform: Platform,
+  principal: Principal,
+  tenantId: string,
+): Promise<Tenant> {
   const tenant = await withSystemTx(platform.db, (tx) =>
     tx.selectFrom('tenants').selectAll().where('id', '=', tenantId).executeTakeFirst(),
   );

@@ -63,9 +63,14 @@ export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
 export const PlatformErrors = {
   validation: (errors: FieldError[]) =>
     new AppError('invalid', 'request.invalid', 'The request is not valid.', { errors }),
-  malformedJson: () => new AppError('invalid', 'request.malformed_json', 'The request body is not valid JSON.'),
+  malformedJson: () =>
+    new AppError('invalid', 'request.malformed_json', 'The request body is not valid JSON.'),
   unsupportedMediaType: (type: string) =>
-    new AppError('unsupported', 'request.unsupported_media_type', `Content type "${type}" is not accepted here.`),
+    new AppError(
+      'unsupported',
+      'request.unsupported_media_type',
+      `Content type "${type}" is not accepted here.`,
+    ),
   payloadTooLarge: () => new AppError('too_large', 'request.too_large', 'The request body is too large.'),
   routeNotFound: (method: string, url: string) =>
     new AppError('not_found', 'route.not_found', `No route ${method} ${url}.`),
@@ -78,7 +83,11 @@ export const PlatformErrors = {
       details: constraint ? { constraint } : undefined,
     }),
   invalidReference: () =>
-    new AppError('invalid', 'resource.invalid_reference', 'The request refers to something that does not exist.'),
+    new AppError(
+      'invalid',
+      'resource.invalid_reference',
+      'The request refers to something that does not exist.',
+    ),
   unauthenticated: () => new AppError('unauthenticated', 'auth.unauthenticated', 'Sign in first.'),
   csrf: () =>
     new AppError(
@@ -90,5 +99,6 @@ export const PlatformErrors = {
     new AppError('forbidden', 'auth.forbidden', `You need the permission "${permission}" for this.`, {
       details: { permission },
     }),
-  tenantNotFound: () => new AppError('not_found', 'tenant.not_found', 'No such tenant, or it is not reachable for you.'),
+  tenantNotFound: () =>
+    new AppError('not_found', 'tenant.not_found', 'No such tenant, or it is not reachable for you.'),
 };

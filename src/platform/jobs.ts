@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { fromKysely, PgBoss, type Job, type SendOptions } from 'pg-boss';
+import { fromKysely, type Job, PgBoss, type SendOptions } from 'pg-boss';
 import type { Tx } from './db.ts';
 
 /**
@@ -33,7 +33,12 @@ export class Jobs {
   private working = false;
 
   constructor(connectionString: string, onError: (error: Error) => void) {
-    this.boss = new PgBoss({ connectionString, schema: JOB_SCHEMA, max: 5, application_name: 'rollcall-jobs' } as never);
+    this.boss = new PgBoss({
+      connectionString,
+      schema: JOB_SCHEMA,
+      max: 5,
+      application_name: 'rollcall-jobs',
+    } as never);
     this.boss.on('error', onError);
   }
 
@@ -81,7 +86,12 @@ export class Jobs {
    * Enqueues inside `tx`. The job row is inserted by the transaction's own connection, so it becomes
    * visible to workers exactly when (and only if) the transaction commits.
    */
-  async enqueue<P extends object>(tx: Tx, name: string, payload: P, options: EnqueueOptions = {}): Promise<string | null> {
+  async enqueue<P extends object>(
+    tx: Tx,
+    name: string,
+    payload: P,
+    options: EnqueueOptions = {},
+  ): Promise<string | null> {
     if (!this.definitions.has(name)) throw new Error(`unknown job ${name}`);
     const sendOptions: SendOptions = {
       db: fromKysely(tx),

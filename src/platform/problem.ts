@@ -58,7 +58,15 @@ const isPgError = (e: unknown): e is PgError & Error =>
 
 export function toAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
-  const err = error as FastifyError & { validation?: Array<{ instancePath: string; message?: string; keyword: string; params?: Record<string, unknown> }>; validationContext?: string };
+  const err = error as FastifyError & {
+    validation?: Array<{
+      instancePath: string;
+      message?: string;
+      keyword: string;
+      params?: Record<string, unknown>;
+    }>;
+    validationContext?: string;
+  };
   if (err?.validation) {
     const where = err.validationContext ?? 'body';
     return PlatformErrors.validation(
@@ -78,7 +86,11 @@ export function toAppError(error: unknown): AppError | null {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return PlatformErrors.malformedJson();
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new AppError('invalid', 'request.empty_body', 'The request body is empty but JSON was declared.');
+      return new AppError(
+        'invalid',
+        'request.empty_body',
+        'The request body is empty but JSON was declared.',
+      );
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return PlatformErrors.payloadTooLarge();
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
@@ -106,14 +118,35 @@ export function toAppError(error: unknown): AppError | null {
         });
       case '40001':
       case '40P01':
-        return new AppError('conflict', 'request.concurrent_change', 'A concurrent change interfered; try again.');
+        return new AppError(
+          'conflict',
+          'request.concurrent_change',
+          'A concurrent change interfered; try again.',
+        );
     }
     return null;
   }
   const status = (err as { statusCode?: number })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    const kind = status === 404 ? 'not_found' : status === 413 ? 'too_large' : status === 415 ? 'unsupported' : status === 429 ? 'rate_limited' : status === 401 ? 'unauthenticated' : status === 403 ? 'forbidden' : 'invalid';
-    return new AppError(kind, status === 429 ? 'request.rate_limited' : 'request.invalid', err.message || 'The request is not valid.');
+    const kind =
+      status === 404
+        ? 'not_found'
+        : status === 413
+          ? 'too_large'
+          : status === 415
+            ? 'unsupported'
+            : status === 429
+              ? 'rate_limited'
+              : status === 401
+                ? 'unauthenticated'
+                : status === 403
+                  ? 'forbidden'
+                  : 'invalid';
+    return new AppError(
+      kind,
+      status === 429 ? 'request.rate_limited' : 'request.invalid',
+      err.message || 'The request is not valid.',
+    );
   }
   return null;
 }

@@ -16,7 +16,9 @@ export const ProblemSchema = Type.Object(
     instance: Type.Optional(Type.String()),
     requestId: Type.Optional(Type.String()),
     errors: Type.Optional(
-      Type.Array(Type.Object({ field: Type.String(), message: Type.String(), code: Type.Optional(Type.String()) })),
+      Type.Array(
+        Type.Object({ field: Type.String(), message: Type.String(), code: Type.Optional(Type.String()) }),
+      ),
     ),
     details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },

@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, ADMIN_PASSWORD, createTestApp, PROVIDER_SLUG, TestClient, type TestApp } from '../helpers/app.ts';
+import {
+  ADMIN_EMAIL,
+  ADMIN_PASSWORD,
+  createTestApp,
+  PROVIDER_SLUG,
+  type TestApp,
+  TestClient,
+} from '../helpers/app.ts';
 import { createUserFixture, FIXTURE_PASSWORD } from '../helpers/fixtures.ts';
 
 let t: TestApp;
@@ -14,7 +21,12 @@ describe('sign-in', () => {
   it('signs in by email, sets an HttpOnly session cookie and a readable CSRF cookie', async () => {
     const client = new TestClient(t.app);
     const res = await client.login(PROVIDER_SLUG, ADMIN_EMAIL.toUpperCase(), ADMIN_PASSWORD);
-    const cookies = res.cookies as Array<{ name: string; httpOnly?: boolean; sameSite?: string; value: string }>;
+    const cookies = res.cookies as Array<{
+      name: string;
+      httpOnly?: boolean;
+      sameSite?: string;
+      value: string;
+    }>;
     const session = cookies.find((c) => c.name === 'rollcall_session')!;
     const csrf = cookies.find((c) => c.name === 'rollcall_csrf')!;
     expect(session.httpOnly).toBe(true);
@@ -66,8 +78,14 @@ describe('sign-in', () => {
     const res = await t.admin.get(`/api/v1/tenants/${t.providerId}/audit?action=auth.login.failed`);
     const events = res.json().items;
     const mine = events.find((e: { userAgent: string }) => e.userAgent === 'sign-in-test');
-    expect(mine).toMatchObject({ action: 'auth.login.failed', after: { reason: 'wrong_password' }, ip: '127.0.0.1' });
-    expect(events.some((e: { after: { reason: string } }) => e.after.reason === 'status_suspended')).toBe(true);
+    expect(mine).toMatchObject({
+      action: 'auth.login.failed',
+      after: { reason: 'wrong_password' },
+      ip: '127.0.0.1',
+    });
+    expect(events.some((e: { after: { reason: string } }) => e.after.reason === 'status_suspended')).toBe(
+      true,
+    );
   });
 
   it('sign-out ends the session for good', async () => {
@@ -77,7 +95,11 @@ describe('sign-in', () => {
     expect((await client.post('/api/v1/auth/logout')).statusCode).toBe(204);
     expect((await client.get('/api/v1/me')).statusCode).toBe(401);
     // replaying the old cookie does not work either
-    const replay = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: cookieHeader } });
+    const replay = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/me',
+      headers: { cookie: cookieHeader },
+    });
     expect(replay.statusCode).toBe(401);
     expect(replay.json().code).toBe('auth.unauthenticated');
   });
@@ -85,7 +107,12 @@ describe('sign-in', () => {
   it('refuses a cookie-authenticated unsafe request without the matching CSRF header', async () => {
     const client = new TestClient(t.app);
     await client.login(PROVIDER_SLUG, ADMIN_EMAIL, ADMIN_PASSWORD);
-    const missing = await client.request({ method: 'POST', url: '/api/v1/me/tokens', payload: { name: 'x' }, csrf: false });
+    const missing = await client.request({
+      method: 'POST',
+      url: '/api/v1/me/tokens',
+      payload: { name: 'x' },
+      csrf: false,
+    });
     expect(missing.statusCode).toBe(403);
     expect(missing.json().code).toBe('auth.csrf_failed');
     const wrong = await client.request({
@@ -115,7 +142,10 @@ describe('sign-in', () => {
     const client = new TestClient(t.app);
     await client.login(PROVIDER_SLUG, ADMIN_EMAIL, ADMIN_PASSWORD);
     const token = (client as unknown as { cookies: Map<string, string> }).cookies.get('rollcall_session')!;
-    const rows = await t.ownerQuery('select token_hash from sessions where token_hash = $1 or token_hash like $2', [token, `%${token.slice(5, 20)}%`]);
+    const rows = await t.ownerQuery(
+      'select token_hash from sessions where token_hash = $1 or token_hash like $2',
+      [token, `%${token.slice(5, 20)}%`],
+    );
     expect(rows.rowCount).toBe(0);
   });
 
@@ -136,7 +166,10 @@ describe('sign-in', () => {
 
 describe('API tokens', () => {
   it('are shown once, stored hashed, work as Bearer without CSRF, and stop working when revoked', async () => {
-    const created = await t.admin.post('/api/v1/me/tokens', { name: 'provisioning script', expiresInDays: 30 });
+    const created = await t.admin.post('/api/v1/me/tokens', {
+      name: 'provisioning script',
+      expiresInDays: 30,
+    });
     expect(created.statusCode).toBe(201);
     const { token, id, prefix } = created.json();
     expect(token.startsWith(prefix)).toBe(true);

@@ -70,7 +70,9 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
 }
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = options.databaseUrl ? { url: options.databaseUrl, drop: async () => {} } : await createTestDatabase();
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => {} }
+    : await createTestDatabase();
   const clock = options.clock ?? new TestClock(new Date());
   const rollcall = await startRollcall(testConfig(database.url, options.env), {
     clock,
@@ -115,7 +117,11 @@ export class TestClient {
   }
 
   async login(tenant: string, login: string, password: string): Promise<LightMyRequestResponse> {
-    const res = await this.request({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant, login, password } });
+    const res = await this.request({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { tenant, login, password },
+    });
     if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
     return res;
   }
@@ -130,7 +136,12 @@ export class TestClient {
       headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     }
     const method = (opts.method ?? 'GET').toUpperCase();
-    if (opts.csrf !== false && this.csrf && !['GET', 'HEAD'].includes(method) && !('x-csrf-token' in headers)) {
+    if (
+      opts.csrf !== false &&
+      this.csrf &&
+      !['GET', 'HEAD'].includes(method) &&
+      !('x-csrf-token' in headers)
+    ) {
       headers['x-csrf-token'] = this.csrf;
     }
     if (this.bearer) headers.authorization = `Bearer ${this.bearer}`;

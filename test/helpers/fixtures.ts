@@ -1,7 +1,11 @@
 import { v7 as uuidv7 } from 'uuid';
 import { assignDirectRole, insertPredefinedRoles } from '../../src/modules/access/access.repository.ts';
 import { hashPassword } from '../../src/modules/auth/passwords.ts';
-import { addMember, findDefaultGroupId, insertDefaultGroup } from '../../src/modules/groups/groups.repository.ts';
+import {
+  addMember,
+  findDefaultGroupId,
+  insertDefaultGroup,
+} from '../../src/modules/groups/groups.repository.ts';
 import { withTenantTx } from '../../src/platform/db.ts';
 import type { TestApp } from './app.ts';
 
@@ -15,7 +19,14 @@ let passwordHash: Promise<string> | null = null;
 export async function createUserFixture(
   t: TestApp,
   tenantId: string,
-  opts: { email?: string; username?: string; firstName?: string; lastName?: string; roleKey?: string; status?: 'active' | 'suspended' | 'pending' | 'archived' } = {},
+  opts: {
+    email?: string;
+    username?: string;
+    firstName?: string;
+    lastName?: string;
+    roleKey?: string;
+    status?: 'active' | 'suspended' | 'pending' | 'archived';
+  } = {},
 ): Promise<{ id: string; email: string | null; username: string | null }> {
   passwordHash ??= hashPassword(FIXTURE_PASSWORD);
   const id = uuidv7();
@@ -54,12 +65,20 @@ export async function createUserFixture(
 export async function createProviderFixture(t: TestApp, slug: string) {
   const id = uuidv7();
   await t.rollcall.platform.db.transaction().execute(async (tx) => {
-    await tx.insertInto('tenants').values({ id, kind: 'provider', parentId: null, name: `Provider ${slug}`, slug, settings: '{}' }).execute();
+    await tx
+      .insertInto('tenants')
+      .values({ id, kind: 'provider', parentId: null, name: `Provider ${slug}`, slug, settings: '{}' })
+      .execute();
   });
   await withTenantTx(t.rollcall.platform.db, id, async (tx) => {
     await insertPredefinedRoles(tx, id, 'provider');
     await insertDefaultGroup(tx, id);
   });
-  const admin = await createUserFixture(t, id, { email: `admin@${slug}.test`, roleKey: 'super_admin', firstName: 'Other', lastName: 'Admin' });
+  const admin = await createUserFixture(t, id, {
+    email: `admin@${slug}.test`,
+    roleKey: 'super_admin',
+    firstName: 'Other',
+    lastName: 'Admin',
+  });
   return { id, slug, admin };
 }

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/platform/embedded-postgres.ts';
+import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/platform/embedded-postgres.ts';
 import { Jobs } from '../../src/platform/jobs.ts';
 import { migrate } from '../../src/platform/migrate.ts';
 

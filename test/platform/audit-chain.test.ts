@@ -24,20 +24,34 @@ async function newTenantWithEvents(slug: string, n: number): Promise<string> {
 describe('audit log (rule 29)', () => {
   it('writes the event in the same transaction as the change: a rolled-back change leaves no event', async () => {
     const db = t.rollcall.platform.db;
-    const before = await t.ownerQuery('select count(*)::int as n from audit_events where tenant_id = $1', [t.providerId]);
+    const before = await t.ownerQuery('select count(*)::int as n from audit_events where tenant_id = $1', [
+      t.providerId,
+    ]);
     await expect(
       withTenantTx(db, t.providerId, async (tx) => {
-        await recordAudit(tx, { tenantId: t.providerId, actor: systemActor(), clock: t.clock }, { action: 'test.doomed' });
+        await recordAudit(
+          tx,
+          { tenantId: t.providerId, actor: systemActor(), clock: t.clock },
+          { action: 'test.doomed' },
+        );
         throw new Error('rollback');
       }),
     ).rejects.toThrow('rollback');
-    const after = await t.ownerQuery('select count(*)::int as n from audit_events where tenant_id = $1', [t.providerId]);
+    const after = await t.ownerQuery('select count(*)::int as n from audit_events where tenant_id = $1', [
+      t.providerId,
+    ]);
     expect(after.rows[0].n).toBe(before.rows[0].n);
     expect((await t.admin.get(`/api/v1/tenants/${t.providerId}/audit/verify`)).json().ok).toBe(true);
   });
 
   it('records actor, action, target, before/after, IP, user agent and request id', async () => {
-    const id = (await t.admin.post('/api/v1/tenants', { name: 'Fields', slug: 'fields' }, { 'user-agent': 'audit-test/1', 'x-request-id': 'req-123' })).json().id;
+    const id = (
+      await t.admin.post(
+        '/api/v1/tenants',
+        { name: 'Fields', slug: 'fields' },
+        { 'user-agent': 'audit-test/1', 'x-request-id': 'req-123' },
+      )
+    ).json().id;
     const [event] = (await t.admin.get(`/api/v1/tenants/${t.providerId}/audit?targetId=${id}`)).json().items;
     expect(event).toMatchObject({
       action: 'tenant.created',
@@ -65,7 +79,9 @@ describe('audit log (rule 29)', () => {
     } while (cursor);
     expect(paged).toEqual(all.map((e: { id: string }) => e.id));
     expect((await t.admin.get(`/api/v1/tenants/${id}/audit?action=tenant.`)).json().items).toHaveLength(6);
-    expect((await t.admin.get(`/api/v1/tenants/${id}/audit?action=tenant.updated`)).json().items).toHaveLength(5);
+    expect(
+      (await t.admin.get(`/api/v1/tenants/${id}/audit?action=tenant.updated`)).json().items,
+    ).toHaveLength(5);
     const me = (await t.admin.get('/api/v1/me')).json().user.id;
     expect((await t.admin.get(`/api/v1/tenants/${id}/audit?actorId=${me}`)).json().items).toHaveLength(6);
     const future = new Date(t.clock.now().getTime() + 60_000).toISOString();
@@ -81,14 +97,24 @@ describe('audit log (rule 29)', () => {
     await expect(
       withTenantTx(db, t.providerId, (tx) => sql`delete from audit_events`.execute(tx)),
     ).rejects.toThrow(/permission denied/);
-    await expect(t.ownerQuery(`update audit_events set action = 'x' where tenant_id = $1`, [t.providerId])).rejects.toThrow(/append-only/);
-    await expect(t.ownerQuery('delete from audit_events where tenant_id = $1', [t.providerId])).rejects.toThrow(/append-only/);
+    await expect(
+      t.ownerQuery(`update audit_events set action = 'x' where tenant_id = $1`, [t.providerId]),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      t.ownerQuery('delete from audit_events where tenant_id = $1', [t.providerId]),
+    ).rejects.toThrow(/append-only/);
   });
 
   it('verify names the tampered event when the database owner edits one row', async () => {
     const id = await newTenantWithEvents('tamper-edit', 6);
-    expect((await t.admin.get(`/api/v1/tenants/${id}/audit/verify`)).json()).toEqual({ ok: true, checked: 7, brokenAt: null });
-    const victim = await t.ownerQuery(`select id, seq from audit_events where tenant_id = $1 and seq = 4`, [id]);
+    expect((await t.admin.get(`/api/v1/tenants/${id}/audit/verify`)).json()).toEqual({
+      ok: true,
+      checked: 7,
+      brokenAt: null,
+    });
+    const victim = await t.ownerQuery(`select id, seq from audit_events where tenant_id = $1 and seq = 4`, [
+      id,
+    ]);
     await t.ownerQuery(`
       begin;
       alter table audit_events disable trigger audit_events_append_only;
@@ -96,7 +122,11 @@ describe('audit log (rule 29)', () => {
       alter table audit_events enable trigger audit_events_append_only;
       commit;`);
     const res = (await t.admin.get(`/api/v1/tenants/${id}/audit/verify`)).json();
-    expect(res).toEqual({ ok: false, checked: 3, brokenAt: { seq: '4', id: victim.rows[0].id, reason: 'hash_mismatch' } });
+    expect(res).toEqual({
+      ok: false,
+      checked: 3,
+      brokenAt: { seq: '4', id: victim.rows[0].id, reason: 'hash_mismatch' },
+    });
   });
 
   it('verify notices a deleted event and a rewritten chain link', async () => {
@@ -128,13 +158,23 @@ describe('audit log (rule 29)', () => {
     await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         withTenantTx(db, id, (tx) =>
-          recordAudit(tx, { tenantId: id, actor: systemActor(), clock: t.clock }, { action: 'test.concurrent', after: { i } }),
+          recordAudit(
+            tx,
+            { tenantId: id, actor: systemActor(), clock: t.clock },
+            { action: 'test.concurrent', after: { i } },
+          ),
         ),
       ),
     );
-    const rows = await t.ownerQuery('select seq, prev_hash, hash from audit_events where tenant_id = $1 order by seq', [id]);
+    const rows = await t.ownerQuery(
+      'select seq, prev_hash, hash from audit_events where tenant_id = $1 order by seq',
+      [id],
+    );
     expect(rows.rows.map((r) => Number(r.seq))).toEqual(Array.from({ length: 41 }, (_, i) => i + 1));
     expect(new Set(rows.rows.map((r) => r.prev_hash)).size).toBe(41);
-    expect((await t.admin.get(`/api/v1/tenants/${id}/audit/verify`)).json()).toMatchObject({ ok: true, checked: 41 });
+    expect((await t.admin.get(`/api/v1/tenants/${id}/audit/verify`)).json()).toMatchObject({
+      ok: true,
+      checked: 41,
+    });
   });
 });

@@ -25,38 +25,244 @@ interface Case {
 
 const long = 'x'.repeat(5000);
 const cases: Case[] = [
-  { name: 'malformed JSON', method: 'POST', url: '/api/v1/tenants', rawBody: '{"name": "A",', contentType: 'application/json', status: 400, code: 'request.malformed_json' },
-  { name: 'empty JSON body', method: 'POST', url: '/api/v1/tenants', rawBody: '', contentType: 'application/json', status: 400, code: 'request.empty_body' },
-  { name: 'not JSON at all', method: 'POST', url: '/api/v1/tenants', rawBody: 'name=A', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'request.unsupported_media_type' },
-  { name: 'body too large', method: 'POST', url: '/api/v1/tenants', rawBody: JSON.stringify({ name: 'x'.repeat(1_100_000), slug: 'big' }), contentType: 'application/json', status: 413, code: 'request.too_large' },
-  { name: 'array instead of object', method: 'POST', url: '/api/v1/tenants', payload: [1, 2], status: 400, code: 'request.invalid' },
-  { name: 'missing required field', method: 'POST', url: '/api/v1/tenants', payload: { name: 'No slug' }, status: 400, code: 'request.invalid' },
-  { name: 'wrong type', method: 'POST', url: '/api/v1/tenants', payload: { name: 42, slug: 'n' }, status: 400, code: 'request.invalid' },
-  { name: 'over-long string', method: 'POST', url: '/api/v1/tenants', payload: { name: long, slug: 'long' }, status: 400, code: 'request.invalid' },
-  { name: 'blank name', method: 'POST', url: '/api/v1/tenants', payload: { name: '   ', slug: 'blank' }, status: 400, code: 'request.invalid' },
-  { name: 'bad slug', method: 'POST', url: '/api/v1/tenants', payload: { name: 'Bad', slug: 'Not A Slug!' }, status: 400, code: 'request.invalid' },
-  { name: 'unknown property', method: 'POST', url: '/api/v1/tenants', payload: { name: 'A', slug: 'a-co', kind: 'provider' }, status: 400, code: 'request.invalid' },
-  { name: 'bad time zone', method: 'POST', url: '/api/v1/tenants', payload: { name: 'A', slug: 'a-co', settings: { timeZone: 'Nowhere/City' } }, status: 400, code: 'tenant.invalid_settings' },
-  { name: 'empty patch', method: 'PATCH', url: () => `/api/v1/tenants/${customerId}`, payload: {}, status: 400, code: 'request.invalid' },
-  { name: 'bad status value', method: 'PATCH', url: () => `/api/v1/tenants/${customerId}`, payload: { status: 'deleted' }, status: 400, code: 'request.invalid' },
-  { name: 'tenant id not a uuid', method: 'GET', url: '/api/v1/tenants/not-a-uuid', status: 400, code: 'request.invalid' },
-  { name: 'SQL in a path id', method: 'GET', url: "/api/v1/tenants/1'%20or%201=1--", status: 400, code: 'request.invalid' },
-  { name: 'unknown tenant id', method: 'GET', url: '/api/v1/tenants/01900000-0000-7000-8000-000000000000', status: 404, code: 'tenant.not_found' },
-  { name: 'limit out of range', method: 'GET', url: '/api/v1/tenants?limit=100000', status: 400, code: 'request.invalid' },
-  { name: 'limit not a number', method: 'GET', url: '/api/v1/tenants?limit=many', status: 400, code: 'request.invalid' },
-  { name: 'forged cursor', method: 'GET', url: '/api/v1/tenants?cursor=bm90LWEtY3Vyc29y', status: 400, code: 'request.invalid_cursor' },
-  { name: 'unknown query parameter', method: 'GET', url: '/api/v1/tenants?colour=red', status: 400, code: 'request.invalid' },
-  { name: 'audit: bad actor id', method: 'GET', url: () => `/api/v1/tenants/${customerId}/audit?actorId=me`, status: 400, code: 'request.invalid' },
-  { name: 'audit: bad date', method: 'GET', url: () => `/api/v1/tenants/${customerId}/audit?from=yesterday`, status: 400, code: 'request.invalid' },
+  {
+    name: 'malformed JSON',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    rawBody: '{"name": "A",',
+    contentType: 'application/json',
+    status: 400,
+    code: 'request.malformed_json',
+  },
+  {
+    name: 'empty JSON body',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    rawBody: '',
+    contentType: 'application/json',
+    status: 400,
+    code: 'request.empty_body',
+  },
+  {
+    name: 'not JSON at all',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    rawBody: 'name=A',
+    contentType: 'application/x-www-form-urlencoded',
+    status: 415,
+    code: 'request.unsupported_media_type',
+  },
+  {
+    name: 'body too large',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    rawBody: JSON.stringify({ name: 'x'.repeat(1_100_000), slug: 'big' }),
+    contentType: 'application/json',
+    status: 413,
+    code: 'request.too_large',
+  },
+  {
+    name: 'array instead of object',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    payload: [1, 2],
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'missing required field',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    payload: { name: 'No slug' },
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'wrong type',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    payload: { name: 42, slug: 'n' },
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'over-long string',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    payload: { name: long, slug: 'long' },
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'blank name',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    payload: { name: '   ', slug: 'blank' },
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'bad slug',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    payload: { name: 'Bad', slug: 'Not A Slug!' },
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'unknown property',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    payload: { name: 'A', slug: 'a-co', kind: 'provider' },
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'bad time zone',
+    method: 'POST',
+    url: '/api/v1/tenants',
+    payload: { name: 'A', slug: 'a-co', settings: { timeZone: 'Nowhere/City' } },
+    status: 400,
+    code: 'tenant.invalid_settings',
+  },
+  {
+    name: 'empty patch',
+    method: 'PATCH',
+    url: () => `/api/v1/tenants/${customerId}`,
+    payload: {},
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'bad status value',
+    method: 'PATCH',
+    url: () => `/api/v1/tenants/${customerId}`,
+    payload: { status: 'deleted' },
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'tenant id not a uuid',
+    method: 'GET',
+    url: '/api/v1/tenants/not-a-uuid',
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'SQL in a path id',
+    method: 'GET',
+    url: "/api/v1/tenants/1'%20or%201=1--",
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'unknown tenant id',
+    method: 'GET',
+    url: '/api/v1/tenants/01900000-0000-7000-8000-000000000000',
+    status: 404,
+    code: 'tenant.not_found',
+  },
+  {
+    name: 'limit out of range',
+    method: 'GET',
+    url: '/api/v1/tenants?limit=100000',
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'limit not a number',
+    method: 'GET',
+    url: '/api/v1/tenants?limit=many',
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'forged cursor',
+    method: 'GET',
+    url: '/api/v1/tenants?cursor=bm90LWEtY3Vyc29y',
+    status: 400,
+    code: 'request.invalid_cursor',
+  },
+  {
+    name: 'unknown query parameter',
+    method: 'GET',
+    url: '/api/v1/tenants?colour=red',
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'audit: bad actor id',
+    method: 'GET',
+    url: () => `/api/v1/tenants/${customerId}/audit?actorId=me`,
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'audit: bad date',
+    method: 'GET',
+    url: () => `/api/v1/tenants/${customerId}/audit?from=yesterday`,
+    status: 400,
+    code: 'request.invalid',
+  },
   { name: 'unknown route', method: 'GET', url: '/api/v1/nothing-here', status: 404, code: 'route.not_found' },
   { name: 'wrong method', method: 'DELETE', url: '/api/v1/tenants', status: 404, code: 'route.not_found' },
-  { name: 'token: empty name', method: 'POST', url: '/api/v1/me/tokens', payload: { name: '' }, status: 400, code: 'request.invalid' },
-  { name: 'token: absurd expiry', method: 'POST', url: '/api/v1/me/tokens', payload: { name: 'x', expiresInDays: -1 }, status: 400, code: 'request.invalid' },
-  { name: 'token: revoke unknown', method: 'DELETE', url: '/api/v1/me/tokens/01900000-0000-7000-8000-000000000000', status: 404, code: 'auth.token_not_found' },
-  { name: 'login: missing password', method: 'POST', url: '/api/v1/auth/login', payload: { tenant: 'msp', login: 'a' }, status: 400, code: 'request.invalid', anonymous: true },
-  { name: 'login: number as login', method: 'POST', url: '/api/v1/auth/login', payload: { tenant: 'msp', login: 5, password: 'x' }, status: 400, code: 'request.invalid', anonymous: true },
-  { name: 'no credentials', method: 'GET', url: '/api/v1/me', status: 401, code: 'auth.unauthenticated', anonymous: true },
-  { name: 'no credentials on a tenant route', method: 'GET', url: () => `/api/v1/tenants/${customerId}/audit`, status: 401, code: 'auth.unauthenticated', anonymous: true },
+  {
+    name: 'token: empty name',
+    method: 'POST',
+    url: '/api/v1/me/tokens',
+    payload: { name: '' },
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'token: absurd expiry',
+    method: 'POST',
+    url: '/api/v1/me/tokens',
+    payload: { name: 'x', expiresInDays: -1 },
+    status: 400,
+    code: 'request.invalid',
+  },
+  {
+    name: 'token: revoke unknown',
+    method: 'DELETE',
+    url: '/api/v1/me/tokens/01900000-0000-7000-8000-000000000000',
+    status: 404,
+    code: 'auth.token_not_found',
+  },
+  {
+    name: 'login: missing password',
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { tenant: 'msp', login: 'a' },
+    status: 400,
+    code: 'request.invalid',
+    anonymous: true,
+  },
+  {
+    name: 'login: number as login',
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { tenant: 'msp', login: 5, password: 'x' },
+    status: 400,
+    code: 'request.invalid',
+    anonymous: true,
+  },
+  {
+    name: 'no credentials',
+    method: 'GET',
+    url: '/api/v1/me',
+    status: 401,
+    code: 'auth.unauthenticated',
+    anonymous: true,
+  },
+  {
+    name: 'no credentials on a tenant route',
+    method: 'GET',
+    url: () => `/api/v1/tenants/${customerId}/audit`,
+    status: 401,
+    code: 'auth.unauthenticated',
+    anonymous: true,
+  },
 ];
 
 describe('bad input gets a clear problem+json 4xx, never a 500 and never a change', () => {
@@ -64,7 +270,16 @@ describe('bad input gets a clear problem+json 4xx, never a 500 and never a chang
     const url = typeof c.url === 'function' ? c.url() : c.url;
     const headers: Record<string, string> = {};
     if (c.contentType) headers['content-type'] = c.contentType;
-    const options = { method: c.method, url, headers, ...(c.rawBody !== undefined ? { payload: c.rawBody } : c.payload !== undefined ? { payload: c.payload as object } : {}) };
+    const options = {
+      method: c.method,
+      url,
+      headers,
+      ...(c.rawBody !== undefined
+        ? { payload: c.rawBody }
+        : c.payload !== undefined
+          ? { payload: c.payload as object }
+          : {}),
+    };
     const res = c.anonymous ? await t.app.inject(options) : await t.admin.request(options);
     expect(res.statusCode, res.body).toBe(c.status);
     expect(res.headers['content-type']).toContain('application/problem+json');
@@ -81,7 +296,9 @@ describe('bad input gets a clear problem+json 4xx, never a 500 and never a chang
   });
 
   it('left no half-done change behind', async () => {
-    const res = await t.ownerQuery(`select slug from tenants where slug in ('big', 'long', 'blank', 'a-co', 'n')`);
+    const res = await t.ownerQuery(
+      `select slug from tenants where slug in ('big', 'long', 'blank', 'a-co', 'n')`,
+    );
     expect(res.rows).toEqual([]);
     const target = await t.ownerQuery('select name, status from tenants where id = $1', [customerId]);
     expect(target.rows[0]).toEqual({ name: 'Target', status: 'active' });

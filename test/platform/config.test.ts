@@ -4,7 +4,14 @@ import { ConfigError, loadConfig } from '../../src/platform/config.ts';
 describe('configuration', () => {
   it('has working defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ databaseUrl: null, port: 3000, host: '127.0.0.1', providerSlug: 'msp', logLevel: 'info', role: 'all' });
+    expect(c).toMatchObject({
+      databaseUrl: null,
+      port: 3000,
+      host: '127.0.0.1',
+      providerSlug: 'msp',
+      logLevel: 'info',
+      role: 'all',
+    });
     expect(c.dataDir.endsWith('/data')).toBe(true);
   });
 
@@ -35,6 +42,8 @@ describe('configuration', () => {
   });
 
   it('trims a trailing slash from PUBLIC_URL', () => {
-    expect(loadConfig({ PUBLIC_URL: 'https://rollcall.example.com/' }).publicUrl).toBe('https://rollcall.example.com');
+    expect(loadConfig({ PUBLIC_URL: 'https://rollcall.example.com/' }).publicUrl).toBe(
+      'https://rollcall.example.com',
+    );
   });
 });

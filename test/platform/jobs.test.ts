@@ -42,7 +42,9 @@ describe('durable jobs', () => {
     // the committed job was enqueued after the doomed one and has run, so the doomed one had every chance
     await new Promise((r) => setTimeout(r, 1500));
     expect(ran).not.toContain('rolled-back');
-    const rows = await t.ownerQuery(`select data->>'marker' as marker from pgboss.job where name = 'test.record'`);
+    const rows = await t.ownerQuery(
+      `select data->>'marker' as marker from pgboss.job where name = 'test.record'`,
+    );
     expect(rows.rows.map((r) => r.marker)).toEqual(['committed']);
   });
 
@@ -51,8 +53,12 @@ describe('durable jobs', () => {
     cleanups.push(() => t.close());
     const { db, jobs } = t.rollcall.platform;
     const later = new Date(Date.now() + 3_600_000);
-    const first = await withTenantTx(db, t.providerId, (tx) => jobs.enqueue(tx, 'test.record', { marker: 'one' }, { singletonKey: 'only-once', startAfter: later }));
-    const second = await withTenantTx(db, t.providerId, (tx) => jobs.enqueue(tx, 'test.record', { marker: 'two' }, { singletonKey: 'only-once', startAfter: later }));
+    const first = await withTenantTx(db, t.providerId, (tx) =>
+      jobs.enqueue(tx, 'test.record', { marker: 'one' }, { singletonKey: 'only-once', startAfter: later }),
+    );
+    const second = await withTenantTx(db, t.providerId, (tx) =>
+      jobs.enqueue(tx, 'test.record', { marker: 'two' }, { singletonKey: 'only-once', startAfter: later }),
+    );
     expect(first).toBeTruthy();
     expect(second).toBeNull();
   });
@@ -60,7 +66,11 @@ describe('durable jobs', () => {
   it('a job enqueued for later runs after a restart', async () => {
     const database = await createTestDatabase();
     cleanups.push(() => database.drop());
-    const first = await createTestApp({ databaseUrl: database.url, keepDatabase: true, defineJobs: defineTestJob });
+    const first = await createTestApp({
+      databaseUrl: database.url,
+      keepDatabase: true,
+      defineJobs: defineTestJob,
+    });
     const startAfter = new Date(Date.now() + 2_500);
     await withTenantTx(first.rollcall.platform.db, first.providerId, (tx) =>
       first.rollcall.platform.jobs.enqueue(tx, 'test.record', { marker: 'survives-restart' }, { startAfter }),
@@ -68,7 +78,11 @@ describe('durable jobs', () => {
     await first.close();
     expect(ran).not.toContain('survives-restart');
 
-    const second = await createTestApp({ databaseUrl: database.url, keepDatabase: true, defineJobs: defineTestJob });
+    const second = await createTestApp({
+      databaseUrl: database.url,
+      keepDatabase: true,
+      defineJobs: defineTestJob,
+    });
     cleanups.push(() => second.close());
     await waitFor(() => ran.includes('survives-restart'));
     expect(Date.now()).toBeGreaterThanOrEqual(startAfter.getTime());

@@ -14,7 +14,9 @@ describe('OpenAPI document', () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
     expect(doc.openapi).toBe('3.1.0');
     const documented = new Set<string>();
-    for (const [path, ops] of Object.entries<Record<string, { responses: Record<string, unknown> }>>(doc.paths)) {
+    for (const [path, ops] of Object.entries<Record<string, { responses: Record<string, unknown> }>>(
+      doc.paths,
+    )) {
       for (const [method, op] of Object.entries(ops)) {
         documented.add(`${method.toUpperCase()} ${path}`);
         expect(Object.keys(op.responses).length, `${method} ${path}`).toBeGreaterThan(0);

@@ -18,7 +18,17 @@ afterAll(async () => {
   await t?.close();
 });
 
-const TENANT_TABLES = ['users', 'roles', 'user_roles', 'groups', 'group_members', 'sessions', 'api_tokens', 'audit_events', 'audit_chain_heads'];
+const TENANT_TABLES = [
+  'users',
+  'roles',
+  'user_roles',
+  'groups',
+  'group_members',
+  'sessions',
+  'api_tokens',
+  'audit_events',
+  'audit_chain_heads',
+];
 
 describe('row-level security', () => {
   it('with tenant A’s setting, a query for B’s rows returns nothing even without a where tenant_id clause', async () => {
@@ -29,8 +39,13 @@ describe('row-level security', () => {
       for (const table of TENANT_TABLES) {
         // (the CamelCasePlugin names the column tenantId in results)
         const all = await sql<{ tenantId: string }>`select tenant_id from ${sql.table(table)}`.execute(tx);
-        expect(all.rows.every((r) => r.tenantId === tenantA), table).toBe(true);
-        const forB = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where tenant_id = ${tenantB}`.execute(tx);
+        expect(
+          all.rows.every((r) => r.tenantId === tenantA),
+          table,
+        ).toBe(true);
+        const forB = await sql<{
+          n: number;
+        }>`select count(*)::int as n from ${sql.table(table)} where tenant_id = ${tenantB}`.execute(tx);
         expect(forB.rows[0]!.n, table).toBe(0);
       }
       const users = await sql<{ email: string }>`select email from users`.execute(tx);
@@ -42,11 +57,15 @@ describe('row-level security', () => {
     const db = t.rollcall.platform.db;
     await expect(
       withTenantTx(db, tenantA, (tx) =>
-        sql`insert into groups (tenant_id, id, name) values (${tenantB}, gen_random_uuid(), 'Smuggled')`.execute(tx),
+        sql`insert into groups (tenant_id, id, name) values (${tenantB}, gen_random_uuid(), 'Smuggled')`.execute(
+          tx,
+        ),
       ),
     ).rejects.toThrow(/row-level security/);
     await expect(
-      withTenantTx(db, tenantA, (tx) => sql`update users set first_name = 'X' where tenant_id = ${tenantB}`.execute(tx)),
+      withTenantTx(db, tenantA, (tx) =>
+        sql`update users set first_name = 'X' where tenant_id = ${tenantB}`.execute(tx),
+      ),
     ).resolves.toMatchObject({ numAffectedRows: 0n });
   });
 

@@ -65,7 +65,9 @@ describe('start-up on a shared database', () => {
       expect(second.bootstrap.created).toBe(false);
       // the same session cookie still works against the restarted server
       const again = new TestClient(second.app);
-      (again as unknown as { cookies: Map<string, string> }).cookies = (client as unknown as { cookies: Map<string, string> }).cookies;
+      (again as unknown as { cookies: Map<string, string> }).cookies = (
+        client as unknown as { cookies: Map<string, string> }
+      ).cookies;
       const got = await again.get(`/api/v1/tenants/${created.id}`);
       expect(got.statusCode).toBe(200);
       expect(got.json().name).toBe('Kept');

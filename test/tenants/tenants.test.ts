@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, TestClient, type TestApp } from '../helpers/app.ts';
+import { createTestApp, type TestApp, TestClient } from '../helpers/app.ts';
 import { createProviderFixture, createUserFixture, FIXTURE_PASSWORD } from '../helpers/fixtures.ts';
 
 let t: TestApp;
@@ -12,13 +12,32 @@ afterAll(async () => {
 
 describe('tenants', () => {
   it('a provider creates a customer, which gets its predefined roles and an undeletable Default group', async () => {
-    const res = await t.admin.post('/api/v1/tenants', { name: 'Acme Dental', slug: 'acme-dental', settings: { timeZone: 'Europe/Berlin' } });
+    const res = await t.admin.post('/api/v1/tenants', {
+      name: 'Acme Dental',
+      slug: 'acme-dental',
+      settings: { timeZone: 'Europe/Berlin' },
+    });
     expect(res.statusCode).toBe(201);
     const tenant = res.json();
-    expect(tenant).toMatchObject({ kind: 'customer', parentId: t.providerId, slug: 'acme-dental', status: 'active', settings: { timeZone: 'Europe/Berlin' } });
+    expect(tenant).toMatchObject({
+      kind: 'customer',
+      parentId: t.providerId,
+      slug: 'acme-dental',
+      status: 'active',
+      settings: { timeZone: 'Europe/Berlin' },
+    });
     const roles = await t.ownerQuery('select key from roles where tenant_id = $1 order by key', [tenant.id]);
-    expect(roles.rows.map((r) => r.key)).toEqual(['external_user', 'help_desk', 'super_admin', 'technician', 'tenant_admin', 'user']);
-    const groups = await t.ownerQuery('select name, is_default from groups where tenant_id = $1', [tenant.id]);
+    expect(roles.rows.map((r) => r.key)).toEqual([
+      'external_user',
+      'help_desk',
+      'super_admin',
+      'technician',
+      'tenant_admin',
+      'user',
+    ]);
+    const groups = await t.ownerQuery('select name, is_default from groups where tenant_id = $1', [
+      tenant.id,
+    ]);
     expect(groups.rows).toEqual([{ name: 'Default', is_default: true }]);
     const providerRoles = await t.ownerQuery('select key from roles where tenant_id = $1', [t.providerId]);
     expect(providerRoles.rows.map((r) => r.key)).toContain('msp_admin');
@@ -30,7 +49,9 @@ describe('tenants', () => {
     }
     const all = await t.admin.get('/api/v1/tenants?limit=200');
     const names = all.json().items.map((x: { name: string }) => x.name);
-    expect(names).toEqual(expect.arrayContaining(['Managed Service Provider', 'Beta Bakery', 'Gamma Gyms', 'Delta Dairy']));
+    expect(names).toEqual(
+      expect.arrayContaining(['Managed Service Provider', 'Beta Bakery', 'Gamma Gyms', 'Delta Dairy']),
+    );
     const searched = await t.admin.get('/api/v1/tenants?q=dairy');
     expect(searched.json().items.map((x: { name: string }) => x.name)).toEqual(['Delta Dairy']);
     const seen: string[] = [];
@@ -55,13 +76,25 @@ describe('tenants', () => {
   });
 
   it('validates settings: unknown keys, bad time zones and bad values are refused whole', async () => {
-    const unknownKey = await t.admin.post('/api/v1/tenants', { name: 'X', slug: 'x-co', settings: { colour: 'red' } });
+    const unknownKey = await t.admin.post('/api/v1/tenants', {
+      name: 'X',
+      slug: 'x-co',
+      settings: { colour: 'red' },
+    });
     expect(unknownKey.statusCode).toBe(400);
     expect(unknownKey.json().code).toBe('request.invalid');
-    const tz = await t.admin.post('/api/v1/tenants', { name: 'X', slug: 'x-co', settings: { timeZone: 'Mars/Olympus' } });
+    const tz = await t.admin.post('/api/v1/tenants', {
+      name: 'X',
+      slug: 'x-co',
+      settings: { timeZone: 'Mars/Olympus' },
+    });
     expect(tz.statusCode).toBe(400);
     expect(tz.json().code).toBe('tenant.invalid_settings');
-    const idle = await t.admin.post('/api/v1/tenants', { name: 'X', slug: 'x-co', settings: { session: { idleMinutes: 1 } } });
+    const idle = await t.admin.post('/api/v1/tenants', {
+      name: 'X',
+      slug: 'x-co',
+      settings: { session: { idleMinutes: 1 } },
+    });
     expect(idle.statusCode).toBe(400);
     const none = await t.ownerQuery(`select 1 from tenants where slug = 'x-co'`);
     expect(none.rowCount).toBe(0);
@@ -69,11 +102,17 @@ describe('tenants', () => {
 
   it('renames a customer and changes its settings, audited with before and after', async () => {
     const c = (await t.admin.post('/api/v1/tenants', { name: 'Old Name', slug: 'old-name' })).json();
-    const res = await t.admin.patch(`/api/v1/tenants/${c.id}`, { name: 'New Name', settings: { locale: 'de-DE' } });
+    const res = await t.admin.patch(`/api/v1/tenants/${c.id}`, {
+      name: 'New Name',
+      settings: { locale: 'de-DE' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ name: 'New Name', settings: { locale: 'de-DE' } });
     const events = (await t.admin.get(`/api/v1/tenants/${c.id}/audit?action=tenant.updated`)).json().items;
-    expect(events[0]).toMatchObject({ before: { name: 'Old Name' }, after: { name: 'New Name', settings: { locale: 'de-DE' } } });
+    expect(events[0]).toMatchObject({
+      before: { name: 'Old Name' },
+      after: { name: 'New Name', settings: { locale: 'de-DE' } },
+    });
   });
 
   it('a suspended customer’s users cannot sign in; the provider reactivates it', async () => {
@@ -86,7 +125,11 @@ describe('tenants', () => {
     expect(self.json().code).toBe('tenant.status_change_forbidden');
     expect((await t.admin.patch(`/api/v1/tenants/${c.id}`, { status: 'suspended' })).statusCode).toBe(200);
     expect((await client.get('/api/v1/me')).statusCode).toBe(401);
-    const again = await t.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { tenant: 'paused', login: u.email, password: FIXTURE_PASSWORD } });
+    const again = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { tenant: 'paused', login: u.email, password: FIXTURE_PASSWORD },
+    });
     expect(again.statusCode).toBe(401);
     expect((await t.admin.patch(`/api/v1/tenants/${c.id}`, { status: 'active' })).statusCode).toBe(200);
     await client.login('paused', u.email!, FIXTURE_PASSWORD);
@@ -120,7 +163,10 @@ describe('tenant access', () => {
     // a help desk user may read tenants but not create them
     const create = await client.post('/api/v1/tenants', { name: 'Nope', slug: 'nope' });
     expect(create.statusCode).toBe(403);
-    expect(create.json()).toMatchObject({ code: 'auth.forbidden', details: { permission: 'tenants.manage' } });
+    expect(create.json()).toMatchObject({
+      code: 'auth.forbidden',
+      details: { permission: 'tenants.manage' },
+    });
   });
 
   it('a role that lists chosen customers reaches exactly those', async () => {
@@ -135,24 +181,35 @@ describe('tenant access', () => {
     await client.login('msp', tech.email!, FIXTURE_PASSWORD);
     expect((await client.get(`/api/v1/tenants/${a.id}`)).statusCode).toBe(200);
     expect((await client.get(`/api/v1/tenants/${b.id}`)).statusCode).toBe(404);
-    await t.ownerQuery(`update roles set customer_access = 'none', customer_tenant_ids = '{}' where tenant_id = $1 and key = 'help_desk'`, [t.providerId]);
+    await t.ownerQuery(
+      `update roles set customer_access = 'none', customer_tenant_ids = '{}' where tenant_id = $1 and key = 'help_desk'`,
+      [t.providerId],
+    );
   });
 
   it('a provider can never read or change another provider’s customers through the API', async () => {
     const other = await createProviderFixture(t, 'other-msp');
     const otherAdmin = new TestClient(t.app);
     await otherAdmin.login('other-msp', other.admin.email!, FIXTURE_PASSWORD);
-    const theirCustomer = (await otherAdmin.post('/api/v1/tenants', { name: 'Their Customer', slug: 'their-customer' })).json();
+    const theirCustomer = (
+      await otherAdmin.post('/api/v1/tenants', { name: 'Their Customer', slug: 'their-customer' })
+    ).json();
     expect(theirCustomer.parentId).toBe(other.id);
 
-    for (const url of [`/api/v1/tenants/${theirCustomer.id}`, `/api/v1/tenants/${theirCustomer.id}/audit`, `/api/v1/tenants/${other.id}`]) {
+    for (const url of [
+      `/api/v1/tenants/${theirCustomer.id}`,
+      `/api/v1/tenants/${theirCustomer.id}/audit`,
+      `/api/v1/tenants/${other.id}`,
+    ]) {
       const res = await t.admin.get(url);
       expect(res.statusCode, url).toBe(404);
       expect(res.json().code).toBe('tenant.not_found');
     }
     const patch = await t.admin.patch(`/api/v1/tenants/${theirCustomer.id}`, { name: 'Hijacked' });
     expect(patch.statusCode).toBe(404);
-    const listed = (await t.admin.get('/api/v1/tenants?limit=200')).json().items.map((x: { id: string }) => x.id);
+    const listed = (await t.admin.get('/api/v1/tenants?limit=200'))
+      .json()
+      .items.map((x: { id: string }) => x.id);
     expect(listed).not.toContain(theirCustomer.id);
     expect(listed).not.toContain(other.id);
     const name = await t.ownerQuery('select name from tenants where id = $1', [theirCustomer.id]);

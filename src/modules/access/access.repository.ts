@@ -18,5 +18,9 @@ export async function insertPredefinedRoles(tx: Tx, tenantId: string, kind: 'pro
 }
 
 export async function assignDirectRole(tx: Tx, tenantId: string, userId: string, roleId: string) {
-  await tx.insertInto('userRoles').values({ tenantId, userId, roleId }).onConflict((oc) => oc.doNothing()).execute();
+  await tx
+    .insertInto('userRoles')
+    .values({ tenantId, userId, roleId })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }

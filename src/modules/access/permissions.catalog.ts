@@ -43,7 +43,11 @@ export const PERMISSION_CATALOG: readonly PermissionDefinition[] = [
   p('users.scope.self', 'Self', 'Act on one’s own account.', true),
   // groups, roles
   p('groups.read', 'View groups', 'See groups and their members.'),
-  p('groups.manage', 'Manage groups', 'Create, rename and delete groups; change members, group role and default member.'),
+  p(
+    'groups.manage',
+    'Manage groups',
+    'Create, rename and delete groups; change members, group role and default member.',
+  ),
   p('roles.read', 'View roles', 'See roles and permissions.'),
   p('roles.manage', 'Manage roles', 'Create and edit custom roles; assign roles and overrides.'),
   // invitations, licences, ownership

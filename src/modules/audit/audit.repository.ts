@@ -1,5 +1,5 @@
-import type { AuditEventRow } from '../../platform/db-schema.ts';
 import type { Tx } from '../../platform/db.ts';
+import type { AuditEventRow } from '../../platform/db-schema.ts';
 
 export interface AuditFilter {
   actorId?: string;
@@ -17,9 +17,10 @@ export async function listAuditEvents(tx: Tx, tenantId: string, f: AuditFilter):
   if (f.actorId) q = q.where('actorId', '=', f.actorId);
   if (f.action) {
     const prefix = f.action.endsWith('*') ? f.action.slice(0, -1) : f.action.endsWith('.') ? f.action : null;
-    q = prefix !== null
-      ? q.where('action', 'like', `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
-      : q.where('action', '=', f.action);
+    q =
+      prefix !== null
+        ? q.where('action', 'like', `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+        : q.where('action', '=', f.action);
   }
   if (f.targetId) q = q.where('targetId', '=', f.targetId);
   if (f.from) q = q.where('occurredAt', '>=', new Date(f.from));

@@ -22,7 +22,8 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = as
         response: withProblems({ 200: AuditPage }),
       },
     },
-    async (request) => audit.listAudit(platform, requirePrincipal(request), scopeOf(request).tenant.id, request.query),
+    async (request) =>
+      audit.listAudit(platform, requirePrincipal(request), scopeOf(request).tenant.id, request.query),
   );
 
   app.get(

@@ -7,9 +7,18 @@ export const AuditEventSchema = Type.Object({
   id: Uuid,
   seq: Type.String({ description: 'Position in the tenant’s chain, from 1' }),
   occurredAt: Timestamp,
-  actor: Type.Object({ type: Type.String(), id: Nullable(Type.String()), label: Nullable(Type.String()), tenantId: Nullable(Type.String()) }),
+  actor: Type.Object({
+    type: Type.String(),
+    id: Nullable(Type.String()),
+    label: Nullable(Type.String()),
+    tenantId: Nullable(Type.String()),
+  }),
   action: Type.String(),
-  target: Type.Object({ type: Nullable(Type.String()), id: Nullable(Type.String()), label: Nullable(Type.String()) }),
+  target: Type.Object({
+    type: Nullable(Type.String()),
+    id: Nullable(Type.String()),
+    label: Nullable(Type.String()),
+  }),
   before: Type.Unknown(),
   after: Type.Unknown(),
   ip: Nullable(Type.String()),
@@ -22,7 +31,12 @@ export const AuditEventSchema = Type.Object({
 export const AuditQuery = Type.Object(
   {
     actorId: Type.Optional(Uuid),
-    action: Type.Optional(Type.String({ maxLength: 100, description: 'Exact action, or a prefix ending in `.` or `*` (e.g. `auth.`)' })),
+    action: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        description: 'Exact action, or a prefix ending in `.` or `*` (e.g. `auth.`)',
+      }),
+    ),
     targetId: Type.Optional(Type.String({ maxLength: 200 })),
     from: Type.Optional(Timestamp),
     to: Type.Optional(Timestamp),

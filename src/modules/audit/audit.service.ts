@@ -1,7 +1,7 @@
 import { verifyAuditChain } from '../../platform/audit.ts';
 import { type Principal, requirePermission } from '../../platform/auth.ts';
-import type { AuditEventRow } from '../../platform/db-schema.ts';
 import { withTenantTx } from '../../platform/db.ts';
+import type { AuditEventRow } from '../../platform/db-schema.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
 import * as repo from './audit.repository.ts';
@@ -25,7 +25,12 @@ function toApiEvent(e: AuditEventRow) {
   };
 }
 
-export async function listAudit(platform: Platform, principal: Principal, tenantId: string, query: AuditQuery) {
+export async function listAudit(
+  platform: Platform,
+  principal: Principal,
+  tenantId: string,
+  query: AuditQuery,
+) {
   requirePermission(principal, 'audit.read');
   const limit = query.limit ?? 50;
   const cursor = decodeCursor(query.cursor, 1) as [string] | null;

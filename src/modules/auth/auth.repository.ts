@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { ApiToken, Session, User } from '../../platform/db-schema.ts';
 import type { Tx } from '../../platform/db.ts';
+import type { ApiToken, Session, User } from '../../platform/db-schema.ts';
 
 export async function findTenantBySlug(tx: Tx, slug: string) {
   return tx
@@ -37,7 +37,10 @@ export async function revokeSession(tx: Tx, tenantId: string, sessionId: string,
   return Number(result.numUpdatedRows);
 }
 
-export async function insertApiToken(tx: Tx, token: Omit<ApiToken, 'revokedAt' | 'lastUsedAt'>): Promise<void> {
+export async function insertApiToken(
+  tx: Tx,
+  token: Omit<ApiToken, 'revokedAt' | 'lastUsedAt'>,
+): Promise<void> {
   await tx.insertInto('apiTokens').values(token).execute();
 }
 
@@ -65,5 +68,10 @@ export async function revokeApiToken(tx: Tx, tenantId: string, userId: string, t
 }
 
 export async function findUserById(tx: Tx, tenantId: string, userId: string) {
-  return tx.selectFrom('users').selectAll().where('tenantId', '=', tenantId).where('id', '=', userId).executeTakeFirst();
+  return tx
+    .selectFrom('users')
+    .selectAll()
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', userId)
+    .executeTakeFirst();
 }

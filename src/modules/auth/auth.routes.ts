@@ -10,7 +10,14 @@ import {
 } from '../../platform/auth.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { Uuid, withProblems } from '../../platform/schemas.ts';
-import { ApiTokenBody, ApiTokenInfo, LoginBody, LoginResponse, MeResponse, NewApiTokenResponse } from './auth.schemas.ts';
+import {
+  ApiTokenBody,
+  ApiTokenInfo,
+  LoginBody,
+  LoginResponse,
+  MeResponse,
+  NewApiTokenResponse,
+} from './auth.schemas.ts';
 import * as auth from './auth.service.ts';
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = async (app, { platform }) => {
@@ -36,8 +43,15 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       });
       const cookieOptions = { path: '/', sameSite: 'lax' as const, secure, expires: result.expiresAt };
       reply.setCookie(SESSION_COOKIE, result.sessionToken, { ...cookieOptions, httpOnly: true });
-      reply.setCookie(CSRF_COOKIE, csrfTokenFor(platform.secret, result.sessionToken), { ...cookieOptions, httpOnly: false });
-      return { user: auth.publicUser(result.user), tenant: result.tenant, expiresAt: result.expiresAt.toISOString() };
+      reply.setCookie(CSRF_COOKIE, csrfTokenFor(platform.secret, result.sessionToken), {
+        ...cookieOptions,
+        httpOnly: false,
+      });
+      return {
+        user: auth.publicUser(result.user),
+        tenant: result.tenant,
+        expiresAt: result.expiresAt.toISOString(),
+      };
     },
   );
 
@@ -45,11 +59,19 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
     '/api/v1/auth/logout',
     {
       config: { optionalAuth: true },
-      schema: { tags: ['auth'], summary: 'Sign out (ends this session)', response: withProblems({ 204: Type.Null() }) },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign out (ends this session)',
+        response: withProblems({ 204: Type.Null() }),
+      },
     },
     async (request, reply) => {
       if (request.principal) {
-        await auth.logout(platform, contextFor(platform, request, request.principal.tenantId), request.principal);
+        await auth.logout(
+          platform,
+          contextFor(platform, request, request.principal.tenantId),
+          request.principal,
+        );
       }
       clearSessionCookies(reply, secure);
       return reply.status(204).send();
@@ -114,7 +136,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
     },
     async (request, reply) => {
       const principal = requirePrincipal(request);
-      await auth.revokeApiToken(platform, contextFor(platform, request, principal.tenantId), principal, request.params.tokenId);
+      await auth.revokeApiToken(
+        platform,
+        contextFor(platform, request, principal.tenantId),
+        principal,
+        request.params.tokenId,
+      );
       return reply.status(204).send();
     },
   );

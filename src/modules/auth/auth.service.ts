@@ -2,8 +2,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import { DEFAULT_ABSOLUTE_HOURS, type Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
-import type { User } from '../../platform/db-schema.ts';
 import { withSystemTx, withTenantTx } from '../../platform/db.ts';
+import type { User } from '../../platform/db-schema.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { hashToken, newToken } from '../../platform/tokens.ts';
 import { AuthErrors } from './auth.errors.ts';
@@ -55,7 +55,7 @@ export function publicUser(u: User) {
  */
 export async function login(platform: Platform, input: LoginInput, info: RequestInfo): Promise<LoginResult> {
   const tenant = await withSystemTx(platform.db, (tx) => repo.findTenantBySlug(tx, input.tenant.trim()));
-  if (!tenant || tenant.status !== 'active') {
+  if (tenant?.status !== 'active') {
     await verifyPassword(await dummyPasswordHash(), input.password);
     throw AuthErrors.invalidCredentials();
   }
@@ -65,7 +65,9 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     clock: platform.clock,
     ...info,
   };
-  const user = await withTenantTx(platform.db, tenant.id, (tx) => repo.findUserByLogin(tx, tenant.id, input.login));
+  const user = await withTenantTx(platform.db, tenant.id, (tx) =>
+    repo.findUserByLogin(tx, tenant.id, input.login),
+  );
   const passwordOk = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
   const reason = !user
     ? 'unknown_login'
@@ -79,7 +81,9 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     await withTenantTx(platform.db, tenant.id, (tx) =>
       recordAudit(tx, ctx, {
         action: 'auth.login.failed',
-        target: user ? { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` } : { type: 'login', label: input.login.slice(0, 254) },
+        target: user
+          ? { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` }
+          : { type: 'login', label: input.login.slice(0, 254) },
         after: { reason },
       }),
     );
@@ -87,11 +91,22 @@ export async function login(platform: Platform, input: LoginInput, info: Request
   }
 
   const now = platform.clock.now();
-  const absoluteHours = Number((tenant.settings as { session?: { absoluteHours?: number } }).session?.absoluteHours ?? DEFAULT_ABSOLUTE_HOURS);
+  const absoluteHours = Number(
+    (tenant.settings as { session?: { absoluteHours?: number } }).session?.absoluteHours ??
+      DEFAULT_ABSOLUTE_HOURS,
+  );
   const expiresAt = new Date(now.getTime() + absoluteHours * 3_600_000);
   const sessionToken = newToken('rc_s');
   const sessionId = uuidv7();
-  const userCtx: Ctx = { ...ctx, actor: { type: 'user', userId: user.id, tenantId: tenant.id, label: `${user.firstName} ${user.lastName}` } };
+  const userCtx: Ctx = {
+    ...ctx,
+    actor: {
+      type: 'user',
+      userId: user.id,
+      tenantId: tenant.id,
+      label: `${user.firstName} ${user.lastName}`,
+    },
+  };
   await withTenantTx(platform.db, tenant.id, async (tx) => {
     await repo.insertSession(tx, {
       tenantId: tenant.id,
@@ -114,15 +129,30 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     sessionToken,
     expiresAt,
     user,
-    tenant: { id: tenant.id, kind: tenant.kind, parentId: tenant.parentId, name: tenant.name, slug: tenant.slug },
+    tenant: {
+      id: tenant.id,
+      kind: tenant.kind,
+      parentId: tenant.parentId,
+      name: tenant.name,
+      slug: tenant.slug,
+    },
   };
 }
 
 export async function logout(platform: Platform, ctx: Ctx, principal: Principal): Promise<void> {
   if (!principal.sessionId) return;
   await withTenantTx(platform.db, principal.tenantId, async (tx) => {
-    const ended = await repo.revokeSession(tx, principal.tenantId, principal.sessionId!, platform.clock.now());
-    if (ended) await recordAudit(tx, ctx, { action: 'auth.logout', target: { type: 'session', id: principal.sessionId! } });
+    const ended = await repo.revokeSession(
+      tx,
+      principal.tenantId,
+      principal.sessionId!,
+      platform.clock.now(),
+    );
+    if (ended)
+      await recordAudit(tx, ctx, {
+        action: 'auth.logout',
+        target: { type: 'session', id: principal.sessionId! },
+      });
   });
 }
 
@@ -171,16 +201,32 @@ export async function createApiToken(platform: Platform, ctx: Ctx, principal: Pr
       after: { name: row.name, prefix: row.prefix, expiresAt: row.expiresAt },
     });
   });
-  return { id: row.id, name: row.name, prefix: row.prefix, createdAt: row.createdAt, expiresAt: row.expiresAt, lastUsedAt: null, token };
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt,
+    lastUsedAt: null,
+    token,
+  };
 }
 
 export async function listApiTokens(platform: Platform, principal: Principal) {
-  return withTenantTx(platform.db, principal.tenantId, (tx) => repo.listApiTokens(tx, principal.tenantId, principal.userId));
+  return withTenantTx(platform.db, principal.tenantId, (tx) =>
+    repo.listApiTokens(tx, principal.tenantId, principal.userId),
+  );
 }
 
 export async function revokeApiToken(platform: Platform, ctx: Ctx, principal: Principal, tokenId: string) {
   await withTenantTx(platform.db, principal.tenantId, async (tx) => {
-    const revoked = await repo.revokeApiToken(tx, principal.tenantId, principal.userId, tokenId, platform.clock.now());
+    const revoked = await repo.revokeApiToken(
+      tx,
+      principal.tenantId,
+      principal.userId,
+      tokenId,
+      platform.clock.now(),
+    );
     if (!revoked) throw AuthErrors.tokenNotFound();
     await recordAudit(tx, ctx, {
       action: 'auth.api_token.revoked',

@@ -1,5 +1,5 @@
-import { hash, verify } from '@node-rs/argon2';
 import { randomBytes, randomInt } from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
 
 /** argon2id with the OWASP parameters: 19 MiB memory, 2 iterations, 1 lane. */
 /** `algorithm: 2` is Argon2id (the package's const enum cannot be imported under type stripping). */

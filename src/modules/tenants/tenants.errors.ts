@@ -6,11 +6,19 @@ export const TenantErrors = {
       errors: [{ field: 'body/slug', message: 'is already taken', code: 'unique' }],
     }),
   notProvider: () =>
-    new AppError('forbidden', 'tenant.not_provider', 'Only a provider (MSP) tenant can create customer tenants.'),
+    new AppError(
+      'forbidden',
+      'tenant.not_provider',
+      'Only a provider (MSP) tenant can create customer tenants.',
+    ),
   invalidSettings: (field: string, message: string) =>
     new AppError('invalid', 'tenant.invalid_settings', `Tenant settings: ${field} ${message}.`, {
       errors: [{ field: `body/settings/${field}`, message }],
     }),
   statusChangeForbidden: () =>
-    new AppError('forbidden', 'tenant.status_change_forbidden', 'Only the provider of a customer tenant can suspend or reactivate it.'),
+    new AppError(
+      'forbidden',
+      'tenant.status_change_forbidden',
+      'Only the provider of a customer tenant can suspend or reactivate it.',
+    ),
 };

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { NewTenant, Tenant, TenantUpdate } from '../../platform/db-schema.ts';
 import type { Tx } from '../../platform/db.ts';
+import type { NewTenant, Tenant, TenantUpdate } from '../../platform/db-schema.ts';
 
 export async function listTenants(
   tx: Tx,

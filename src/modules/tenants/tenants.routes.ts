@@ -3,7 +3,13 @@ import { contextFor, requirePrincipal } from '../../platform/auth.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { TenantParams, withProblems } from '../../platform/schemas.ts';
 import { scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
-import { CreateTenantBody, ListTenantsQuery, TenantPage, TenantSchema, UpdateTenantBody } from './tenants.schemas.ts';
+import {
+  CreateTenantBody,
+  ListTenantsQuery,
+  TenantPage,
+  TenantSchema,
+  UpdateTenantBody,
+} from './tenants.schemas.ts';
 import * as tenants from './tenants.service.ts';
 
 export const tenantRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = async (app, { platform }) => {
@@ -51,7 +57,12 @@ export const tenantRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = a
     {
       preHandler: inTenant,
       config: { permission: 'tenants.read' },
-      schema: { tags: ['tenants'], summary: 'Get a tenant', params: TenantParams, response: withProblems({ 200: TenantSchema }) },
+      schema: {
+        tags: ['tenants'],
+        summary: 'Get a tenant',
+        params: TenantParams,
+        response: withProblems({ 200: TenantSchema }),
+      },
     },
     async (request) => tenants.getTenant(requirePrincipal(request), scopeOf(request).tenant),
   );

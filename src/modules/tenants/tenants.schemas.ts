@@ -5,7 +5,9 @@ import { ListQuery, Page, Timestamp, Uuid } from '../../platform/schemas.ts';
 /** The settings a tenant may hold; anything else is refused, so a typo never silently does nothing. */
 export const TenantSettings = Type.Object(
   {
-    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' })),
+    timeZone: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
+    ),
     locale: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 })),
     session: Type.Optional(
       Type.Object(
@@ -43,7 +45,12 @@ export const TenantSchema = Type.Object({
 });
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
-const Slug = Type.String({ minLength: 1, maxLength: 63, pattern: SLUG_PATTERN.source, description: 'lowercase letters, digits, dashes' });
+const Slug = Type.String({
+  minLength: 1,
+  maxLength: 63,
+  pattern: SLUG_PATTERN.source,
+  description: 'lowercase letters, digits, dashes',
+});
 
 export const CreateTenantBody = Type.Object(
   { name: Name, slug: Slug, settings: Type.Optional(TenantSettings) },

@@ -2,8 +2,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import { type Principal, requirePermission } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
-import type { Tenant } from '../../platform/db-schema.ts';
 import { switchTenant, withTenantTx } from '../../platform/db.ts';
+import type { Tenant } from '../../platform/db-schema.ts';
 import { PlatformErrors } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
@@ -11,7 +11,12 @@ import { insertPredefinedRoles } from '../access/access.repository.ts';
 import { insertDefaultGroup } from '../groups/groups.repository.ts';
 import { TenantErrors } from './tenants.errors.ts';
 import * as repo from './tenants.repository.ts';
-import type { CreateTenantBody, ListTenantsQuery, TenantSettings, UpdateTenantBody } from './tenants.schemas.ts';
+import type {
+  CreateTenantBody,
+  ListTenantsQuery,
+  TenantSettings,
+  UpdateTenantBody,
+} from './tenants.schemas.ts';
 
 export function isValidTimeZone(tz: string): boolean {
   try {
@@ -45,7 +50,10 @@ export async function listTenants(platform: Platform, principal: Principal, quer
     repo.listTenants(tx, { q: query.q?.trim() || undefined, kind: query.kind, after, limit: limit + 1 }),
   );
   const visible = rows.filter(
-    (t) => t.id === principal.tenantId || principal.customerAccess === 'all' || principal.customerTenantIds.has(t.id),
+    (t) =>
+      t.id === principal.tenantId ||
+      principal.customerAccess === 'all' ||
+      principal.customerTenantIds.has(t.id),
   );
   const page = visible.slice(0, limit);
   const last = rows.length > limit ? rows[limit - 1] : undefined;
@@ -62,7 +70,12 @@ export async function getTenant(principal: Principal, tenant: Tenant) {
  * transaction. The event goes into both chains: the provider's (who did it) and the new customer's
  * (where its history starts).
  */
-export async function createCustomerTenant(platform: Platform, ctx: Ctx, principal: Principal, body: CreateTenantBody) {
+export async function createCustomerTenant(
+  platform: Platform,
+  ctx: Ctx,
+  principal: Principal,
+  body: CreateTenantBody,
+) {
   requirePermission(principal, 'tenants.manage');
   if (principal.tenantKind !== 'provider') throw TenantErrors.notProvider();
   checkSettings(body.settings);
@@ -83,20 +96,34 @@ export async function createCustomerTenant(platform: Platform, ctx: Ctx, princip
       throw error;
     }
     const after = { name: tenant.name, slug: tenant.slug, kind: tenant.kind, settings: tenant.settings };
-    await recordAudit(tx, ctx, { action: 'tenant.created', target: { type: 'tenant', id: tenant.id, label: tenant.name }, after });
-    await switchTenant(tx, tenant.id);
-    await insertPredefinedRoles(tx, tenant.id, 'customer');
-    await insertDefaultGroup(tx, tenant.id);
-    await recordAudit(tx, { ...ctx, tenantId: tenant.id }, {
+    await recordAudit(tx, ctx, {
       action: 'tenant.created',
       target: { type: 'tenant', id: tenant.id, label: tenant.name },
       after,
     });
+    await switchTenant(tx, tenant.id);
+    await insertPredefinedRoles(tx, tenant.id, 'customer');
+    await insertDefaultGroup(tx, tenant.id);
+    await recordAudit(
+      tx,
+      { ...ctx, tenantId: tenant.id },
+      {
+        action: 'tenant.created',
+        target: { type: 'tenant', id: tenant.id, label: tenant.name },
+        after,
+      },
+    );
     return toApiTenant(tenant);
   });
 }
 
-export async function updateTenant(platform: Platform, ctx: Ctx, principal: Principal, tenant: Tenant, body: UpdateTenantBody) {
+export async function updateTenant(
+  platform: Platform,
+  ctx: Ctx,
+  principal: Principal,
+  tenant: Tenant,
+  body: UpdateTenantBody,
+) {
   requirePermission(principal, 'tenants.manage');
   checkSettings(body.settings);
   if (body.status !== undefined && body.status !== tenant.status && tenant.parentId !== principal.tenantId) {
