@@ -71,6 +71,7 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
     jobs = new Jobs(connectionString, (error) => log.error({ err: error }, 'job queue error'));
     const platform: Platform = {
       db: handle.db,
+      pool: handle.pool,
       jobs,
       clock: options.clock ?? systemClock,
       config,
@@ -112,11 +113,16 @@ async function grantJobQueueAccess(connectionString: string): Promise<void> {
   const client = new pg.Client({ connectionString });
   await client.connect();
   try {
+    // GRANTs on the same objects from two starting processes collide ("tuple concurrently
+    // updated"), so they take turns.
     await client.query(`
+      begin;
+      select pg_advisory_xact_lock(7120604003);
       grant usage on schema pgboss to rollcall_app;
       grant select, insert, update on all tables in schema pgboss to rollcall_app;
       grant execute on all functions in schema pgboss to rollcall_app;
-      alter default privileges in schema pgboss grant select, insert, update on tables to rollcall_app;`);
+      alter default privileges in schema pgboss grant select, insert, update on tables to rollcall_app;
+      commit;`);
   } finally {
     await client.end();
   }

@@ -20,6 +20,16 @@ export interface Principal {
   tenantId: string;
   tenantKind: 'provider' | 'customer';
   label: string;
+  /** The user and tenant as loaded with the credential: enough for "who am I" without another query. */
+  user: {
+    firstName: string;
+    lastName: string;
+    email: string | null;
+    username: string | null;
+    status: string;
+    kind: string;
+  };
+  tenant: { id: string; kind: 'provider' | 'customer'; parentId: string | null; name: string; slug: string };
   via: 'session' | 'api_token';
   sessionId?: string;
   tokenId?: string;
@@ -43,7 +53,12 @@ interface PrincipalRow {
   lastName: string;
   email: string | null;
   username: string | null;
+  status: string;
+  userKind: string;
   tenantKind: 'provider' | 'customer';
+  tenantParentId: string | null;
+  tenantName: string;
+  tenantSlug: string;
   permissions: string[] | null;
   customerAccess: string[] | null;
   customerTenantIds: string[] | null;
@@ -64,22 +79,9 @@ function readBearer(request: FastifyRequest): string | null {
  * One query finds the credential, its user (who must be active), the tenant's session policy and
  * the union of the permissions of the user's direct roles and group roles.
  */
-async function loadPrincipal(
-  platform: Platform,
-  kind: 'session' | 'api_token',
-  token: string,
-): Promise<PrincipalRow | null> {
-  const tokenHash = hashToken(token);
-  const now = platform.clock.now();
-  const result = await withSystemTx(platform.db, (tx) =>
-    sql<PrincipalRow>`
-      with credential as (
-        select 'session' as kind, s.id, s.tenant_id, s.user_id, s.last_seen_at, s.expires_at
-          from sessions s where ${kind} = 'session' and s.token_hash = ${tokenHash} and s.revoked_at is null
-        union all
-        select 'api_token', t.id, t.tenant_id, t.user_id, t.last_used_at, t.expires_at
-          from api_tokens t where ${kind} = 'api_token' and t.token_hash = ${tokenHash} and t.revoked_at is null
-      ),
+function principalSql(credential: string): string {
+  return `
+      with credential as (${credential}),
       held_roles as (
         select ur.role_id from credential c join user_roles ur on ur.tenant_id = c.tenant_id and ur.user_id = c.user_id
         union
@@ -87,19 +89,44 @@ async function loadPrincipal(
           join group_members gm on gm.tenant_id = c.tenant_id and gm.user_id = c.user_id
           join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id and g.role_id is not null
       )
-      select c.kind, c.id, c.tenant_id, c.user_id, c.last_seen_at, c.expires_at,
-             (tn.settings #>> '{session,idleMinutes}')::int as idle_minutes,
-             u.first_name, u.last_name, u.email, u.username, tn.kind as tenant_kind,
+      select c.kind, c.id, c.tenant_id as "tenantId", c.user_id as "userId", c.last_seen_at as "lastSeenAt",
+             c.expires_at as "expiresAt", (tn.settings #>> '{session,idleMinutes}')::int as "idleMinutes",
+             u.first_name as "firstName", u.last_name as "lastName", u.email, u.username, u.status,
+             u.kind as "userKind", tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
+             tn.name as "tenantName", tn.slug as "tenantSlug",
              (select array_agg(distinct perm) from roles r, unnest(r.permissions) perm
                 where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as permissions,
              (select array_agg(distinct r.customer_access) from roles r
-                where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as customer_access,
+                where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as "customerAccess",
              (select array_agg(distinct cid) from roles r, unnest(r.customer_tenant_ids) cid
-                where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as customer_tenant_ids
+                where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as "customerTenantIds"
         from credential c
         join users u on u.tenant_id = c.tenant_id and u.id = c.user_id and u.status = 'active'
-        join tenants tn on tn.id = c.tenant_id and tn.status = 'active'`.execute(tx),
-  );
+        join tenants tn on tn.id = c.tenant_id and tn.status = 'active'`;
+}
+
+const PRINCIPAL_SQL = {
+  session: principalSql(`select 'session' as kind, s.id, s.tenant_id, s.user_id, s.last_seen_at, s.expires_at
+      from sessions s where s.token_hash = $1 and s.revoked_at is null`),
+  api_token:
+    principalSql(`select 'api_token' as kind, t.id, t.tenant_id, t.user_id, t.last_used_at as last_seen_at, t.expires_at
+      from api_tokens t where t.token_hash = $1 and t.revoked_at is null`),
+};
+
+async function loadPrincipal(
+  platform: Platform,
+  kind: 'session' | 'api_token',
+  token: string,
+): Promise<PrincipalRow | null> {
+  const tokenHash = hashToken(token);
+  const now = platform.clock.now();
+  // One autocommit statement (no BEGIN/COMMIT round trips: it only reads), prepared by name so each
+  // connection plans it once; planning this query costs more than running it.
+  const result = await platform.pool.query<PrincipalRow>({
+    name: `rollcall.principal.${kind}`,
+    text: kind === 'session' ? PRINCIPAL_SQL.session : PRINCIPAL_SQL.api_token,
+    values: [tokenHash],
+  });
   const row = result.rows[0];
   if (!row) return null;
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
@@ -147,6 +174,21 @@ export async function resolvePrincipal(
     tenantId: row.tenantId,
     tenantKind: row.tenantKind,
     label: `${row.firstName} ${row.lastName}`,
+    user: {
+      firstName: row.firstName,
+      lastName: row.lastName,
+      email: row.email,
+      username: row.username,
+      status: row.status,
+      kind: row.userKind,
+    },
+    tenant: {
+      id: row.tenantId,
+      kind: row.tenantKind,
+      parentId: row.tenantParentId,
+      name: row.tenantName,
+      slug: row.tenantSlug,
+    },
     via,
     sessionId: via === 'session' ? row.id : undefined,
     tokenId: via === 'api_token' ? row.id : undefined,

@@ -87,7 +87,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: MeResponse }),
       },
     },
-    async (request) => auth.me(platform, requirePrincipal(request)),
+    async (request) => auth.me(requirePrincipal(request)),
   );
 
   app.post(

@@ -156,22 +156,21 @@ export async function logout(platform: Platform, ctx: Ctx, principal: Principal)
   });
 }
 
-export async function me(platform: Platform, principal: Principal) {
-  return withTenantTx(platform.db, principal.tenantId, async (tx) => {
-    const user = await repo.findUserById(tx, principal.tenantId, principal.userId);
-    const tenant = await tx
-      .selectFrom('tenants')
-      .select(['id', 'kind', 'parentId', 'name', 'slug'])
-      .where('id', '=', principal.tenantId)
-      .executeTakeFirstOrThrow();
-    return {
-      user: publicUser(user!),
-      tenant,
-      permissions: [...principal.permissions].sort(),
-      customerAccess: principal.customerAccess,
-      authenticatedBy: principal.via,
-    };
-  });
+/** Who am I: everything was loaded with the credential, so this costs no further query. */
+export function me(principal: Principal) {
+  const u = principal.user;
+  return {
+    user: {
+      id: principal.userId,
+      tenantId: principal.tenantId,
+      ...u,
+      initials: initials(u.firstName, u.lastName),
+    },
+    tenant: principal.tenant,
+    permissions: [...principal.permissions].sort(),
+    customerAccess: principal.customerAccess,
+    authenticatedBy: principal.via,
+  };
 }
 
 export interface NewApiToken {
