@@ -1,11 +1,30 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
+import { type AccessInputs, evaluatePermissions } from '../modules/access/evaluator.ts';
 import type { Ctx } from './context.ts';
 import { withSystemTx } from './db.ts';
 import type { Tenant } from './db-schema.ts';
 import { PlatformErrors } from './errors.ts';
 import type { Platform } from './platform.ts';
 import { hashToken, hmac, safeEqual } from './tokens.ts';
+
+/** What `user_access_inputs()` returns: the evaluator's inputs plus each role's customer reach. */
+export type StoredAccessInputs = AccessInputs & {
+  directRoles: Array<
+    AccessInputs['directRoles'][number] & {
+      key: string | null;
+      customerAccess: string;
+      customerTenantIds: string[];
+    }
+  >;
+  groupRoles: Array<
+    AccessInputs['groupRoles'][number] & {
+      key: string | null;
+      customerAccess: string;
+      customerTenantIds: string[];
+    }
+  >;
+};
 
 /**
  * Who is calling. A principal is resolved once per request from the session cookie or a Bearer API
@@ -33,6 +52,8 @@ export interface Principal {
   via: 'session' | 'api_token';
   sessionId?: string;
   tokenId?: string;
+  /** The user's department, for the `users.scope.department` data scope. */
+  department: string | null;
   permissions: ReadonlySet<string>;
   customerAccess: 'none' | 'all' | 'selected';
   customerTenantIds: ReadonlySet<string>;
@@ -59,9 +80,8 @@ interface PrincipalRow {
   tenantParentId: string | null;
   tenantName: string;
   tenantSlug: string;
-  permissions: string[] | null;
-  customerAccess: string[] | null;
-  customerTenantIds: string[] | null;
+  department: string | null;
+  access: StoredAccessInputs;
 }
 
 export function csrfTokenFor(secret: string, sessionToken: string): string {
@@ -81,25 +101,13 @@ function readBearer(request: FastifyRequest): string | null {
  */
 function principalSql(credential: string): string {
   return `
-      with credential as (${credential}),
-      held_roles as (
-        select ur.role_id from credential c join user_roles ur on ur.tenant_id = c.tenant_id and ur.user_id = c.user_id
-        union
-        select g.role_id from credential c
-          join group_members gm on gm.tenant_id = c.tenant_id and gm.user_id = c.user_id
-          join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id and g.role_id is not null
-      )
+      with credential as (${credential})
       select c.kind, c.id, c.tenant_id as "tenantId", c.user_id as "userId", c.last_seen_at as "lastSeenAt",
              c.expires_at as "expiresAt", (tn.settings #>> '{session,idleMinutes}')::int as "idleMinutes",
              u.first_name as "firstName", u.last_name as "lastName", u.email, u.username, u.status,
-             u.kind as "userKind", tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
+             u.kind as "userKind", u.department, tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
              tn.name as "tenantName", tn.slug as "tenantSlug",
-             (select array_agg(distinct perm) from roles r, unnest(r.permissions) perm
-                where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as permissions,
-             (select array_agg(distinct r.customer_access) from roles r
-                where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as "customerAccess",
-             (select array_agg(distinct cid) from roles r, unnest(r.customer_tenant_ids) cid
-                where r.tenant_id = c.tenant_id and r.id in (select role_id from held_roles)) as "customerTenantIds"
+             user_access_inputs(c.tenant_id, c.user_id) as access
         from credential c
         join users u on u.tenant_id = c.tenant_id and u.id = c.user_id and u.status = 'active'
         join tenants tn on tn.id = c.tenant_id and tn.status = 'active'`;
@@ -168,7 +176,9 @@ export async function resolvePrincipal(
   }
   const row = await loadPrincipal(platform, via, token);
   if (!row) return null;
-  const access = row.customerAccess ?? [];
+  const effective = evaluatePermissions(row.access);
+  const roles = [...row.access.directRoles, ...row.access.groupRoles];
+  const access = roles.map((r) => r.customerAccess);
   return {
     userId: row.userId,
     tenantId: row.tenantId,
@@ -192,9 +202,10 @@ export async function resolvePrincipal(
     via,
     sessionId: via === 'session' ? row.id : undefined,
     tokenId: via === 'api_token' ? row.id : undefined,
-    permissions: new Set(row.permissions ?? []),
+    department: row.department,
+    permissions: effective.granted,
     customerAccess: access.includes('all') ? 'all' : access.includes('selected') ? 'selected' : 'none',
-    customerTenantIds: new Set(row.customerTenantIds ?? []),
+    customerTenantIds: new Set(roles.flatMap((r) => r.customerTenantIds)),
   };
 }
 
