@@ -13,9 +13,12 @@ import ajvFormats from 'ajv-formats';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
+import { accessRoutes } from './modules/access/access.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
+import { groupRoutes } from './modules/groups/groups.routes.ts';
 import { tenantRoutes } from './modules/tenants/tenants.routes.ts';
+import { registerImageParsers, userRoutes } from './modules/users/users.routes.ts';
 import { requirePermission, resolvePrincipal } from './platform/auth.ts';
 import { PlatformErrors } from './platform/errors.ts';
 import { createMetrics } from './platform/metrics.ts';
@@ -221,6 +224,10 @@ export async function buildApp(
   await app.register(authRoutes, { platform });
   await app.register(tenantRoutes, { platform });
   await app.register(auditRoutes, { platform });
+  registerImageParsers(app);
+  await app.register(userRoutes, { platform });
+  await app.register(groupRoutes, { platform });
+  await app.register(accessRoutes, { platform });
 
   const consoleBuilt = existsSync(path.join(CONSOLE_DIR, 'index.html'));
   if (consoleBuilt) {

@@ -9,7 +9,7 @@ import type { Platform } from './platform.ts';
 import { hashToken, hmac, safeEqual } from './tokens.ts';
 
 /** What `user_access_inputs()` returns: the evaluator's inputs plus each role's customer reach. */
-export type StoredAccessInputs = AccessInputs & {
+export type StoredAccessInputs = Omit<AccessInputs, 'directRoles' | 'groupRoles'> & {
   directRoles: Array<
     AccessInputs['directRoles'][number] & {
       key: string | null;

@@ -7,6 +7,8 @@ import type { ColumnType, Generated, Insertable, Selectable, Updateable } from '
  */
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string | T, string | T>;
+/** A JSON column with a database default: optional on insert. */
+type JsonDefault<T = unknown> = ColumnType<T, string | T | undefined, string | T>;
 
 export type TenantKind = 'provider' | 'customer';
 export type TenantStatus = 'active' | 'suspended';
@@ -19,6 +21,7 @@ export interface TenantsTable {
   slug: string;
   status: Generated<TenantStatus>;
   settings: Json<Record<string, unknown>>;
+  defaultPermissions: ColumnType<string[], string[] | undefined, string[]>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -37,7 +40,7 @@ export interface UsersTable {
   kind: Generated<UserKind>;
   passwordHash: string | null;
   passwordChangedAt: Timestamp | null;
-  phoneNumbers: Json<Array<{ type: string; number: string }>>;
+  phoneNumbers: JsonDefault<Array<{ type: string; number: string }>>;
   jobTitle: string | null;
   department: string | null;
   employeeId: string | null;
@@ -45,10 +48,45 @@ export interface UsersTable {
   leaveDate: ColumnType<string | null, string | null | undefined, string | null>;
   locale: string | null;
   timeZone: string | null;
-  notificationPreferences: Json<Record<string, unknown>>;
-  customAttributes: Json<Record<string, unknown>>;
+  notificationPreferences: JsonDefault<Record<string, unknown>>;
+  customAttributes: JsonDefault<Record<string, unknown>>;
+  avatar: Buffer | null;
+  avatarContentType: string | null;
+  avatarUpdatedAt: Timestamp | null;
+  source: 'scim' | 'ldap' | 'sso' | null;
+  sourceAttributes: ColumnType<string[], string[] | undefined, string[]>;
+  idpGroups: JsonDefault<unknown[]>;
+  statusChangedAt: Timestamp | null;
+  removedAt: Timestamp | null;
   createdAt: Timestamp;
   updatedAt: Timestamp;
+}
+
+export interface UserManagersTable {
+  tenantId: string;
+  userId: string;
+  managerId: string;
+  createdAt: Timestamp;
+}
+
+export interface UserSkillsTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  kind: 'skill' | 'certification';
+  name: string;
+  issuer: string | null;
+  issuedOn: ColumnType<string | null, string | null | undefined, string | null>;
+  expiresOn: ColumnType<string | null, string | null | undefined, string | null>;
+  createdAt: Timestamp;
+}
+
+export interface UserPermissionOverridesTable {
+  tenantId: string;
+  userId: string;
+  permission: string;
+  effect: 'grant' | 'deny';
+  createdAt: Timestamp;
 }
 
 export type CustomerAccess = 'none' | 'all' | 'selected';
@@ -157,6 +195,9 @@ export interface PlatformSecretsTable {
 export interface Database {
   tenants: TenantsTable;
   users: UsersTable;
+  userManagers: UserManagersTable;
+  userSkills: UserSkillsTable;
+  userPermissionOverrides: UserPermissionOverridesTable;
   roles: RolesTable;
   userRoles: UserRolesTable;
   groups: GroupsTable;

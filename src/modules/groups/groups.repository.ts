@@ -1,5 +1,8 @@
+import type { Updateable } from 'kysely';
+import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { Tx } from '../../platform/db.ts';
+import type { GroupsTable } from '../../platform/db-schema.ts';
 
 export const DEFAULT_GROUP_NAME = 'Default';
 
@@ -26,4 +29,171 @@ export async function addMember(tx: Tx, tenantId: string, groupId: string, userI
     .values({ tenantId, groupId, userId })
     .onConflict((oc) => oc.doNothing())
     .execute();
+}
+
+export async function findGroup(
+  tx: Tx,
+  tenantId: string,
+  groupId: string,
+  opts: { forUpdate?: boolean } = {},
+) {
+  let q = tx.selectFrom('groups').selectAll().where('tenantId', '=', tenantId).where('id', '=', groupId);
+  if (opts.forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+export async function findGroups(tx: Tx, tenantId: string, ids: readonly string[]) {
+  if (ids.length === 0) return [];
+  return tx
+    .selectFrom('groups')
+    .selectAll()
+    .where('tenantId', '=', tenantId)
+    .where('id', 'in', ids)
+    .execute();
+}
+
+/** Groups with their role, default member, owner and member count, ordered Default first. */
+export async function listGroups(tx: Tx, tenantId: string) {
+  return tx
+    .selectFrom('groups as g')
+    .leftJoin('roles as r', (j) => j.onRef('r.tenantId', '=', 'g.tenantId').onRef('r.id', '=', 'g.roleId'))
+    .leftJoin('users as dm', (j) =>
+      j.onRef('dm.tenantId', '=', 'g.tenantId').onRef('dm.id', '=', 'g.defaultMemberId'),
+    )
+    .leftJoin('users as o', (j) => j.onRef('o.tenantId', '=', 'g.tenantId').onRef('o.id', '=', 'g.ownerId'))
+    .select((eb) => [
+      'g.id',
+      'g.name',
+      'g.isDefault',
+      'g.roleId',
+      'r.name as roleName',
+      'g.defaultMemberId',
+      'dm.firstName as defaultMemberFirstName',
+      'dm.lastName as defaultMemberLastName',
+      'g.ownerId',
+      'o.firstName as ownerFirstName',
+      'o.lastName as ownerLastName',
+      'g.createdAt',
+      'g.updatedAt',
+      eb
+        .selectFrom('groupMembers as gm')
+        .innerJoin('users as u', (j) =>
+          j.onRef('u.tenantId', '=', 'gm.tenantId').onRef('u.id', '=', 'gm.userId'),
+        )
+        .whereRef('gm.tenantId', '=', 'g.tenantId')
+        .whereRef('gm.groupId', '=', 'g.id')
+        .where('u.status', '<>', 'removed')
+        .select((e) => e.fn.countAll<string>().as('n'))
+        .as('memberCount'),
+    ])
+    .where('g.tenantId', '=', tenantId)
+    .orderBy('g.isDefault', 'desc')
+    .orderBy(sql`lower(g.name)`)
+    .execute();
+}
+
+export async function insertGroup(
+  tx: Tx,
+  row: { tenantId: string; id: string; name: string; ownerId: string | null; roleId?: string | null },
+) {
+  return tx.insertInto('groups').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function updateGroup(
+  tx: Tx,
+  tenantId: string,
+  groupId: string,
+  changes: Updateable<GroupsTable>,
+) {
+  return tx
+    .updateTable('groups')
+    .set(changes as never)
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', groupId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function deleteGroup(tx: Tx, tenantId: string, groupId: string) {
+  await tx.deleteFrom('groups').where('tenantId', '=', tenantId).where('id', '=', groupId).execute();
+}
+
+export async function memberIds(tx: Tx, tenantId: string, groupId: string): Promise<string[]> {
+  const rows = await tx
+    .selectFrom('groupMembers as gm')
+    .innerJoin('users as u', (j) => j.onRef('u.tenantId', '=', 'gm.tenantId').onRef('u.id', '=', 'gm.userId'))
+    .select('gm.userId')
+    .where('gm.tenantId', '=', tenantId)
+    .where('gm.groupId', '=', groupId)
+    .where('u.status', '<>', 'removed')
+    .execute();
+  return rows.map((r) => r.userId);
+}
+
+export async function groupIdsOf(tx: Tx, tenantId: string, userId: string): Promise<string[]> {
+  const rows = await tx
+    .selectFrom('groupMembers')
+    .select('groupId')
+    .where('tenantId', '=', tenantId)
+    .where('userId', '=', userId)
+    .execute();
+  return rows.map((r) => r.groupId);
+}
+
+export async function removeMember(tx: Tx, tenantId: string, groupId: string, userId: string) {
+  await tx
+    .deleteFrom('groupMembers')
+    .where('tenantId', '=', tenantId)
+    .where('groupId', '=', groupId)
+    .where('userId', '=', userId)
+    .execute();
+}
+
+export async function removeAllMemberships(tx: Tx, tenantId: string, userId: string) {
+  await tx.deleteFrom('groupMembers').where('tenantId', '=', tenantId).where('userId', '=', userId).execute();
+}
+
+/** Users (of `userIds`) who belong to no group. */
+export async function usersWithoutGroup(
+  tx: Tx,
+  tenantId: string,
+  userIds: readonly string[],
+): Promise<string[]> {
+  if (userIds.length === 0) return [];
+  const rows = await tx
+    .selectFrom('users as u')
+    .select('u.id')
+    .where('u.tenantId', '=', tenantId)
+    .where('u.id', 'in', userIds)
+    .where('u.status', '<>', 'removed')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('groupMembers as gm')
+            .select('gm.userId')
+            .whereRef('gm.tenantId', '=', 'u.tenantId')
+            .whereRef('gm.userId', '=', 'u.id'),
+        ),
+      ),
+    )
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Ownerships held so far: groups owned and default-member slots (the full model comes with ownership). */
+export async function ownershipsOf(tx: Tx, tenantId: string, userId: string) {
+  const owned = await tx
+    .selectFrom('groups')
+    .select(['id', 'name'])
+    .where('tenantId', '=', tenantId)
+    .where('ownerId', '=', userId)
+    .execute();
+  const defaultMember = await tx
+    .selectFrom('groups')
+    .select(['id', 'name'])
+    .where('tenantId', '=', tenantId)
+    .where('defaultMemberId', '=', userId)
+    .execute();
+  return { ownedGroups: owned, defaultMemberOf: defaultMember };
 }

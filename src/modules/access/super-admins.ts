@@ -1,0 +1,40 @@
+import { sql } from 'kysely';
+import type { Tx } from '../../platform/db.ts';
+import { AccessErrors } from './access.errors.ts';
+
+/**
+ * Rule 14: every tenant keeps at least one active Super Admin. Every command that could take the
+ * last one away (suspend, archive, remove, demote, leave a group whose role makes them one, change or
+ * unassign such a group role) runs inside `keepingASuperAdmin`: it takes a per-tenant lock first, so
+ * two admins demoting the last two Super Admins at the same moment are serialised and the second is
+ * refused.
+ */
+export async function countActiveSuperAdmins(tx: Tx, tenantId: string): Promise<number> {
+  const row = await sql<{ n: number }>`
+    select count(distinct u.id)::int as n
+      from users u
+     where u.tenant_id = ${tenantId} and u.status = 'active'
+       and (exists (select 1 from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+                     where ur.tenant_id = u.tenant_id and ur.user_id = u.id and r.key = 'super_admin')
+         or exists (select 1 from group_members gm
+                      join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
+                      join roles r on r.tenant_id = g.tenant_id and r.id = g.role_id
+                     where gm.tenant_id = u.tenant_id and gm.user_id = u.id and r.key = 'super_admin'))`.execute(
+    tx,
+  );
+  return row.rows[0]!.n;
+}
+
+export async function lockSuperAdmins(tx: Tx, tenantId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`rollcall:super_admins:${tenantId}`}, 0))`.execute(
+    tx,
+  );
+}
+
+export async function keepingASuperAdmin<T>(tx: Tx, tenantId: string, change: () => Promise<T>): Promise<T> {
+  await lockSuperAdmins(tx, tenantId);
+  const before = await countActiveSuperAdmins(tx, tenantId);
+  const result = await change();
+  if (before > 0 && (await countActiveSuperAdmins(tx, tenantId)) === 0) throw AccessErrors.lastSuperAdmin();
+  return result;
+}

@@ -1,0 +1,274 @@
+import { type Static, Type } from 'typebox';
+import { ListQuery, Timestamp, Uuid } from '../../platform/schemas.ts';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const Username = Type.String({ minLength: 2, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$' });
+const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+const Text = (max: number) => Type.String({ maxLength: max });
+
+export const UserStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('active'),
+  Type.Literal('suspended'),
+  Type.Literal('archived'),
+  Type.Literal('removed'),
+]);
+export const UserKind = Type.Union([Type.Literal('internal'), Type.Literal('external')]);
+
+export const PhoneNumber = Type.Object(
+  {
+    type: Type.Union([
+      Type.Literal('mobile'),
+      Type.Literal('work'),
+      Type.Literal('home'),
+      Type.Literal('other'),
+    ]),
+    number: Type.String({ minLength: 3, maxLength: 40, pattern: '^\\+?[0-9 ()./-]{3,40}$' }),
+  },
+  { additionalProperties: false },
+);
+
+const AttributeValue = Type.Union([
+  Type.String({ maxLength: 2000 }),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Null(),
+]);
+export const CustomAttributes = Type.Record(
+  Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_]{0,63}$' }),
+  AttributeValue,
+  {
+    maxProperties: 50,
+  },
+);
+export const NotificationPreferences = Type.Object(
+  {
+    email: Type.Optional(Type.Boolean()),
+    flowTasks: Type.Optional(Type.Boolean()),
+    securityAlerts: Type.Optional(Type.Boolean()),
+    digest: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('daily'), Type.Literal('weekly')])),
+  },
+  { additionalProperties: false },
+);
+
+/** The editable profile: shared by create (where names are required) and update (all optional). */
+const profileFields = {
+  email: Type.Optional(Nullable(Email)),
+  username: Type.Optional(Nullable(Username)),
+  phoneNumbers: Type.Optional(Type.Array(PhoneNumber, { maxItems: 10 })),
+  jobTitle: Type.Optional(Nullable(Text(200))),
+  department: Type.Optional(Nullable(Text(200))),
+  employeeId: Type.Optional(Nullable(Text(100))),
+  hireDate: Type.Optional(Nullable(DateOnly)),
+  leaveDate: Type.Optional(Nullable(DateOnly)),
+  locale: Type.Optional(
+    Nullable(Type.String({ pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$', maxLength: 35 })),
+  ),
+  timeZone: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64 }))),
+  notificationPreferences: Type.Optional(NotificationPreferences),
+  customAttributes: Type.Optional(CustomAttributes),
+};
+
+export const CreateUserBody = Type.Object(
+  {
+    firstName: Name,
+    lastName: Name,
+    kind: Type.Optional(UserKind),
+    ...profileFields,
+    password: Type.Optional(Type.String({ minLength: 12, maxLength: 1024 })),
+    roleIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 50, uniqueItems: true })),
+    groupIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 100, uniqueItems: true })),
+    managerIds: Type.Optional(Type.Array(Uuid, { maxItems: 20, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export type CreateUserBody = Static<typeof CreateUserBody>;
+
+export const UpdateUserBody = Type.Object(
+  {
+    firstName: Type.Optional(Name),
+    lastName: Type.Optional(Name),
+    kind: Type.Optional(UserKind),
+    ...profileFields,
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateUserBody = Static<typeof UpdateUserBody>;
+
+const RoleRef = Type.Object({ id: Uuid, name: Type.String(), key: Nullable(Type.String()) });
+const GroupRef = Type.Object({ id: Uuid, name: Type.String(), isDefault: Type.Boolean() });
+const PersonRef = Type.Object({
+  id: Uuid,
+  firstName: Type.String(),
+  lastName: Type.String(),
+  email: Nullable(Type.String()),
+  status: Type.String(),
+  initials: Type.String(),
+});
+
+export const UserSummarySchema = Type.Object({
+  id: Uuid,
+  tenantId: Uuid,
+  firstName: Type.String(),
+  lastName: Type.String(),
+  email: Nullable(Type.String()),
+  username: Nullable(Type.String()),
+  status: UserStatus,
+  kind: UserKind,
+  jobTitle: Nullable(Type.String()),
+  department: Nullable(Type.String()),
+  initials: Type.String(),
+  avatarUrl: Type.String(),
+  source: Nullable(Type.String()),
+  roles: Type.Array(RoleRef),
+  groups: Type.Array(GroupRef),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const UserSchema = Type.Object({
+  ...UserSummarySchema.properties,
+  phoneNumbers: Type.Array(PhoneNumber),
+  employeeId: Nullable(Type.String()),
+  hireDate: Nullable(Type.String()),
+  leaveDate: Nullable(Type.String()),
+  locale: Nullable(Type.String()),
+  timeZone: Nullable(Type.String()),
+  notificationPreferences: NotificationPreferences,
+  customAttributes: Type.Record(Type.String(), Type.Unknown()),
+  hasAvatar: Type.Boolean(),
+  sourceAttributes: Type.Array(Type.String()),
+  idpGroups: Type.Array(Type.Unknown(), {
+    description: 'Groups the identity provider asserts (rule 4a), apart from Rollcall groups',
+  }),
+  statusChangedAt: Nullable(Timestamp),
+  managers: Type.Array(PersonRef),
+  managedUsersCount: Type.Integer(),
+});
+
+export const UserSortField = Type.Union(
+  ['lastName', 'firstName', 'email', 'username', 'status', 'jobTitle', 'department', 'createdAt'].map((f) =>
+    Type.Literal(f),
+  ),
+);
+export const ListUsersQuery = Type.Object(
+  {
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+    status: Type.Optional(
+      Type.Union([
+        Type.Literal('active'),
+        Type.Literal('pending'),
+        Type.Literal('suspended'),
+        Type.Literal('archived'),
+        Type.Literal('removed'),
+        Type.Literal('all'),
+      ]),
+    ),
+    groupId: Type.Optional(Uuid),
+    roleId: Type.Optional(Uuid),
+    kind: Type.Optional(UserKind),
+    sort: Type.Optional(
+      Type.String({
+        pattern: '^(lastName|firstName|email|username|status|jobTitle|department|createdAt)(:(asc|desc))?$',
+        description: 'column[:asc|desc], e.g. lastName:asc',
+      }),
+    ),
+    ...ListQuery,
+  },
+  { additionalProperties: false },
+);
+export type ListUsersQuery = Static<typeof ListUsersQuery>;
+
+export const StatusCounts = Type.Object({
+  active: Type.Integer(),
+  pending: Type.Integer(),
+  suspended: Type.Integer(),
+  archived: Type.Integer(),
+  all: Type.Integer(),
+});
+
+export const UserPage = Type.Object({
+  items: Type.Array(UserSummarySchema),
+  nextCursor: Nullable(Type.String()),
+  total: Type.Integer({ description: 'Matching users in the selected status tab' }),
+  counts: StatusCounts,
+});
+
+export const UserParams = Type.Object({ tenantId: Uuid, userId: Uuid });
+
+export const RemoveUserBody = Type.Object(
+  {
+    transferTo: Type.Optional(Uuid),
+    preview: Type.Optional(Type.Boolean({ description: 'Only report what would move, change nothing' })),
+  },
+  { additionalProperties: false },
+);
+export type RemoveUserBody = Static<typeof RemoveUserBody>;
+
+export const ManagersBody = Type.Object(
+  { managerIds: Type.Array(Uuid, { maxItems: 20, uniqueItems: true }) },
+  { additionalProperties: false },
+);
+
+export const Skill = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('skill'), Type.Literal('certification')]),
+    name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
+    issuer: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
+    issuedOn: Type.Optional(Nullable(DateOnly)),
+    expiresOn: Type.Optional(Nullable(DateOnly)),
+  },
+  { additionalProperties: false },
+);
+export const SkillsBody = Type.Object(
+  { items: Type.Array(Skill, { maxItems: 200 }) },
+  { additionalProperties: false },
+);
+export type SkillsBody = Static<typeof SkillsBody>;
+export const SkillView = Type.Object({
+  id: Uuid,
+  kind: Type.String(),
+  name: Type.String(),
+  issuer: Nullable(Type.String()),
+  issuedOn: Nullable(Type.String()),
+  expiresOn: Nullable(Type.String()),
+  expired: Type.Boolean(),
+  expiresInDays: Nullable(Type.Integer()),
+});
+
+export const PeoplePage = Type.Object({ items: Type.Array(PersonRef) });
+
+export const BulkBody = Type.Object(
+  {
+    action: Type.Union([
+      Type.Literal('suspend'),
+      Type.Literal('reactivate'),
+      Type.Literal('archive'),
+      Type.Literal('assignGroups'),
+      Type.Literal('removeGroups'),
+      Type.Literal('assignRoles'),
+      Type.Literal('removeRoles'),
+      Type.Literal('revokeAccess'),
+    ]),
+    ids: Type.Array(Uuid, { minItems: 1, maxItems: 1000, uniqueItems: true }),
+    groupIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 100, uniqueItems: true })),
+    roleIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 50, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+export type BulkBody = Static<typeof BulkBody>;
+export const BulkResult = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      id: Uuid,
+      ok: Type.Boolean(),
+      changed: Type.Optional(Type.Boolean()),
+      code: Type.Optional(Type.String()),
+      detail: Type.Optional(Type.String()),
+    }),
+  ),
+  succeeded: Type.Integer(),
+  failed: Type.Integer(),
+});

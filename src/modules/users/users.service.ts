@@ -1,0 +1,753 @@
+import { v7 as uuidv7 } from 'uuid';
+import { recordAudit } from '../../platform/audit.ts';
+import type { Principal } from '../../platform/auth.ts';
+import type { Ctx } from '../../platform/context.ts';
+import { type Tx, withTenantTx } from '../../platform/db.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { Platform } from '../../platform/platform.ts';
+import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
+import { AccessErrors } from '../access/access.errors.ts';
+import * as accessRepo from '../access/access.repository.ts';
+import { assertInUserScope, assertWithinCeiling, authorize } from '../access/authorize.ts';
+import { keepingASuperAdmin } from '../access/super-admins.ts';
+import { hashPassword } from '../auth/passwords.ts';
+import { GroupErrors } from '../groups/groups.errors.ts';
+import * as groupsRepo from '../groups/groups.repository.ts';
+import { isValidTimeZone } from '../tenants/tenants.service.ts';
+import { planTransition, type StatusAction } from './user-status.ts';
+import { UserErrors } from './users.errors.ts';
+import type { UserRow } from './users.repository.ts';
+import * as repo from './users.repository.ts';
+import type {
+  CreateUserBody,
+  ListUsersQuery,
+  RemoveUserBody,
+  SkillsBody,
+  UpdateUserBody,
+} from './users.schemas.ts';
+
+/** Who is asking, and in which tenant: every command and query of the directory takes one. */
+export interface Caller {
+  principal: Principal;
+  ctx: Ctx;
+}
+
+export function initials(firstName: string, lastName: string): string {
+  return `${[...firstName.trim()][0] ?? ''}${[...lastName.trim()][0] ?? ''}`.toUpperCase();
+}
+
+const label = (u: { firstName: string; lastName: string }) => `${u.firstName} ${u.lastName}`;
+
+export function avatarUrl(u: Pick<UserRow, 'tenantId' | 'id' | 'avatarUpdatedAt'>): string {
+  return `/api/v1/tenants/${u.tenantId}/users/${u.id}/avatar?v=${u.avatarUpdatedAt ? new Date(u.avatarUpdatedAt).getTime() : 0}`;
+}
+
+type RoleRef = { id: string; name: string; key: string | null };
+type GroupRef = { id: string; name: string; isDefault: boolean };
+
+export function toSummary(u: UserRow, roles: RoleRef[], groups: GroupRef[]) {
+  return {
+    id: u.id,
+    tenantId: u.tenantId,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    email: u.email,
+    username: u.username,
+    status: u.status,
+    kind: u.kind,
+    jobTitle: u.jobTitle,
+    department: u.department,
+    initials: initials(u.firstName, u.lastName),
+    avatarUrl: avatarUrl(u),
+    source: u.source,
+    roles,
+    groups,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+  };
+}
+
+/** The profile as the audit log records it: what an administrator can see and change. */
+function auditView(u: UserRow) {
+  return {
+    firstName: u.firstName,
+    lastName: u.lastName,
+    email: u.email,
+    username: u.username,
+    kind: u.kind,
+    status: u.status,
+    phoneNumbers: u.phoneNumbers,
+    jobTitle: u.jobTitle,
+    department: u.department,
+    employeeId: u.employeeId,
+    hireDate: u.hireDate,
+    leaveDate: u.leaveDate,
+    locale: u.locale,
+    timeZone: u.timeZone,
+    notificationPreferences: u.notificationPreferences,
+    customAttributes: u.customAttributes,
+  };
+}
+
+/** Only the fields that differ, before and after. */
+export function diff(before: Record<string, unknown>, after: Record<string, unknown>) {
+  const b: Record<string, unknown> = {};
+  const a: Record<string, unknown> = {};
+  for (const key of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    if (JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null)) {
+      b[key] = before[key] ?? null;
+      a[key] = after[key] ?? null;
+    }
+  }
+  return { before: b, after: a, changed: Object.keys(a) };
+}
+
+export async function loadScopedUser(
+  tx: Tx,
+  caller: Caller,
+  userId: string,
+  opts: { forUpdate?: boolean; allowRemoved?: boolean } = {},
+) {
+  const user = await repo.findUser(tx, caller.ctx.tenantId, userId, opts);
+  if (!user || (user.status === 'removed' && !opts.allowRemoved)) throw UserErrors.notFound();
+  const managerIds = await repo.managerIdsOf(tx, caller.ctx.tenantId, userId);
+  assertInUserScope(caller.principal, caller.ctx.tenantId, {
+    id: user.id,
+    department: user.department,
+    managerIds,
+  });
+  return user;
+}
+
+function translateUniqueViolation(
+  error: unknown,
+  input: { email?: string | null; username?: string | null },
+): never {
+  const constraint = (error as { constraint?: string; code?: string }).constraint;
+  if ((error as { code?: string }).code === '23505') {
+    if (constraint === 'users_email_key') throw UserErrors.emailTaken(input.email ?? '');
+    if (constraint === 'users_username_key') throw UserErrors.usernameTaken(input.username ?? '');
+  }
+  throw error;
+}
+
+function checkProfile(input: {
+  timeZone?: string | null;
+  hireDate?: string | null;
+  leaveDate?: string | null;
+}) {
+  if (input.timeZone && !isValidTimeZone(input.timeZone)) throw UserErrors.invalidTimeZone(input.timeZone);
+  for (const [field, value] of [
+    ['hireDate', input.hireDate],
+    ['leaveDate', input.leaveDate],
+  ] as const) {
+    if (value && Number.isNaN(Date.parse(`${value}T00:00:00Z`)))
+      throw UserErrors.invalidDates(`${field} is not a real date`);
+  }
+  if (input.hireDate && input.leaveDate && input.leaveDate < input.hireDate) {
+    throw UserErrors.invalidDates('The leave date cannot be before the hire date.');
+  }
+}
+
+// ---------------------------------------------------------------- queries
+
+export async function getUser(platform: Platform, caller: Caller, userId: string) {
+  authorize(caller.principal, 'users.read');
+  const tenantId = caller.ctx.tenantId;
+  return withTenantTx(platform.db, tenantId, async (tx) => {
+    const u = await loadScopedUser(tx, caller, userId);
+    const [roles, groups, managers, managedUsersCount] = await Promise.all([
+      repo.rolesOfUsers(tx, tenantId, [u.id]),
+      repo.groupsOfUsers(tx, tenantId, [u.id]),
+      repo.managersOf(tx, tenantId, u.id),
+      repo.countManagedUsers(tx, tenantId, u.id),
+    ]);
+    return {
+      ...toSummary(
+        u,
+        roles.map(({ userId: _, ...r }) => r),
+        groups.map(({ userId: _, ...g }) => g),
+      ),
+      phoneNumbers: u.phoneNumbers,
+      employeeId: u.employeeId,
+      hireDate: u.hireDate,
+      leaveDate: u.leaveDate,
+      locale: u.locale,
+      timeZone: u.timeZone,
+      notificationPreferences: u.notificationPreferences,
+      customAttributes: u.customAttributes,
+      hasAvatar: u.avatarContentType !== null,
+      sourceAttributes: u.sourceAttributes,
+      idpGroups: u.idpGroups,
+      statusChangedAt: u.statusChangedAt,
+      managers: managers.map((m) => ({ ...m, initials: initials(m.firstName, m.lastName) })),
+      managedUsersCount,
+    };
+  });
+}
+
+export async function listUsers(platform: Platform, caller: Caller, query: ListUsersQuery) {
+  authorize(caller.principal, 'users.read');
+  const tenantId = caller.ctx.tenantId;
+  const [sortField, direction] = (query.sort ?? 'lastName:asc').split(':') as [
+    repo.SortField,
+    'asc' | 'desc' | undefined,
+  ];
+  const limit = query.limit ?? 50;
+  const after = decodeCursor(query.cursor, 2) as [string, string] | null;
+  const filter: repo.UserFilter = {
+    q: query.q,
+    status: query.status,
+    groupId: query.groupId,
+    roleId: query.roleId,
+    kind: query.kind,
+    scope: scopeFilter(caller),
+  };
+  return withTenantTx(platform.db, tenantId, async (tx) => {
+    const [rows, counts] = await Promise.all([
+      repo.listUsers(tx, tenantId, filter, {
+        sort: sortField,
+        direction: direction ?? 'asc',
+        after,
+        limit: limit + 1,
+      }),
+      repo.countUsersByStatus(tx, tenantId, filter),
+    ]);
+    const page = rows.slice(0, limit);
+    const ids = page.map((r) => r.id);
+    const [roles, groups] = await Promise.all([
+      repo.rolesOfUsers(tx, tenantId, ids),
+      repo.groupsOfUsers(tx, tenantId, ids),
+    ]);
+    const rolesBy = groupBy(roles);
+    const groupsBy = groupBy(groups);
+    const c = (s: string) => counts[s] ?? 0;
+    const tabCounts = {
+      active: c('active'),
+      pending: c('pending'),
+      suspended: c('suspended'),
+      archived: c('archived'),
+      all: c('active') + c('pending') + c('suspended') + c('archived'),
+    };
+    const last = page[page.length - 1];
+    return {
+      items: page.map((u) => toSummary(u, rolesBy.get(u.id) ?? [], groupsBy.get(u.id) ?? [])),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.sortValue, last.id]) : null,
+      total:
+        !query.status || query.status === 'all'
+          ? tabCounts.all
+          : query.status === 'removed'
+            ? c('removed')
+            : tabCounts[query.status],
+      counts: tabCounts,
+    };
+  });
+}
+
+/** The data scope as a list filter: a caller without `users.scope.all` lists only the users they reach. */
+function scopeFilter(caller: Caller): repo.UserFilter['scope'] {
+  const p = caller.principal;
+  if (p.permissions.has('users.scope.all')) return undefined;
+  if (p.tenantId !== caller.ctx.tenantId) return { none: true };
+  return {
+    selfId: p.permissions.has('users.scope.self') ? p.userId : undefined,
+    managerId: p.permissions.has('users.scope.managed') ? p.userId : undefined,
+    department: p.permissions.has('users.scope.department') ? (p.department ?? undefined) : undefined,
+  };
+}
+
+function groupBy<T extends { userId: string }>(rows: T[]): Map<string, Array<Omit<T, 'userId'>>> {
+  const map = new Map<string, Array<Omit<T, 'userId'>>>();
+  for (const { userId, ...rest } of rows) {
+    const list = map.get(userId);
+    if (list) list.push(rest);
+    else map.set(userId, [rest]);
+  }
+  return map;
+}
+
+export async function listManagedUsers(platform: Platform, caller: Caller, userId: string) {
+  authorize(caller.principal, 'users.read');
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    await loadScopedUser(tx, caller, userId);
+    const rows = await repo.managedUsersOf(tx, caller.ctx.tenantId, userId);
+    return { items: rows.map((m) => ({ ...m, initials: initials(m.firstName, m.lastName) })) };
+  });
+}
+
+// ---------------------------------------------------------------- create and update (rule 1)
+
+export async function createUser(platform: Platform, caller: Caller, body: CreateUserBody) {
+  authorize(caller.principal, 'users.create');
+  const tenantId = caller.ctx.tenantId;
+  if (!body.email && !body.username) throw UserErrors.emailOrUsernameRequired();
+  checkProfile(body);
+  const passwordHash = body.password ? await hashPassword(body.password) : null;
+  const now = caller.ctx.clock.now();
+  const id = await withTenantTx(platform.db, tenantId, async (tx) => {
+    const kind = body.kind ?? 'internal';
+    // roles: those named, or the base role of the user's kind; never beyond the creator's ceiling (rule 13)
+    const roleIds = body.roleIds ?? [
+      (await accessRepo.findRoleByKey(tx, tenantId, kind === 'external' ? 'external_user' : 'user'))!.id,
+    ];
+    const roles = await accessRepo.findRoles(tx, tenantId, roleIds);
+    if (roles.length !== roleIds.length)
+      throw AccessErrors.unknownRoles(roleIds.filter((r) => !roles.some((x) => x.id === r)));
+    if (body.roleIds)
+      assertWithinCeiling(
+        caller.principal,
+        roles.flatMap((r) => r.permissions),
+      );
+    // groups: those named, or Default (rule 6: at least one); a group role is granted too (rule 13)
+    const groupIds = body.groupIds ?? [(await groupsRepo.findDefaultGroupId(tx, tenantId))!];
+    const groups = await groupsRepo.findGroups(tx, tenantId, groupIds);
+    if (groups.length !== groupIds.length)
+      throw GroupErrors.unknownGroups(groupIds.filter((g) => !groups.some((x) => x.id === g)));
+    await assertGroupRolesWithinCeiling(tx, caller, groups);
+    const managerIds = body.managerIds ?? [];
+    const managers = await repo.findUsers(tx, tenantId, managerIds);
+    if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
+      throw UserErrors.managerNotFound();
+
+    let user: UserRow;
+    try {
+      user = await repo.insertUser(tx, {
+        tenantId,
+        id: uuidv7(),
+        firstName: body.firstName.trim(),
+        lastName: body.lastName.trim(),
+        email: body.email?.trim() ?? null,
+        username: body.username?.trim() ?? null,
+        status: 'active',
+        kind,
+        passwordHash,
+        passwordChangedAt: passwordHash ? now : null,
+        phoneNumbers: JSON.stringify(body.phoneNumbers ?? []),
+        jobTitle: body.jobTitle ?? null,
+        department: body.department ?? null,
+        employeeId: body.employeeId ?? null,
+        hireDate: body.hireDate ?? null,
+        leaveDate: body.leaveDate ?? null,
+        locale: body.locale ?? null,
+        timeZone: body.timeZone ?? null,
+        notificationPreferences: JSON.stringify(body.notificationPreferences ?? {}),
+        customAttributes: JSON.stringify(body.customAttributes ?? {}),
+        statusChangedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      });
+    } catch (error) {
+      translateUniqueViolation(error, body);
+    }
+    for (const r of roleIds) await accessRepo.assignDirectRole(tx, tenantId, user.id, r);
+    for (const g of groupIds) await groupsRepo.addMember(tx, tenantId, g, user.id);
+    if (managerIds.length) await repo.replaceManagers(tx, tenantId, user.id, managerIds);
+    await recordAudit(tx, caller.ctx, {
+      action: 'user.created',
+      target: { type: 'user', id: user.id, label: label(user) },
+      after: {
+        ...auditView(user),
+        roles: roles.map((r) => r.name),
+        groups: groups.map((g) => g.name),
+        managerIds,
+      },
+    });
+    return user.id;
+  });
+  return getUser(platform, caller, id);
+}
+
+/** Joining a group that carries a group role grants that role: the ceiling applies (rule 13). */
+export async function assertGroupRolesWithinCeiling(
+  tx: Tx,
+  caller: Caller,
+  groups: ReadonlyArray<{ roleId: string | null }>,
+) {
+  const roleIds = [...new Set(groups.map((g) => g.roleId).filter((r): r is string => r !== null))];
+  const roles = await accessRepo.findRoles(tx, caller.ctx.tenantId, roleIds);
+  assertWithinCeiling(
+    caller.principal,
+    roles.flatMap((r) => r.permissions),
+  );
+}
+
+const MASTERABLE = [
+  'firstName',
+  'lastName',
+  'email',
+  'username',
+  'jobTitle',
+  'department',
+  'employeeId',
+  'phoneNumbers',
+  'hireDate',
+  'leaveDate',
+  'locale',
+  'timeZone',
+];
+
+export async function updateUser(platform: Platform, caller: Caller, userId: string, body: UpdateUserBody) {
+  authorize(caller.principal, 'users.update');
+  const tenantId = caller.ctx.tenantId;
+  checkProfile(body);
+  await withTenantTx(platform.db, tenantId, async (tx) => {
+    const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+    // rule 4a: what a directory masters changes only through that directory
+    const mastered = current.source
+      ? Object.keys(body).filter(
+          (f) =>
+            current.sourceAttributes.includes(f) &&
+            MASTERABLE.includes(f) &&
+            JSON.stringify((body as Record<string, unknown>)[f]) !==
+              JSON.stringify((current as Record<string, unknown>)[f]),
+        )
+      : [];
+    if (mastered.length > 0 && caller.ctx.actor.type !== 'system')
+      throw UserErrors.attributeMastered(mastered, current.source!);
+    const email = body.email === undefined ? current.email : body.email;
+    const username = body.username === undefined ? current.username : body.username;
+    if (!email && !username) throw UserErrors.emailOrUsernameRequired();
+    checkProfile({
+      hireDate: body.hireDate === undefined ? current.hireDate : body.hireDate,
+      leaveDate: body.leaveDate === undefined ? current.leaveDate : body.leaveDate,
+    });
+    if (body.kind === 'external' && current.kind === 'internal' && caller.principal.userId === userId) {
+      throw UserErrors.selfAction('make external');
+    }
+    const changes: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(body)) {
+      if (value === undefined) continue;
+      const trimmed = typeof value === 'string' ? value.trim() : value;
+      changes[key] = ['phoneNumbers', 'notificationPreferences', 'customAttributes'].includes(key)
+        ? JSON.stringify(value)
+        : trimmed;
+    }
+    let updated: UserRow;
+    try {
+      updated = await keepingASuperAdmin(tx, tenantId, () =>
+        repo.updateUser(tx, tenantId, userId, { ...changes, updatedAt: caller.ctx.clock.now() }),
+      );
+    } catch (error) {
+      translateUniqueViolation(error, { email, username });
+    }
+    const d = diff(auditView(current), auditView(updated));
+    if (d.changed.length > 0) {
+      await recordAudit(tx, caller.ctx, {
+        action: 'user.updated',
+        target: { type: 'user', id: userId, label: label(updated) },
+        before: d.before,
+        after: d.after,
+      });
+    }
+  });
+  return getUser(platform, caller, userId);
+}
+
+// ---------------------------------------------------------------- status (rule 3)
+
+const STATUS_PERMISSION: Record<Exclude<StatusAction, 'activate'>, string> = {
+  suspend: 'users.suspend',
+  reactivate: 'users.suspend',
+  archive: 'users.archive',
+  remove: 'users.remove',
+};
+const STATUS_EVENT: Record<StatusAction, string> = {
+  activate: 'user.activated',
+  suspend: 'user.suspended',
+  reactivate: 'user.reactivated',
+  archive: 'user.archived',
+  remove: 'user.removed',
+};
+
+export async function changeStatus(
+  platform: Platform,
+  caller: Caller,
+  userId: string,
+  action: Exclude<StatusAction, 'activate' | 'remove'>,
+) {
+  authorize(caller.principal, STATUS_PERMISSION[action]);
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) => changeStatusInTx(tx, caller, userId, action));
+  return getUser(platform, caller, userId);
+}
+
+/** One user's status change inside a caller's transaction: bulk actions and flow steps reuse it. */
+export async function changeStatusInTx(
+  tx: Tx,
+  caller: Caller,
+  userId: string,
+  action: Exclude<StatusAction, 'activate' | 'remove'>,
+) {
+  const tenantId = caller.ctx.tenantId;
+  authorize(caller.principal, STATUS_PERMISSION[action]);
+  if (
+    action !== 'reactivate' &&
+    caller.principal.userId === userId &&
+    caller.principal.tenantId === tenantId
+  ) {
+    throw UserErrors.selfAction(action);
+  }
+  return keepingASuperAdmin(tx, tenantId, async () => {
+    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+    const transition = planTransition(user.status, action);
+    if (!transition.changes) return { changed: false };
+    const now = caller.ctx.clock.now();
+    await repo.setStatus(tx, tenantId, userId, transition.to, now);
+    // rule 3 and 27: a suspended or archived user cannot sign in, so every session and token ends now
+    const revoked = action === 'reactivate' ? null : await repo.revokeAccess(tx, tenantId, userId, now);
+    await recordAudit(tx, caller.ctx, {
+      action: STATUS_EVENT[action],
+      target: { type: 'user', id: userId, label: label(user) },
+      before: { status: transition.from },
+      after: {
+        status: transition.to,
+        ...(revoked ? { endedSessions: revoked.sessions, revokedTokens: revoked.tokens } : {}),
+      },
+    });
+    return { changed: true };
+  });
+}
+
+/**
+ * Removal (rule 19, immediate form): whatever the user owns moves to a recipient first (required
+ * when there is anything), then sessions and tokens end, memberships and management links go, and
+ * the user becomes a tombstone. All or nothing. The scheduled form arrives with the ownership module
+ * and calls `removeUserInTx` from its job.
+ */
+export async function removeUser(platform: Platform, caller: Caller, userId: string, body: RemoveUserBody) {
+  authorize(caller.principal, 'users.remove');
+  return withTenantTx(platform.db, caller.ctx.tenantId, (tx) => removeUserInTx(tx, caller, userId, body));
+}
+
+export async function removeUserInTx(tx: Tx, caller: Caller, userId: string, body: RemoveUserBody) {
+  const tenantId = caller.ctx.tenantId;
+  if (caller.principal.userId === userId && caller.principal.tenantId === tenantId)
+    throw UserErrors.selfAction('remove');
+  return keepingASuperAdmin(tx, tenantId, async () => {
+    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true, allowRemoved: true });
+    const transition = planTransition(user.status, 'remove');
+    const owned = await groupsRepo.ownershipsOf(tx, tenantId, userId);
+    const ownedCount = owned.ownedGroups.length + owned.defaultMemberOf.length;
+    const userGroupIds = await groupsRepo.groupIdsOf(tx, tenantId, userId);
+    const preview = {
+      status: transition.to,
+      changed: transition.changes,
+      owned: { groups: owned.ownedGroups, defaultMemberOf: owned.defaultMemberOf },
+      recipientRequired: ownedCount > 0,
+      recipientWillJoinGroupIds: userGroupIds,
+      warnings: [] as string[],
+    };
+    if (body.preview || !transition.changes) return preview;
+    let recipient: UserRow | undefined;
+    if (ownedCount > 0 || body.transferTo) {
+      if (!body.transferTo) throw UserErrors.recipientRequired(ownedCount);
+      recipient = await repo.findUser(tx, tenantId, body.transferTo, { forUpdate: true });
+      if (!recipient || recipient.id === userId || recipient.status !== 'active')
+        throw UserErrors.invalidRecipient();
+    }
+    const now = caller.ctx.clock.now();
+    if (recipient) {
+      for (const g of owned.ownedGroups)
+        await groupsRepo.updateGroup(tx, tenantId, g.id, { ownerId: recipient.id, updatedAt: now });
+      for (const g of owned.defaultMemberOf)
+        await groupsRepo.updateGroup(tx, tenantId, g.id, { defaultMemberId: recipient.id, updatedAt: now });
+      // rule 18: the recipient joins every group of the user, so routed work stays reachable
+      for (const g of userGroupIds) await groupsRepo.addMember(tx, tenantId, g, recipient.id);
+    }
+    const revoked = await repo.revokeAccess(tx, tenantId, userId, now);
+    await groupsRepo.removeAllMemberships(tx, tenantId, userId);
+    await repo.detachFromManagement(tx, tenantId, userId);
+    await repo.setStatus(tx, tenantId, userId, 'removed', now);
+    await recordAudit(tx, caller.ctx, {
+      action: 'user.removed',
+      target: { type: 'user', id: userId, label: label(user) },
+      before: { status: transition.from, groupIds: userGroupIds },
+      after: {
+        status: 'removed',
+        transferredTo: recipient?.id ?? null,
+        ownedGroups: owned.ownedGroups.map((g) => g.id),
+        defaultMemberOf: owned.defaultMemberOf.map((g) => g.id),
+        endedSessions: revoked.sessions,
+        revokedTokens: revoked.tokens,
+      },
+    });
+    return preview;
+  });
+}
+
+// ---------------------------------------------------------------- managers (rule 4)
+
+export async function setManagers(platform: Platform, caller: Caller, userId: string, managerIds: string[]) {
+  authorize(caller.principal, 'users.update');
+  const tenantId = caller.ctx.tenantId;
+  await withTenantTx(platform.db, tenantId, async (tx) => {
+    // one manager edit at a time per tenant: two concurrent edits could otherwise close a cycle together
+    await tx.executeQuery(
+      (await import('kysely'))
+        .sql`select pg_advisory_xact_lock(hashtextextended(${`rollcall:managers:${tenantId}`}, 0))`.compile(
+        tx,
+      ),
+    );
+    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+    if (managerIds.includes(userId)) throw UserErrors.selfManager();
+    const managers = await repo.findUsers(tx, tenantId, managerIds);
+    if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
+      throw UserErrors.managerNotFound();
+    const ancestors = await repo.managementAncestors(tx, tenantId, managerIds);
+    if (ancestors.has(userId)) throw UserErrors.managerCycle();
+    const before = await repo.managerIdsOf(tx, tenantId, userId);
+    await repo.replaceManagers(tx, tenantId, userId, managerIds);
+    if (JSON.stringify([...before].sort()) !== JSON.stringify([...managerIds].sort())) {
+      await recordAudit(tx, caller.ctx, {
+        action: 'user.managers_changed',
+        target: { type: 'user', id: userId, label: label(user) },
+        before: { managerIds: before },
+        after: { managerIds },
+      });
+    }
+  });
+  return getUser(platform, caller, userId);
+}
+
+// ---------------------------------------------------------------- skills and certifications
+
+function skillView(
+  s: {
+    id: string;
+    kind: string;
+    name: string;
+    issuer: string | null;
+    issuedOn: string | null;
+    expiresOn: string | null;
+  },
+  today: string,
+) {
+  const expiresInDays = s.expiresOn
+    ? Math.round((Date.parse(`${s.expiresOn}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / 86_400_000)
+    : null;
+  return { ...s, expired: expiresInDays !== null && expiresInDays < 0, expiresInDays };
+}
+
+export async function listSkills(platform: Platform, caller: Caller, userId: string) {
+  authorize(caller.principal, 'users.read');
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    await loadScopedUser(tx, caller, userId);
+    const today = caller.ctx.clock.now().toISOString().slice(0, 10);
+    return {
+      items: (await repo.listSkills(tx, caller.ctx.tenantId, userId)).map((s) => skillView(s, today)),
+    };
+  });
+}
+
+export async function replaceSkills(platform: Platform, caller: Caller, userId: string, body: SkillsBody) {
+  authorize(caller.principal, 'users.update');
+  for (const item of body.items) {
+    if (item.issuedOn && item.expiresOn && item.expiresOn < item.issuedOn) {
+      throw new AppError('invalid', 'user.invalid_dates', `"${item.name}" expires before it was issued.`);
+    }
+  }
+  await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+    const before = await repo.listSkills(tx, caller.ctx.tenantId, userId);
+    const items = body.items.map((i) => ({
+      id: uuidv7(),
+      kind: i.kind,
+      name: i.name.trim(),
+      issuer: i.issuer ?? null,
+      issuedOn: i.issuedOn ?? null,
+      expiresOn: i.expiresOn ?? null,
+    }));
+    await repo.replaceSkills(tx, caller.ctx.tenantId, userId, items);
+    await recordAudit(tx, caller.ctx, {
+      action: 'user.skills_changed',
+      target: { type: 'user', id: userId, label: label(user) },
+      before: before.map(({ id: _, ...s }) => s),
+      after: items.map(({ id: _, ...s }) => s),
+    });
+  });
+  return listSkills(platform, caller, userId);
+}
+
+// ---------------------------------------------------------------- avatar (rule 2)
+
+const MAX_AVATAR_BYTES = 1_048_576;
+
+/** The image type by its first bytes: a name or a declared type proves nothing. */
+export function sniffImage(bytes: Buffer): 'image/png' | 'image/jpeg' | 'image/webp' | null {
+  if (
+    bytes.length >= 8 &&
+    bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  )
+    return 'image/png';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
+  if (
+    bytes.length >= 12 &&
+    bytes.toString('ascii', 0, 4) === 'RIFF' &&
+    bytes.toString('ascii', 8, 12) === 'WEBP'
+  )
+    return 'image/webp';
+  return null;
+}
+
+const PALETTE = ['#4263eb', '#0ca678', '#f76707', '#ae3ec9', '#1098ad', '#d6336c', '#5c940d', '#e8590c'];
+
+/** The initials avatar: an SVG circle with the first letters of first and last name. */
+export function initialsSvg(firstName: string, lastName: string, seed: string): string {
+  const text = initials(firstName, lastName).replace(/[<>&"']/g, '');
+  const color = PALETTE[[...seed].reduce((a, c) => a + c.charCodeAt(0), 0) % PALETTE.length];
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="96" height="96" viewBox="0 0 96 96" role="img" aria-label="${text}"><circle cx="48" cy="48" r="48" fill="${color}"/><text x="50%" y="50%" dy=".35em" text-anchor="middle" font-family="Inter, Segoe UI, Helvetica, Arial, sans-serif" font-size="38" font-weight="600" fill="#fff">${text}</text></svg>`;
+}
+
+export async function readAvatar(platform: Platform, caller: Caller, userId: string) {
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const row = await repo.readAvatar(tx, caller.ctx.tenantId, userId);
+    if (!row) throw UserErrors.notFound();
+    if (row.avatar && row.avatarContentType) return { contentType: row.avatarContentType, body: row.avatar };
+    return {
+      contentType: 'image/svg+xml',
+      body: Buffer.from(initialsSvg(row.firstName, row.lastName, userId)),
+    };
+  });
+}
+
+export async function writeAvatar(platform: Platform, caller: Caller, userId: string, bytes: Buffer | null) {
+  const self = caller.principal.userId === userId && caller.principal.tenantId === caller.ctx.tenantId;
+  if (!self) authorize(caller.principal, 'users.update');
+  let contentType: string | null = null;
+  if (bytes) {
+    if (bytes.length > MAX_AVATAR_BYTES) throw UserErrors.avatarTooLarge();
+    contentType = sniffImage(bytes);
+    if (!contentType) throw UserErrors.avatarInvalid('The avatar must be a PNG, JPEG or WebP image.');
+  }
+  await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const user = self
+      ? await repo.findUser(tx, caller.ctx.tenantId, userId)
+      : await loadScopedUser(tx, caller, userId);
+    if (!user) throw UserErrors.notFound();
+    await repo.writeAvatar(tx, caller.ctx.tenantId, userId, bytes, contentType, caller.ctx.clock.now());
+    await recordAudit(tx, caller.ctx, {
+      action: bytes ? 'user.avatar_changed' : 'user.avatar_removed',
+      target: { type: 'user', id: userId, label: label(user) },
+      after: bytes ? { contentType, bytes: bytes.length } : null,
+    });
+  });
+}
+
+// ---------------------------------------------------------------- sessions and tokens
+
+export async function revokeUserAccess(platform: Platform, caller: Caller, userId: string) {
+  authorize(caller.principal, 'users.sessions');
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) => revokeUserAccessInTx(tx, caller, userId));
+}
+
+export async function revokeUserAccessInTx(tx: Tx, caller: Caller, userId: string) {
+  authorize(caller.principal, 'users.sessions');
+  const user = await loadScopedUser(tx, caller, userId);
+  const revoked = await repo.revokeAccess(tx, caller.ctx.tenantId, userId, caller.ctx.clock.now());
+  if (revoked.sessions + revoked.tokens === 0) return { changed: false };
+  await recordAudit(tx, caller.ctx, {
+    action: 'user.access_revoked',
+    target: { type: 'user', id: userId, label: label(user) },
+    after: { endedSessions: revoked.sessions, revokedTokens: revoked.tokens },
+  });
+  return { changed: true };
+}
