@@ -7,7 +7,7 @@ import {
   insertDefaultGroup,
 } from '../../src/modules/groups/groups.repository.ts';
 import { withTenantTx } from '../../src/platform/db.ts';
-import type { TestApp } from './app.ts';
+import { type TestApp, TestClient } from './app.ts';
 
 /**
  * Test data the API cannot create yet (users arrive with the directory issue, providers are an
@@ -81,4 +81,44 @@ export async function createProviderFixture(t: TestApp, slug: string) {
     lastName: 'Admin',
   });
   return { id, slug, admin };
+}
+
+export const USER_PASSWORD = 'Directory-Password-42!';
+let seq = 0;
+
+/** Creates a user through the API as the given client; returns the created user. */
+export async function apiCreateUser(
+  client: TestClient,
+  tenantId: string,
+  body: Record<string, unknown> = {},
+): Promise<{ id: string; email: string | null; username: string | null; [k: string]: unknown }> {
+  seq += 1;
+  const res = await client.post(`/api/v1/tenants/${tenantId}/users`, {
+    firstName: 'Test',
+    lastName: `Person${seq}`,
+    email: `person${seq}.${Date.now() % 100000}@example.test`,
+    password: USER_PASSWORD,
+    ...body,
+  });
+  if (res.statusCode !== 201) throw new Error(`create user failed: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+export async function roleId(client: TestClient, tenantId: string, key: string): Promise<string> {
+  const roles = (await client.get(`/api/v1/tenants/${tenantId}/roles`)).json().items as Array<{ id: string; key: string | null; name: string }>;
+  const role = roles.find((r) => r.key === key || r.name === key);
+  if (!role) throw new Error(`no role ${key}`);
+  return role.id;
+}
+
+export async function defaultGroupId(client: TestClient, tenantId: string): Promise<string> {
+  const groups = (await client.get(`/api/v1/tenants/${tenantId}/groups`)).json().items as Array<{ id: string; isDefault: boolean }>;
+  return groups.find((g) => g.isDefault)!.id;
+}
+
+/** Signs in as a user created with USER_PASSWORD. */
+export async function signIn(app: TestApp['app'], tenantSlug: string, login: string): Promise<TestClient> {
+  const client = new TestClient(app);
+  await client.login(tenantSlug, login, USER_PASSWORD);
+  return client;
 }

@@ -41,6 +41,8 @@ export const CustomAttributes = Type.Record(
   AttributeValue,
   {
     maxProperties: 50,
+    // keys outside the pattern are refused, not ignored
+    additionalProperties: false,
   },
 );
 export const NotificationPreferences = Type.Object(
