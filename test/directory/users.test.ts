@@ -48,7 +48,11 @@ describe('rule 1: a user has first and last name and at least one of email or us
   });
 
   it('requires first and last name', async () => {
-    for (const body of [{ lastName: 'X', email: 'a@x.test' }, { firstName: 'X', email: 'b@x.test' }, { firstName: ' ', lastName: 'Y', email: 'c@x.test' }]) {
+    for (const body of [
+      { lastName: 'X', email: 'a@x.test' },
+      { firstName: 'X', email: 'b@x.test' },
+      { firstName: ' ', lastName: 'Y', email: 'c@x.test' },
+    ]) {
       const res = await t.admin.post(url(), body);
       expect(res.statusCode).toBe(400);
       expect(res.json().code).toBe('request.invalid');
@@ -58,7 +62,10 @@ describe('rule 1: a user has first and last name and at least one of email or us
   it('requires at least one of email or username, and accepts either alone', async () => {
     const none = await t.admin.post(url(), { firstName: 'No', lastName: 'Login' });
     expect(none.json().code).toBe('user.email_or_username_required');
-    expect((await t.admin.post(url(), { firstName: 'Only', lastName: 'Username', username: 'only.username' })).statusCode).toBe(201);
+    expect(
+      (await t.admin.post(url(), { firstName: 'Only', lastName: 'Username', username: 'only.username' }))
+        .statusCode,
+    ).toBe(201);
     const onlyEmail = await apiCreateUser(t.admin, tenant, { email: 'only@email.test' });
     const clear = await t.admin.patch(url(`/${onlyEmail.id}`), { email: null });
     expect(clear.json().code).toBe('user.email_or_username_required');
@@ -72,8 +79,17 @@ describe('rule 1: a user has first and last name and at least one of email or us
     const username = await t.admin.post(url(), { firstName: 'A', lastName: 'B', username: 'caseuser' });
     expect(username.json().code).toBe('user.username_taken');
     // another tenant may use the same address
-    const other = (await t.admin.post('/api/v1/tenants', { name: 'Other Users', slug: 'other-users' })).json().id;
-    expect((await t.admin.post(`/api/v1/tenants/${other}/users`, { firstName: 'A', lastName: 'B', email: 'case@users.test' })).statusCode).toBe(201);
+    const other = (await t.admin.post('/api/v1/tenants', { name: 'Other Users', slug: 'other-users' })).json()
+      .id;
+    expect(
+      (
+        await t.admin.post(`/api/v1/tenants/${other}/users`, {
+          firstName: 'A',
+          lastName: 'B',
+          email: 'case@users.test',
+        })
+      ).statusCode,
+    ).toBe(201);
   });
 
   it('refuses bad emails, time zones, dates and over-long values without a partial change', async () => {
@@ -99,7 +115,9 @@ describe('rule 1: a user has first and last name and at least one of email or us
   it('audits profile changes with only the changed fields before and after', async () => {
     const u = await apiCreateUser(t.admin, tenant);
     await t.admin.patch(url(`/${u.id}`), { jobTitle: 'Engineer', department: 'R&D' });
-    const [event] = (await t.admin.get(`/api/v1/tenants/${tenant}/audit?action=user.updated&targetId=${u.id}`)).json().items;
+    const [event] = (
+      await t.admin.get(`/api/v1/tenants/${tenant}/audit?action=user.updated&targetId=${u.id}`)
+    ).json().items;
     expect(event.before).toEqual({ jobTitle: null, department: null });
     expect(event.after).toEqual({ jobTitle: 'Engineer', department: 'R&D' });
   });
@@ -122,8 +140,16 @@ describe('rule 2: without an uploaded avatar, the avatar is the initials of firs
     const initials = await t.admin.get(url(`/${u.id}/avatar`));
     expect(initials.headers['content-type']).toContain('image/svg+xml');
     expect(initials.body).toContain('>MS</text>');
-    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
-    const up = await t.admin.request({ method: 'PUT', url: url(`/${u.id}/avatar`), payload: png, headers: { 'content-type': 'image/png' } });
+    const png = Buffer.concat([
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+      Buffer.alloc(64, 1),
+    ]);
+    const up = await t.admin.request({
+      method: 'PUT',
+      url: url(`/${u.id}/avatar`),
+      payload: png,
+      headers: { 'content-type': 'image/png' },
+    });
     expect(up.statusCode, up.body).toBe(204);
     const img = await t.admin.get(url(`/${u.id}/avatar`));
     expect(img.headers['content-type']).toBe('image/png');
@@ -135,15 +161,39 @@ describe('rule 2: without an uploaded avatar, the avatar is the initials of firs
 
   it('checks the image by its content, not its declared type, and caps it at 1 MB', async () => {
     const u = await apiCreateUser(t.admin, tenant);
-    const fake = await t.admin.request({ method: 'PUT', url: url(`/${u.id}/avatar`), payload: Buffer.from('<script>alert(1)</script>'), headers: { 'content-type': 'image/png' } });
+    const fake = await t.admin.request({
+      method: 'PUT',
+      url: url(`/${u.id}/avatar`),
+      payload: Buffer.from('<script>alert(1)</script>'),
+      headers: { 'content-type': 'image/png' },
+    });
     expect(fake.statusCode).toBe(400);
     expect(fake.json().code).toBe('user.avatar_invalid');
     const big = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(1_100_000)]);
-    const tooBig = await t.admin.request({ method: 'PUT', url: url(`/${u.id}/avatar`), payload: big, headers: { 'content-type': 'image/jpeg' } });
+    const tooBig = await t.admin.request({
+      method: 'PUT',
+      url: url(`/${u.id}/avatar`),
+      payload: big,
+      headers: { 'content-type': 'image/jpeg' },
+    });
     expect(tooBig.statusCode).toBe(413);
     expect(tooBig.json().code).toBe('user.avatar_too_large');
-    const webp = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('WEBPVP8 '), Buffer.alloc(20)]);
-    expect((await t.admin.request({ method: 'PUT', url: url(`/${u.id}/avatar`), payload: webp, headers: { 'content-type': 'application/octet-stream' } })).statusCode).toBe(204);
+    const webp = Buffer.concat([
+      Buffer.from('RIFF'),
+      Buffer.alloc(4),
+      Buffer.from('WEBPVP8 '),
+      Buffer.alloc(20),
+    ]);
+    expect(
+      (
+        await t.admin.request({
+          method: 'PUT',
+          url: url(`/${u.id}/avatar`),
+          payload: webp,
+          headers: { 'content-type': 'application/octet-stream' },
+        })
+      ).statusCode,
+    ).toBe(204);
     expect((await t.admin.get(url(`/${u.id}/avatar`))).headers['content-type']).toBe('image/webp');
   });
 });
@@ -164,7 +214,8 @@ describe('rule 3: statuses and their transitions', () => {
 
   it('repeating a transition that already holds succeeds and changes nothing', async () => {
     const u = await apiCreateUser(t.admin, tenant);
-    const count = async () => (await t.admin.get(`/api/v1/tenants/${tenant}/audit?targetId=${u.id}&limit=200`)).json().items.length;
+    const count = async () =>
+      (await t.admin.get(`/api/v1/tenants/${tenant}/audit?targetId=${u.id}&limit=200`)).json().items.length;
     const before = await count();
     expect((await t.admin.post(url(`/${u.id}/reactivate`))).statusCode).toBe(200);
     expect(await count()).toBe(before);
@@ -181,7 +232,10 @@ describe('rule 3: statuses and their transitions', () => {
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: 'user.archived_is_final' });
     const suspend = await t.admin.post(url(`/${u.id}/suspend`));
-    expect(suspend.json()).toMatchObject({ code: 'user.transition_not_allowed', details: { from: 'archived', action: 'suspend' } });
+    expect(suspend.json()).toMatchObject({
+      code: 'user.transition_not_allowed',
+      details: { from: 'archived', action: 'suspend' },
+    });
     expect((await t.admin.post(url(`/${u.id}/archive`))).statusCode).toBe(200);
   });
 
@@ -194,8 +248,13 @@ describe('rule 3: statuses and their transitions', () => {
     expect(row.rows[0].status).toBe('removed');
     expect((await t.admin.post(url(`/${u.id}/reactivate`))).statusCode).toBe(404);
     // the address is free again
-    expect((await t.admin.post(url(), { firstName: 'New', lastName: 'Tomb', email: 'tomb@users.test' })).statusCode).toBe(201);
-    const events = (await t.admin.get(`/api/v1/tenants/${tenant}/audit?targetId=${u.id}&action=user.removed`)).json().items;
+    expect(
+      (await t.admin.post(url(), { firstName: 'New', lastName: 'Tomb', email: 'tomb@users.test' }))
+        .statusCode,
+    ).toBe(201);
+    const events = (
+      await t.admin.get(`/api/v1/tenants/${tenant}/audit?targetId=${u.id}&action=user.removed`)
+    ).json().items;
     expect(events).toHaveLength(1);
   });
 
@@ -209,17 +268,32 @@ describe('rule 3: statuses and their transitions', () => {
 
 describe('rule 4: several managers; the reverse is the managed users; no cycles', () => {
   it('sets several managers and lists managed users', async () => {
-    const [boss1, boss2, worker] = [await apiCreateUser(t.admin, tenant), await apiCreateUser(t.admin, tenant), await apiCreateUser(t.admin, tenant)];
+    const [boss1, boss2, worker] = [
+      await apiCreateUser(t.admin, tenant),
+      await apiCreateUser(t.admin, tenant),
+      await apiCreateUser(t.admin, tenant),
+    ];
     const res = await t.admin.put(url(`/${worker.id}/managers`), { managerIds: [boss1.id, boss2.id] });
-    expect(res.json().managers.map((m: { id: string }) => m.id).sort()).toEqual([boss1.id, boss2.id].sort());
+    expect(
+      res
+        .json()
+        .managers.map((m: { id: string }) => m.id)
+        .sort(),
+    ).toEqual([boss1.id, boss2.id].sort());
     const managed = (await t.admin.get(url(`/${boss1.id}/managed-users`))).json().items;
     expect(managed.map((m: { id: string }) => m.id)).toEqual([worker.id]);
     expect((await t.admin.get(url(`/${boss2.id}`))).json().managedUsersCount).toBe(1);
   });
 
   it('refuses a user as their own manager, and any cycle through a chain', async () => {
-    const [a, b, c] = [await apiCreateUser(t.admin, tenant), await apiCreateUser(t.admin, tenant), await apiCreateUser(t.admin, tenant)];
-    expect((await t.admin.put(url(`/${a.id}/managers`), { managerIds: [a.id] })).json().code).toBe('user.self_manager');
+    const [a, b, c] = [
+      await apiCreateUser(t.admin, tenant),
+      await apiCreateUser(t.admin, tenant),
+      await apiCreateUser(t.admin, tenant),
+    ];
+    expect((await t.admin.put(url(`/${a.id}/managers`), { managerIds: [a.id] })).json().code).toBe(
+      'user.self_manager',
+    );
     await t.admin.put(url(`/${b.id}/managers`), { managerIds: [a.id] });
     await t.admin.put(url(`/${c.id}/managers`), { managerIds: [b.id] });
     const cycle = await t.admin.put(url(`/${a.id}/managers`), { managerIds: [c.id] });
@@ -247,10 +321,18 @@ describe('rule 4a: attributes a directory masters are read-only except through i
     );
     const res = await t.admin.patch(url(`/${u.id}`), { jobTitle: 'Changed', locale: 'fr-FR' });
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ code: 'user.attribute_mastered_by_source', details: { fields: ['jobTitle'], source: 'scim' } });
+    expect(res.json()).toMatchObject({
+      code: 'user.attribute_mastered_by_source',
+      details: { fields: ['jobTitle'], source: 'scim' },
+    });
     expect((await t.admin.patch(url(`/${u.id}`), { locale: 'fr-FR' })).statusCode).toBe(200);
     const user = (await t.admin.get(url(`/${u.id}`))).json();
-    expect(user).toMatchObject({ source: 'scim', idpGroups: [{ name: 'Entra Sales' }], locale: 'fr-FR', jobTitle: null });
+    expect(user).toMatchObject({
+      source: 'scim',
+      idpGroups: [{ name: 'Entra Sales' }],
+      locale: 'fr-FR',
+      jobTitle: null,
+    });
     expect(user.groups.map((g: { name: string }) => g.name)).toEqual(['Default']);
   });
 });
@@ -259,7 +341,8 @@ describe('rule 5: search, sort, cursor paging and status tabs', () => {
   let searchTenant: string;
   const su = (path = '') => `/api/v1/tenants/${searchTenant}/users${path}`;
   beforeAll(async () => {
-    searchTenant = (await t.admin.post('/api/v1/tenants', { name: 'Search Co', slug: 'search-co' })).json().id;
+    searchTenant = (await t.admin.post('/api/v1/tenants', { name: 'Search Co', slug: 'search-co' })).json()
+      .id;
     const people = [
       ['Anna', 'Zimmer', 'anna@search.test', null],
       ['Bruno', 'Yates', 'bruno@search.test', 'byates'],
@@ -278,7 +361,8 @@ describe('rule 5: search, sort, cursor paging and status tabs', () => {
     await t.admin.post(su(`/${dieter.id}/suspend`));
   });
 
-  const names = (res: { json(): { items: Array<{ firstName: string }> } }) => res.json().items.map((u) => u.firstName);
+  const names = (res: { json(): { items: Array<{ firstName: string }> } }) =>
+    res.json().items.map((u) => u.firstName);
 
   it('matches first name, last name, email, username and role name', async () => {
     expect(names(await t.admin.get(su('?q=ann')))).toEqual(['Anna']);
@@ -290,9 +374,27 @@ describe('rule 5: search, sort, cursor paging and status tabs', () => {
   });
 
   it('sorts by any column in both directions', async () => {
-    expect(names(await t.admin.get(su('?status=all&sort=lastName:asc')))).toEqual(['Eva', 'Dieter', 'Carla', 'Bruno', 'Anna']);
-    expect(names(await t.admin.get(su('?status=all&sort=firstName:desc')))).toEqual(['Eva', 'Dieter', 'Carla', 'Bruno', 'Anna']);
-    expect(names(await t.admin.get(su('?status=all&sort=firstName')))).toEqual(['Anna', 'Bruno', 'Carla', 'Dieter', 'Eva']);
+    expect(names(await t.admin.get(su('?status=all&sort=lastName:asc')))).toEqual([
+      'Eva',
+      'Dieter',
+      'Carla',
+      'Bruno',
+      'Anna',
+    ]);
+    expect(names(await t.admin.get(su('?status=all&sort=firstName:desc')))).toEqual([
+      'Eva',
+      'Dieter',
+      'Carla',
+      'Bruno',
+      'Anna',
+    ]);
+    expect(names(await t.admin.get(su('?status=all&sort=firstName')))).toEqual([
+      'Anna',
+      'Bruno',
+      'Carla',
+      'Dieter',
+      'Eva',
+    ]);
     expect(names(await t.admin.get(su('?status=all&sort=status:desc'))).at(0)).toBe('Dieter');
     expect((await t.admin.get(su('?sort=password:asc'))).statusCode).toBe(400);
   });
@@ -303,9 +405,8 @@ describe('rule 5: search, sort, cursor paging and status tabs', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const res: { json(): { items: Array<{ firstName: string }>; nextCursor: string | null } } = await t.admin.get(
-          su(`?status=all&sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`),
-        );
+        const res: { json(): { items: Array<{ firstName: string }>; nextCursor: string | null } } =
+          await t.admin.get(su(`?status=all&sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`));
         seen.push(...names(res));
         cursor = res.json().nextCursor;
       } while (cursor);
@@ -329,7 +430,11 @@ describe('data scopes', () => {
       name: 'Department Lead',
       permissions: ['users.read', 'users.update', 'users.scope.department'],
     });
-    const lead = await apiCreateUser(t.admin, tenant, { department: 'Sales', email: 'lead@users.test', roleIds: [roleRes.json().id] });
+    const lead = await apiCreateUser(t.admin, tenant, {
+      department: 'Sales',
+      email: 'lead@users.test',
+      roleIds: [roleRes.json().id],
+    });
     const peer = await apiCreateUser(t.admin, tenant, { department: 'sales' });
     const outsider = await apiCreateUser(t.admin, tenant, { department: 'Finance' });
     const client = await signIn(t.app, 'users-co', 'lead@users.test');
@@ -347,20 +452,38 @@ describe('skills and certifications', () => {
   it('stores them and shows expiry', async () => {
     const u = await apiCreateUser(t.admin, tenant);
     const today = t.clock.now();
-    const day = (offset: number) => new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
+    const day = (offset: number) =>
+      new Date(today.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
     const res = await t.admin.put(url(`/${u.id}/skills`), {
       items: [
         { kind: 'certification', name: 'CISSP', issuer: 'ISC2', issuedOn: day(-400), expiresOn: day(-1) },
-        { kind: 'certification', name: 'AZ-104', issuer: 'Microsoft', issuedOn: day(-10), expiresOn: day(30) },
+        {
+          kind: 'certification',
+          name: 'AZ-104',
+          issuer: 'Microsoft',
+          issuedOn: day(-10),
+          expiresOn: day(30),
+        },
         { kind: 'skill', name: 'PowerShell' },
       ],
     });
     expect(res.statusCode, res.body).toBe(200);
     const items = res.json().items;
-    expect(items.find((i: { name: string }) => i.name === 'CISSP')).toMatchObject({ expired: true, expiresInDays: -1 });
-    expect(items.find((i: { name: string }) => i.name === 'AZ-104')).toMatchObject({ expired: false, expiresInDays: 30 });
-    expect(items.find((i: { name: string }) => i.name === 'PowerShell')).toMatchObject({ expired: false, expiresInDays: null });
-    const bad = await t.admin.put(url(`/${u.id}/skills`), { items: [{ kind: 'certification', name: 'X', issuedOn: day(0), expiresOn: day(-5) }] });
+    expect(items.find((i: { name: string }) => i.name === 'CISSP')).toMatchObject({
+      expired: true,
+      expiresInDays: -1,
+    });
+    expect(items.find((i: { name: string }) => i.name === 'AZ-104')).toMatchObject({
+      expired: false,
+      expiresInDays: 30,
+    });
+    expect(items.find((i: { name: string }) => i.name === 'PowerShell')).toMatchObject({
+      expired: false,
+      expiresInDays: null,
+    });
+    const bad = await t.admin.put(url(`/${u.id}/skills`), {
+      items: [{ kind: 'certification', name: 'X', issuedOn: day(0), expiresOn: day(-5) }],
+    });
     expect(bad.json().code).toBe('user.invalid_dates');
   });
 });

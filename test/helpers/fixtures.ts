@@ -105,14 +105,21 @@ export async function apiCreateUser(
 }
 
 export async function roleId(client: TestClient, tenantId: string, key: string): Promise<string> {
-  const roles = (await client.get(`/api/v1/tenants/${tenantId}/roles`)).json().items as Array<{ id: string; key: string | null; name: string }>;
+  const roles = (await client.get(`/api/v1/tenants/${tenantId}/roles`)).json().items as Array<{
+    id: string;
+    key: string | null;
+    name: string;
+  }>;
   const role = roles.find((r) => r.key === key || r.name === key);
   if (!role) throw new Error(`no role ${key}`);
   return role.id;
 }
 
 export async function defaultGroupId(client: TestClient, tenantId: string): Promise<string> {
-  const groups = (await client.get(`/api/v1/tenants/${tenantId}/groups`)).json().items as Array<{ id: string; isDefault: boolean }>;
+  const groups = (await client.get(`/api/v1/tenants/${tenantId}/groups`)).json().items as Array<{
+    id: string;
+    isDefault: boolean;
+  }>;
   return groups.find((g) => g.isDefault)!.id;
 }
 
