@@ -121,8 +121,8 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     });
     await recordAudit(tx, userCtx, {
       action: 'auth.login.succeeded',
-      target: { type: 'session', id: sessionId },
-      after: { method: 'password', expiresAt },
+      target: { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` },
+      after: { method: 'password', sessionId, expiresAt },
     });
   });
   return {
@@ -151,7 +151,8 @@ export async function logout(platform: Platform, ctx: Ctx, principal: Principal)
     if (ended)
       await recordAudit(tx, ctx, {
         action: 'auth.logout',
-        target: { type: 'session', id: principal.sessionId! },
+        target: { type: 'user', id: principal.userId, label: principal.label },
+        after: { sessionId: principal.sessionId },
       });
   });
 }

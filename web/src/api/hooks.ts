@@ -1,0 +1,187 @@
+import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { del, get, patch, post, put, qs } from './client.ts';
+import type {
+  AuditEvent,
+  BulkResult,
+  ChainStatus,
+  Group,
+  Me,
+  Page,
+  PermissionDefinition,
+  PermissionsExplained,
+  Person,
+  Role,
+  Skill,
+  Tenant,
+  UserDetail,
+  UserPage,
+} from './types.ts';
+
+const t = (tenantId: string) => `/api/v1/tenants/${tenantId}`;
+
+// ---------------------------------------------------------------- session, tenants
+
+export const useMe = () => useQuery({ queryKey: ['me'], queryFn: () => get<Me>('/api/v1/me'), retry: false, staleTime: 60_000 });
+
+export function useSignIn() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { tenant: string; login: string; password: string }) => post('/api/v1/auth/login', body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['me'] }),
+  });
+}
+
+export function useSignOut() {
+  const qc = useQueryClient();
+  return useMutation({ mutationFn: () => post('/api/v1/auth/logout'), onSuccess: () => qc.clear() });
+}
+
+export const useTenants = (q?: string) =>
+  useQuery({ queryKey: ['tenants', q ?? ''], queryFn: () => get<Page<Tenant>>(`/api/v1/tenants${qs({ q, limit: 200 })}`), placeholderData: keepPreviousData });
+
+export const useTenant = (tenantId: string) => useQuery({ queryKey: ['tenant', tenantId], queryFn: () => get<Tenant>(t(tenantId)) });
+
+export function useCreateTenant() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { name: string; slug: string }) => post<Tenant>('/api/v1/tenants', body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['tenants'] }),
+  });
+}
+
+export function useUpdateTenant(tenantId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Partial<Pick<Tenant, 'name' | 'settings' | 'status'>>) => patch<Tenant>(t(tenantId), body),
+    onSuccess: () => {
+      qc.invalidateQueries({ queryKey: ['tenants'] });
+      qc.invalidateQueries({ queryKey: ['tenant', tenantId] });
+    },
+  });
+}
+
+// ---------------------------------------------------------------- audit
+
+export interface AuditFilters {
+  action?: string;
+  actorId?: string;
+  from?: string;
+  to?: string;
+}
+
+export const useAudit = (tenantId: string, filters: AuditFilters) =>
+  useInfiniteQuery({
+    queryKey: ['audit', tenantId, filters],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) => get<Page<AuditEvent>>(`${t(tenantId)}/audit${qs({ ...filters, limit: 50, cursor: pageParam })}`),
+    getNextPageParam: (last) => last.nextCursor,
+  });
+
+export const useChainStatus = (tenantId: string) =>
+  useQuery({ queryKey: ['audit-verify', tenantId], queryFn: () => get<ChainStatus>(`${t(tenantId)}/audit/verify`) });
+
+// ---------------------------------------------------------------- users
+
+export interface UserQuery {
+  q?: string;
+  status?: string;
+  groupId?: string;
+  sort?: string;
+}
+
+export const useUsers = (tenantId: string, query: UserQuery) =>
+  useInfiniteQuery({
+    queryKey: ['users', tenantId, query],
+    initialPageParam: null as string | null,
+    queryFn: ({ pageParam }) => get<UserPage>(`${t(tenantId)}/users${qs({ ...query, limit: 100, cursor: pageParam })}`),
+    getNextPageParam: (last) => last.nextCursor,
+    placeholderData: keepPreviousData,
+  });
+
+export const useUser = (tenantId: string, userId: string) =>
+  useQuery({ queryKey: ['user', tenantId, userId], queryFn: () => get<UserDetail>(`${t(tenantId)}/users/${userId}`) });
+
+/** After any change to users, groups or roles, everything that shows them is stale. */
+export function useDirectoryInvalidation() {
+  const qc = useQueryClient();
+  return () =>
+    Promise.all(
+      ['users', 'user', 'groups', 'roles', 'permissions', 'managed', 'audit'].map((k) => qc.invalidateQueries({ queryKey: [k] })),
+    );
+}
+
+export function useDirectoryMutation<TBody, TResult = unknown>(fn: (body: TBody) => Promise<TResult>) {
+  const invalidate = useDirectoryInvalidation();
+  return useMutation({ mutationFn: fn, onSuccess: () => invalidate() });
+}
+
+export const useCreateUser = (tenantId: string) =>
+  useDirectoryMutation((body: Record<string, unknown>) => post<UserDetail>(`${t(tenantId)}/users`, body));
+
+export const useUpdateUser = (tenantId: string, userId: string) =>
+  useDirectoryMutation((body: Record<string, unknown>) => patch<UserDetail>(`${t(tenantId)}/users/${userId}`, body));
+
+export const useUserAction = (tenantId: string) =>
+  useDirectoryMutation(({ userId, action, body }: { userId: string; action: string; body?: unknown }) =>
+    post(`${t(tenantId)}/users/${userId}/${action}`, body),
+  );
+
+export const useBulkAction = (tenantId: string) =>
+  useDirectoryMutation((body: { action: string; ids: string[]; groupIds?: string[]; roleIds?: string[] }) =>
+    post<BulkResult>(`${t(tenantId)}/users/bulk`, body),
+  );
+
+export const useSetUserRoles = (tenantId: string, userId: string) =>
+  useDirectoryMutation((roleIds: string[]) => put(`${t(tenantId)}/users/${userId}/roles`, { roleIds }));
+
+export const useSetUserGroups = (tenantId: string, userId: string) =>
+  useDirectoryMutation((groupIds: string[]) => put(`${t(tenantId)}/users/${userId}/groups`, { groupIds }));
+
+export const useSetManagers = (tenantId: string, userId: string) =>
+  useDirectoryMutation((managerIds: string[]) => put(`${t(tenantId)}/users/${userId}/managers`, { managerIds }));
+
+export const useManagedUsers = (tenantId: string, userId: string) =>
+  useQuery({ queryKey: ['managed', tenantId, userId], queryFn: () => get<{ items: Person[] }>(`${t(tenantId)}/users/${userId}/managed-users`) });
+
+export const usePermissions = (tenantId: string, userId: string) =>
+  useQuery({ queryKey: ['permissions', tenantId, userId], queryFn: () => get<PermissionsExplained>(`${t(tenantId)}/users/${userId}/permissions`) });
+
+export const useSkills = (tenantId: string, userId: string) =>
+  useQuery({ queryKey: ['user', tenantId, userId, 'skills'], queryFn: () => get<{ items: Skill[] }>(`${t(tenantId)}/users/${userId}/skills`) });
+
+export const useSetSkills = (tenantId: string, userId: string) =>
+  useDirectoryMutation((items: Array<Omit<Skill, 'id' | 'expired' | 'expiresInDays'>>) => put(`${t(tenantId)}/users/${userId}/skills`, { items }));
+
+// ---------------------------------------------------------------- groups and roles
+
+export const useGroups = (tenantId: string) =>
+  useQuery({ queryKey: ['groups', tenantId], queryFn: () => get<{ items: Group[] }>(`${t(tenantId)}/groups`) });
+
+export const useCreateGroup = (tenantId: string) =>
+  useDirectoryMutation((body: { name: string; roleId?: string }) => post<Group>(`${t(tenantId)}/groups`, body));
+
+export const useUpdateGroup = (tenantId: string) =>
+  useDirectoryMutation(({ groupId, ...body }: { groupId: string; name?: string; roleId?: string | null; defaultMemberId?: string | null }) =>
+    patch<Group>(`${t(tenantId)}/groups/${groupId}`, body),
+  );
+
+export const useDeleteGroup = (tenantId: string) =>
+  useDirectoryMutation((groupId: string) => del<{ movedToDefault: string[] }>(`${t(tenantId)}/groups/${groupId}`));
+
+export const useUnassignGroupRole = (tenantId: string) =>
+  useDirectoryMutation(({ groupId, ...body }: { groupId: string; mode: 'remove_from_all' | 'keep_individually'; exceptUserId?: string }) =>
+    post<Group>(`${t(tenantId)}/groups/${groupId}/role/unassign`, body),
+  );
+
+export const useRoles = (tenantId: string) =>
+  useQuery({ queryKey: ['roles', tenantId], queryFn: () => get<{ items: Role[] }>(`${t(tenantId)}/roles`) });
+
+export const useCatalog = () =>
+  useQuery({ queryKey: ['catalog'], queryFn: () => get<{ items: PermissionDefinition[] }>('/api/v1/permissions'), staleTime: Number.POSITIVE_INFINITY });
+
+export const useSaveRole = (tenantId: string) =>
+  useDirectoryMutation(({ roleId, ...body }: { roleId?: string; name: string; description: string; permissions: string[] }) =>
+    roleId ? patch<Role>(`${t(tenantId)}/roles/${roleId}`, body) : post<Role>(`${t(tenantId)}/roles`, body),
+  );
+
+export const useDeleteRole = (tenantId: string) => useDirectoryMutation((roleId: string) => del(`${t(tenantId)}/roles/${roleId}`));

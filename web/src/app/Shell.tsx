@@ -1,0 +1,154 @@
+import { AppShell, Box, Center, Group, Loader, Menu, NavLink, Select, Text, UnstyledButton } from '@mantine/core';
+import {
+  IconBuildingSkyscraper,
+  IconChevronDown,
+  IconListDetails,
+  IconLogout,
+  IconShieldLock,
+  IconUsers,
+  IconUsersGroup,
+} from '@tabler/icons-react';
+import { Link, Outlet, useNavigate, useParams, useRouterState } from '@tanstack/react-router';
+import { useEffect } from 'react';
+import { ApiError } from '../api/client.ts';
+import { useMe, useSignOut, useTenants } from '../api/hooks.ts';
+import { UserAvatar } from '../ui/index.tsx';
+
+function Logo() {
+  return (
+    <Group gap={8} wrap="nowrap">
+      <Box
+        w={28}
+        h={28}
+        style={{ borderRadius: 8, background: 'linear-gradient(135deg, #4263eb, #7048e8)', display: 'grid', placeItems: 'center' }}
+      >
+        <Text c="white" fw={800} size="sm">
+          R
+        </Text>
+      </Box>
+      <Text fw={700} size="lg" style={{ letterSpacing: -0.3 }}>
+        Rollcall
+      </Text>
+    </Group>
+  );
+}
+
+/** The signed-in frame: navigation on the left, tenant switcher and user menu on top. */
+export function Shell() {
+  const { tenantId } = useParams({ strict: false }) as { tenantId: string };
+  const me = useMe();
+  const tenants = useTenants();
+  const navigate = useNavigate();
+  const signOut = useSignOut();
+  const pathname = useRouterState({ select: (s) => s.location.pathname });
+
+  useEffect(() => {
+    if (me.error instanceof ApiError && me.error.status === 401) void navigate({ to: '/sign-in' });
+  }, [me.error, navigate]);
+
+  if (me.isLoading || !me.data) {
+    return (
+      <Center h="100vh">
+        <Loader />
+      </Center>
+    );
+  }
+  const user = me.data.user;
+  const can = (p: string) => me.data.permissions.includes(p);
+  const section = pathname.split('/')[3] ?? 'users';
+  const current = tenants.data?.items.find((x) => x.id === tenantId);
+  const sorted = [...(tenants.data?.items ?? [])].sort((a, b) =>
+    a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'provider' ? -1 : 1,
+  );
+
+  const nav = [
+    { to: 'users', label: 'Users', icon: IconUsers, show: can('users.read') },
+    { to: 'roles', label: 'Roles & permissions', icon: IconShieldLock, show: can('roles.read') },
+    { to: 'tenants', label: 'Tenants', icon: IconBuildingSkyscraper, show: can('tenants.read') },
+    { to: 'audit', label: 'Audit log', icon: IconListDetails, show: can('audit.read') },
+  ];
+
+  return (
+    <AppShell header={{ height: 60 }} navbar={{ width: 240, breakpoint: 'sm' }} padding="xl">
+      <AppShell.Header style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}>
+        <Group h="100%" px="lg" justify="space-between">
+          <Group gap="xl">
+            <Logo />
+            <Select
+              aria-label="Tenant"
+              data-testid="tenant-switcher"
+              w={300}
+              leftSection={<IconUsersGroup size={16} />}
+              value={tenantId}
+              allowDeselect={false}
+              searchable
+              nothingFoundMessage="No tenant matches"
+              data={[
+                { group: 'Provider', items: sorted.filter((x) => x.kind === 'provider').map((x) => ({ value: x.id, label: x.name })) },
+                { group: 'Customers', items: sorted.filter((x) => x.kind === 'customer').map((x) => ({ value: x.id, label: x.name })) },
+              ].filter((g) => g.items.length > 0)}
+              onChange={(value) => {
+                if (value) void navigate({ to: `/t/${value}/${section === 'tenants' ? 'tenants' : section}` });
+              }}
+              comboboxProps={{ shadow: 'md' }}
+            />
+            {current && current.id !== user.tenantId ? (
+              <Text size="sm" c="dimmed">
+                Acting in customer <b>{current.name}</b>
+              </Text>
+            ) : null}
+          </Group>
+          <Menu position="bottom-end" shadow="md" width={220}>
+            <Menu.Target>
+              <UnstyledButton aria-label="Account menu" data-testid="account-menu">
+                <Group gap={8}>
+                  <UserAvatar url={`/api/v1/tenants/${user.tenantId}/users/${user.id}/avatar`} initials={user.initials} />
+                  <Box visibleFrom="md">
+                    <Text size="sm" fw={600} lh={1.2}>
+                      {user.firstName} {user.lastName}
+                    </Text>
+                    <Text size="xs" c="dimmed" lh={1.2}>
+                      {me.data.tenant.name}
+                    </Text>
+                  </Box>
+                  <IconChevronDown size={14} />
+                </Group>
+              </UnstyledButton>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Label>{user.email ?? user.username}</Menu.Label>
+              <Menu.Item
+                leftSection={<IconLogout size={16} />}
+                onClick={() => signOut.mutate(undefined, { onSettled: () => void navigate({ to: '/sign-in' }) })}
+              >
+                Sign out
+              </Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="md" style={{ background: 'var(--mantine-color-gray-0)' }}>
+        <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={6} px={8}>
+          {current?.name ?? 'Tenant'}
+        </Text>
+        {nav
+          .filter((n) => n.show)
+          .map((n) => (
+            <NavLink
+              key={n.to}
+              component={Link}
+              to={`/t/${tenantId}/${n.to}`}
+              label={n.label}
+              leftSection={<n.icon size={18} stroke={1.7} />}
+              active={section === n.to}
+              variant="light"
+              style={{ borderRadius: 8 }}
+            />
+          ))}
+      </AppShell.Navbar>
+      <AppShell.Main style={{ background: '#fbfbfd' }}>
+        <Outlet />
+      </AppShell.Main>
+    </AppShell>
+  );
+}

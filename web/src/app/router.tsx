@@ -1,0 +1,51 @@
+import { Center, Loader } from '@mantine/core';
+import { createRootRoute, createRoute, createRouter, Navigate, Outlet } from '@tanstack/react-router';
+import { useMe } from '../api/hooks.ts';
+import { AuditPage } from '../pages/Audit/AuditPage.tsx';
+import { RolesPage } from '../pages/Roles/RolesPage.tsx';
+import { SignInPage } from '../pages/SignIn/SignInPage.tsx';
+import { TenantDetailPage } from '../pages/Tenants/TenantDetailPage.tsx';
+import { TenantsPage } from '../pages/Tenants/TenantsPage.tsx';
+import { UserDetailPage } from '../pages/UserDetail/UserDetailPage.tsx';
+import { UsersPage } from '../pages/Users/UsersPage.tsx';
+import { Shell } from './Shell.tsx';
+
+function Home() {
+  const me = useMe();
+  if (me.isLoading) {
+    return (
+      <Center h="100vh">
+        <Loader />
+      </Center>
+    );
+  }
+  if (!me.data) return <Navigate to="/sign-in" />;
+  return <Navigate to="/t/$tenantId/users" params={{ tenantId: me.data.tenant.id }} />;
+}
+
+const root = createRootRoute({ component: () => <Outlet /> });
+const signIn = createRoute({ getParentRoute: () => root, path: '/sign-in', component: SignInPage });
+const home = createRoute({ getParentRoute: () => root, path: '/', component: Home });
+const tenant = createRoute({ getParentRoute: () => root, path: '/t/$tenantId', component: Shell });
+function TenantHome() {
+  const { tenantId } = tenant.useParams();
+  return <Navigate to="/t/$tenantId/users" params={{ tenantId }} />;
+}
+const tenantHome = createRoute({ getParentRoute: () => tenant, path: '/', component: TenantHome });
+const users = createRoute({ getParentRoute: () => tenant, path: 'users', component: UsersPage });
+const user = createRoute({ getParentRoute: () => tenant, path: 'users/$userId', component: UserDetailPage });
+const roles = createRoute({ getParentRoute: () => tenant, path: 'roles', component: RolesPage });
+const tenants = createRoute({ getParentRoute: () => tenant, path: 'tenants', component: TenantsPage });
+const tenantDetail = createRoute({ getParentRoute: () => tenant, path: 'tenants/$customerId', component: TenantDetailPage });
+const audit = createRoute({ getParentRoute: () => tenant, path: 'audit', component: AuditPage });
+
+export const router = createRouter({
+  routeTree: root.addChildren([signIn, home, tenant.addChildren([tenantHome, users, user, roles, tenants, tenantDetail, audit])]),
+  defaultPreload: false,
+});
+
+declare module '@tanstack/react-router' {
+  interface Register {
+    router: typeof router;
+  }
+}

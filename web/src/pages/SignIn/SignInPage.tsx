@@ -1,0 +1,88 @@
+import { Box, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
+import { useNavigate } from '@tanstack/react-router';
+import { type FormEvent, useState } from 'react';
+import { useSignIn } from '../../api/hooks.ts';
+import { ErrorAlert } from '../../ui/index.tsx';
+
+export function SignInPage() {
+  const navigate = useNavigate();
+  const signIn = useSignIn();
+  const [tenant, setTenant] = useState(() => localStorage.getItem('rollcall.tenant') ?? '');
+  const [login, setLogin] = useState('');
+  const [password, setPassword] = useState('');
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    signIn.mutate(
+      { tenant: tenant.trim(), login: login.trim(), password },
+      {
+        onSuccess: () => {
+          localStorage.setItem('rollcall.tenant', tenant.trim());
+          void navigate({ to: '/' });
+        },
+      },
+    );
+  };
+
+  return (
+    <Box style={{ minHeight: '100vh', background: 'linear-gradient(160deg, #eef2ff 0%, #f8f9fa 55%)' }}>
+      <Center style={{ minHeight: '100vh' }}>
+        <Stack w={400} gap="lg">
+          <Stack gap={4} align="center">
+            <Box
+              w={44}
+              h={44}
+              style={{ borderRadius: 12, background: 'linear-gradient(135deg, #4263eb, #7048e8)', display: 'grid', placeItems: 'center' }}
+            >
+              <Text c="white" fw={800} size="xl">
+                R
+              </Text>
+            </Box>
+            <Title order={2} mt="sm">
+              Sign in to Rollcall
+            </Title>
+            <Text c="dimmed" size="sm">
+              Users, access and lifecycle for every tenant you manage
+            </Text>
+          </Stack>
+          <Paper withBorder shadow="sm" p="xl" radius="lg">
+            <form onSubmit={submit}>
+              <Stack>
+                <TextInput
+                  label="Organization"
+                  description="Your organization’s short name, e.g. msp"
+                  name="tenant"
+                  value={tenant}
+                  onChange={(e) => setTenant(e.currentTarget.value)}
+                  required
+                  autoFocus={!tenant}
+                />
+                <TextInput
+                  label="Email or username"
+                  name="login"
+                  autoComplete="username"
+                  value={login}
+                  onChange={(e) => setLogin(e.currentTarget.value)}
+                  required
+                  autoFocus={!!tenant}
+                />
+                <PasswordInput
+                  label="Password"
+                  name="password"
+                  autoComplete="current-password"
+                  value={password}
+                  onChange={(e) => setPassword(e.currentTarget.value)}
+                  required
+                />
+                <ErrorAlert error={signIn.error} />
+                <Button type="submit" loading={signIn.isPending} fullWidth size="md">
+                  Sign in
+                </Button>
+              </Stack>
+            </form>
+          </Paper>
+        </Stack>
+      </Center>
+    </Box>
+  );
+}

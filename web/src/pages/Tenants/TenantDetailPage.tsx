@@ -1,0 +1,125 @@
+import { Anchor, Badge, Button, Group, Paper, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Link, useParams } from '@tanstack/react-router';
+import { useEffect, useState } from 'react';
+import { useMe, useTenant, useUpdateTenant } from '../../api/hooks.ts';
+import { ErrorAlert, formatDateTime, notifyDone, PageHeader } from '../../ui/index.tsx';
+
+export function TenantDetailPage() {
+  const { tenantId, customerId } = useParams({ strict: false }) as { tenantId: string; customerId: string };
+  const tenant = useTenant(customerId);
+  const me = useMe();
+  const update = useUpdateTenant(customerId);
+  const [name, setName] = useState('');
+  const [timeZone, setTimeZone] = useState('');
+  useEffect(() => {
+    if (tenant.data) {
+      setName(tenant.data.name);
+      setTimeZone(tenant.data.settings.timeZone ?? '');
+    }
+  }, [tenant.data]);
+  if (!tenant.data) return <ErrorAlert error={tenant.error} />;
+  const t = tenant.data;
+  const canManage = me.data?.permissions.includes('tenants.manage');
+  const isOwnCustomer = t.parentId === me.data?.tenant.id;
+
+  return (
+    <>
+      <Anchor component={Link} to={`/t/${tenantId}/tenants`} size="sm">
+        ← Tenants
+      </Anchor>
+      <PageHeader
+        title={t.name}
+        description={
+          <Group gap="xs">
+            <Badge variant="light" color={t.kind === 'provider' ? 'violet' : 'blue'}>
+              {t.kind}
+            </Badge>
+            <Badge variant="dot" color={t.status === 'active' ? 'teal' : 'orange'}>
+              {t.status}
+            </Badge>
+            <Text size="sm" c="dimmed" ff="monospace">
+              {t.slug}
+            </Text>
+          </Group>
+        }
+        actions={
+          <Button variant="light" component={Link} to={`/t/${t.id}/users`}>
+            Open users
+          </Button>
+        }
+      />
+      <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
+        <Paper withBorder radius="lg" p="lg">
+          <Stack>
+            <Text fw={600}>Settings</Text>
+            <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} disabled={!canManage} />
+            <TextInput
+              label="Time zone"
+              description="IANA name, e.g. Europe/Berlin; flows run in it"
+              value={timeZone}
+              onChange={(e) => setTimeZone(e.currentTarget.value)}
+              disabled={!canManage}
+            />
+            <ErrorAlert error={update.error} />
+            {canManage ? (
+              <Group justify="flex-end">
+                <Button
+                  loading={update.isPending}
+                  onClick={() =>
+                    update.mutate(
+                      { name: name.trim(), settings: { ...t.settings, ...(timeZone ? { timeZone } : { timeZone: undefined }) } },
+                      { onSuccess: () => notifyDone('Saved') },
+                    )
+                  }
+                >
+                  Save
+                </Button>
+              </Group>
+            ) : null}
+          </Stack>
+        </Paper>
+        <Paper withBorder radius="lg" p="lg">
+          <Stack gap="xs">
+            <Text fw={600}>Details</Text>
+            <Text size="sm">
+              <Text span c="dimmed">
+                Id:{' '}
+              </Text>
+              <Text span ff="monospace" size="xs">
+                {t.id}
+              </Text>
+            </Text>
+            <Text size="sm">
+              <Text span c="dimmed">
+                Created:{' '}
+              </Text>
+              {formatDateTime(t.createdAt)}
+            </Text>
+            <Text size="sm">
+              <Text span c="dimmed">
+                Updated:{' '}
+              </Text>
+              {formatDateTime(t.updatedAt)}
+            </Text>
+            {isOwnCustomer && canManage ? (
+              <Group mt="md">
+                <Button
+                  variant="light"
+                  color={t.status === 'active' ? 'orange' : 'teal'}
+                  onClick={() =>
+                    update.mutate(
+                      { status: t.status === 'active' ? 'suspended' : 'active' },
+                      { onSuccess: () => notifyDone(t.status === 'active' ? 'Customer suspended' : 'Customer reactivated') },
+                    )
+                  }
+                >
+                  {t.status === 'active' ? 'Suspend customer' : 'Reactivate customer'}
+                </Button>
+              </Group>
+            ) : null}
+          </Stack>
+        </Paper>
+      </SimpleGrid>
+    </>
+  );
+}

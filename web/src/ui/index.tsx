@@ -1,0 +1,100 @@
+import { Alert, Avatar, Badge, Group, Stack, Text, Title, Tooltip } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconAlertTriangle, IconCheck, IconClock } from '@tabler/icons-react';
+import type { ReactNode } from 'react';
+import { ApiError } from '../api/client.ts';
+import type { UserStatus } from '../api/types.ts';
+
+const STATUS: Record<UserStatus, { color: string; label: string }> = {
+  active: { color: 'teal', label: 'Active' },
+  pending: { color: 'yellow', label: 'Pending' },
+  suspended: { color: 'orange', label: 'Suspended' },
+  archived: { color: 'gray', label: 'Archived' },
+  removed: { color: 'red', label: 'Removed' },
+};
+
+export function StatusBadge({ status }: { status: UserStatus }) {
+  const s = STATUS[status];
+  return (
+    <Badge color={s.color} variant="light" radius="sm" leftSection={status === 'pending' ? <IconClock size={12} /> : undefined}>
+      {s.label}
+    </Badge>
+  );
+}
+
+export function UserAvatar({ url, initials, size = 'sm' }: { url?: string; initials: string; size?: string | number }) {
+  return (
+    <Avatar src={url} size={size} radius="xl" color="indigo" alt={initials}>
+      {initials}
+    </Avatar>
+  );
+}
+
+export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
+  return (
+    <Group justify="space-between" align="flex-end" mb="lg" wrap="nowrap">
+      <Stack gap={2}>
+        <Title order={2} fw={650}>
+          {title}
+        </Title>
+        {description ? (
+          <Text c="dimmed" size="sm">
+            {description}
+          </Text>
+        ) : null}
+      </Stack>
+      {actions ? <Group gap="sm">{actions}</Group> : null}
+    </Group>
+  );
+}
+
+export function ErrorAlert({ error }: { error: unknown }) {
+  if (!error) return null;
+  const message = error instanceof ApiError ? error.message : 'Something went wrong.';
+  const fields = error instanceof ApiError ? error.problem.errors : undefined;
+  return (
+    <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} data-testid="error-alert">
+      {message}
+      {fields?.length ? (
+        <ul style={{ margin: '4px 0 0', paddingLeft: 18 }}>
+          {fields.map((f) => (
+            <li key={f.field + f.message}>
+              <Text size="sm" span>
+                {f.field.replace(/^body\//, '')}: {f.message}
+              </Text>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </Alert>
+  );
+}
+
+export function notifyDone(message: string) {
+  notifications.show({ message, color: 'teal', icon: <IconCheck size={16} />, autoClose: 3000 });
+}
+
+export function notifyError(error: unknown) {
+  notifications.show({
+    title: 'Not done',
+    message: error instanceof ApiError ? error.message : 'Something went wrong.',
+    color: 'red',
+    autoClose: 6000,
+  });
+}
+
+export function Hint({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <Tooltip label={label} multiline w={260} withArrow>
+      <span>{children}</span>
+    </Tooltip>
+  );
+}
+
+export function formatDateTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export function formatDate(iso: string): string {
+  return new Date(iso).toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
