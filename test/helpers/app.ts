@@ -78,7 +78,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock,
     listen: options.listen ?? false,
     logger: false,
-    skipConsoleBuild: !options.listen,
+    // the global setup built the console once for the whole run
+    skipConsoleBuild: true,
     defineJobs: options.defineJobs,
   });
   const owner = new pg.Pool({ connectionString: database.url, max: 2 });

@@ -1,11 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { CONSOLE_DIR } from '../../src/app.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from '../../src/platform/embedded-postgres.ts';
 import { Jobs } from '../../src/platform/jobs.ts';
 import { migrate } from '../../src/platform/migrate.ts';
+import { buildConsoleIfMissing } from '../../src/server.ts';
 
 /**
  * One PostgreSQL for the whole run (embedded, or DATABASE_URL), one migrated template database, and
@@ -21,7 +24,27 @@ declare module 'vitest' {
 let embedded: EmbeddedDatabase | null = null;
 let dataDir: string | null = null;
 
+const WEB_SRC = path.resolve(CONSOLE_DIR, '../../web');
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the console once per run, and again when its sources are newer than the build. */
+async function ensureConsoleBuilt(): Promise<void> {
+  const index = path.join(CONSOLE_DIR, 'index.html');
+  if (existsSync(index) && (await newestMtime(WEB_SRC)) > statSync(index).mtimeMs) {
+    await rm(CONSOLE_DIR, { recursive: true, force: true });
+  }
+  await buildConsoleIfMissing(() => {});
+}
+
 export async function setup(project: TestProject) {
+  await ensureConsoleBuilt();
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'rollcall-test-pg-'));

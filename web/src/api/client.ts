@@ -52,7 +52,13 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
     throw new ApiError(
       data?.code
         ? data
-        : { type: 'about:blank', title: res.statusText, status: res.status, detail: res.statusText, code: 'http.error' },
+        : {
+            type: 'about:blank',
+            title: res.statusText,
+            status: res.status,
+            detail: res.statusText,
+            code: 'http.error',
+          },
     );
   }
   return data as T;

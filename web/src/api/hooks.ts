@@ -1,4 +1,10 @@
-import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { del, get, patch, post, put, qs } from './client.ts';
 import type {
   AuditEvent,
@@ -21,12 +27,14 @@ const t = (tenantId: string) => `/api/v1/tenants/${tenantId}`;
 
 // ---------------------------------------------------------------- session, tenants
 
-export const useMe = () => useQuery({ queryKey: ['me'], queryFn: () => get<Me>('/api/v1/me'), retry: false, staleTime: 60_000 });
+export const useMe = () =>
+  useQuery({ queryKey: ['me'], queryFn: () => get<Me>('/api/v1/me'), retry: false, staleTime: 60_000 });
 
 export function useSignIn() {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: { tenant: string; login: string; password: string }) => post('/api/v1/auth/login', body),
+    mutationFn: (body: { tenant: string; login: string; password: string }) =>
+      post('/api/v1/auth/login', body),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['me'] }),
   });
 }
@@ -37,9 +45,14 @@ export function useSignOut() {
 }
 
 export const useTenants = (q?: string) =>
-  useQuery({ queryKey: ['tenants', q ?? ''], queryFn: () => get<Page<Tenant>>(`/api/v1/tenants${qs({ q, limit: 200 })}`), placeholderData: keepPreviousData });
+  useQuery({
+    queryKey: ['tenants', q ?? ''],
+    queryFn: () => get<Page<Tenant>>(`/api/v1/tenants${qs({ q, limit: 200 })}`),
+    placeholderData: keepPreviousData,
+  });
 
-export const useTenant = (tenantId: string) => useQuery({ queryKey: ['tenant', tenantId], queryFn: () => get<Tenant>(t(tenantId)) });
+export const useTenant = (tenantId: string) =>
+  useQuery({ queryKey: ['tenant', tenantId], queryFn: () => get<Tenant>(t(tenantId)) });
 
 export function useCreateTenant() {
   const qc = useQueryClient();
@@ -52,7 +65,8 @@ export function useCreateTenant() {
 export function useUpdateTenant(tenantId: string) {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: Partial<Pick<Tenant, 'name' | 'settings' | 'status'>>) => patch<Tenant>(t(tenantId), body),
+    mutationFn: (body: Partial<Pick<Tenant, 'name' | 'settings' | 'status'>>) =>
+      patch<Tenant>(t(tenantId), body),
     onSuccess: () => {
       qc.invalidateQueries({ queryKey: ['tenants'] });
       qc.invalidateQueries({ queryKey: ['tenant', tenantId] });
@@ -73,12 +87,16 @@ export const useAudit = (tenantId: string, filters: AuditFilters) =>
   useInfiniteQuery({
     queryKey: ['audit', tenantId, filters],
     initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) => get<Page<AuditEvent>>(`${t(tenantId)}/audit${qs({ ...filters, limit: 50, cursor: pageParam })}`),
+    queryFn: ({ pageParam }) =>
+      get<Page<AuditEvent>>(`${t(tenantId)}/audit${qs({ ...filters, limit: 50, cursor: pageParam })}`),
     getNextPageParam: (last) => last.nextCursor,
   });
 
 export const useChainStatus = (tenantId: string) =>
-  useQuery({ queryKey: ['audit-verify', tenantId], queryFn: () => get<ChainStatus>(`${t(tenantId)}/audit/verify`) });
+  useQuery({
+    queryKey: ['audit-verify', tenantId],
+    queryFn: () => get<ChainStatus>(`${t(tenantId)}/audit/verify`),
+  });
 
 // ---------------------------------------------------------------- users
 
@@ -93,20 +111,26 @@ export const useUsers = (tenantId: string, query: UserQuery) =>
   useInfiniteQuery({
     queryKey: ['users', tenantId, query],
     initialPageParam: null as string | null,
-    queryFn: ({ pageParam }) => get<UserPage>(`${t(tenantId)}/users${qs({ ...query, limit: 100, cursor: pageParam })}`),
+    queryFn: ({ pageParam }) =>
+      get<UserPage>(`${t(tenantId)}/users${qs({ ...query, limit: 100, cursor: pageParam })}`),
     getNextPageParam: (last) => last.nextCursor,
     placeholderData: keepPreviousData,
   });
 
 export const useUser = (tenantId: string, userId: string) =>
-  useQuery({ queryKey: ['user', tenantId, userId], queryFn: () => get<UserDetail>(`${t(tenantId)}/users/${userId}`) });
+  useQuery({
+    queryKey: ['user', tenantId, userId],
+    queryFn: () => get<UserDetail>(`${t(tenantId)}/users/${userId}`),
+  });
 
 /** After any change to users, groups or roles, everything that shows them is stale. */
 export function useDirectoryInvalidation() {
   const qc = useQueryClient();
   return () =>
     Promise.all(
-      ['users', 'user', 'groups', 'roles', 'permissions', 'managed', 'audit'].map((k) => qc.invalidateQueries({ queryKey: [k] })),
+      ['users', 'user', 'groups', 'roles', 'permissions', 'managed', 'audit'].map((k) =>
+        qc.invalidateQueries({ queryKey: [k] }),
+      ),
     );
 }
 
@@ -119,7 +143,9 @@ export const useCreateUser = (tenantId: string) =>
   useDirectoryMutation((body: Record<string, unknown>) => post<UserDetail>(`${t(tenantId)}/users`, body));
 
 export const useUpdateUser = (tenantId: string, userId: string) =>
-  useDirectoryMutation((body: Record<string, unknown>) => patch<UserDetail>(`${t(tenantId)}/users/${userId}`, body));
+  useDirectoryMutation((body: Record<string, unknown>) =>
+    patch<UserDetail>(`${t(tenantId)}/users/${userId}`, body),
+  );
 
 export const useUserAction = (tenantId: string) =>
   useDirectoryMutation(({ userId, action, body }: { userId: string; action: string; body?: unknown }) =>
@@ -138,50 +164,91 @@ export const useSetUserGroups = (tenantId: string, userId: string) =>
   useDirectoryMutation((groupIds: string[]) => put(`${t(tenantId)}/users/${userId}/groups`, { groupIds }));
 
 export const useSetManagers = (tenantId: string, userId: string) =>
-  useDirectoryMutation((managerIds: string[]) => put(`${t(tenantId)}/users/${userId}/managers`, { managerIds }));
+  useDirectoryMutation((managerIds: string[]) =>
+    put(`${t(tenantId)}/users/${userId}/managers`, { managerIds }),
+  );
 
 export const useManagedUsers = (tenantId: string, userId: string) =>
-  useQuery({ queryKey: ['managed', tenantId, userId], queryFn: () => get<{ items: Person[] }>(`${t(tenantId)}/users/${userId}/managed-users`) });
+  useQuery({
+    queryKey: ['managed', tenantId, userId],
+    queryFn: () => get<{ items: Person[] }>(`${t(tenantId)}/users/${userId}/managed-users`),
+  });
 
 export const usePermissions = (tenantId: string, userId: string) =>
-  useQuery({ queryKey: ['permissions', tenantId, userId], queryFn: () => get<PermissionsExplained>(`${t(tenantId)}/users/${userId}/permissions`) });
+  useQuery({
+    queryKey: ['permissions', tenantId, userId],
+    queryFn: () => get<PermissionsExplained>(`${t(tenantId)}/users/${userId}/permissions`),
+  });
 
 export const useSkills = (tenantId: string, userId: string) =>
-  useQuery({ queryKey: ['user', tenantId, userId, 'skills'], queryFn: () => get<{ items: Skill[] }>(`${t(tenantId)}/users/${userId}/skills`) });
+  useQuery({
+    queryKey: ['user', tenantId, userId, 'skills'],
+    queryFn: () => get<{ items: Skill[] }>(`${t(tenantId)}/users/${userId}/skills`),
+  });
 
 export const useSetSkills = (tenantId: string, userId: string) =>
-  useDirectoryMutation((items: Array<Omit<Skill, 'id' | 'expired' | 'expiresInDays'>>) => put(`${t(tenantId)}/users/${userId}/skills`, { items }));
+  useDirectoryMutation((items: Array<Omit<Skill, 'id' | 'expired' | 'expiresInDays'>>) =>
+    put(`${t(tenantId)}/users/${userId}/skills`, { items }),
+  );
 
 // ---------------------------------------------------------------- groups and roles
 
 export const useGroups = (tenantId: string) =>
-  useQuery({ queryKey: ['groups', tenantId], queryFn: () => get<{ items: Group[] }>(`${t(tenantId)}/groups`) });
+  useQuery({
+    queryKey: ['groups', tenantId],
+    queryFn: () => get<{ items: Group[] }>(`${t(tenantId)}/groups`),
+  });
 
 export const useCreateGroup = (tenantId: string) =>
-  useDirectoryMutation((body: { name: string; roleId?: string }) => post<Group>(`${t(tenantId)}/groups`, body));
+  useDirectoryMutation((body: { name: string; roleId?: string }) =>
+    post<Group>(`${t(tenantId)}/groups`, body),
+  );
 
 export const useUpdateGroup = (tenantId: string) =>
-  useDirectoryMutation(({ groupId, ...body }: { groupId: string; name?: string; roleId?: string | null; defaultMemberId?: string | null }) =>
-    patch<Group>(`${t(tenantId)}/groups/${groupId}`, body),
+  useDirectoryMutation(
+    ({
+      groupId,
+      ...body
+    }: {
+      groupId: string;
+      name?: string;
+      roleId?: string | null;
+      defaultMemberId?: string | null;
+    }) => patch<Group>(`${t(tenantId)}/groups/${groupId}`, body),
   );
 
 export const useDeleteGroup = (tenantId: string) =>
-  useDirectoryMutation((groupId: string) => del<{ movedToDefault: string[] }>(`${t(tenantId)}/groups/${groupId}`));
+  useDirectoryMutation((groupId: string) =>
+    del<{ movedToDefault: string[] }>(`${t(tenantId)}/groups/${groupId}`),
+  );
 
 export const useUnassignGroupRole = (tenantId: string) =>
-  useDirectoryMutation(({ groupId, ...body }: { groupId: string; mode: 'remove_from_all' | 'keep_individually'; exceptUserId?: string }) =>
-    post<Group>(`${t(tenantId)}/groups/${groupId}/role/unassign`, body),
+  useDirectoryMutation(
+    ({
+      groupId,
+      ...body
+    }: {
+      groupId: string;
+      mode: 'remove_from_all' | 'keep_individually';
+      exceptUserId?: string;
+    }) => post<Group>(`${t(tenantId)}/groups/${groupId}/role/unassign`, body),
   );
 
 export const useRoles = (tenantId: string) =>
   useQuery({ queryKey: ['roles', tenantId], queryFn: () => get<{ items: Role[] }>(`${t(tenantId)}/roles`) });
 
 export const useCatalog = () =>
-  useQuery({ queryKey: ['catalog'], queryFn: () => get<{ items: PermissionDefinition[] }>('/api/v1/permissions'), staleTime: Number.POSITIVE_INFINITY });
+  useQuery({
+    queryKey: ['catalog'],
+    queryFn: () => get<{ items: PermissionDefinition[] }>('/api/v1/permissions'),
+    staleTime: Number.POSITIVE_INFINITY,
+  });
 
 export const useSaveRole = (tenantId: string) =>
-  useDirectoryMutation(({ roleId, ...body }: { roleId?: string; name: string; description: string; permissions: string[] }) =>
-    roleId ? patch<Role>(`${t(tenantId)}/roles/${roleId}`, body) : post<Role>(`${t(tenantId)}/roles`, body),
+  useDirectoryMutation(
+    ({ roleId, ...body }: { roleId?: string; name: string; description: string; permissions: string[] }) =>
+      roleId ? patch<Role>(`${t(tenantId)}/roles/${roleId}`, body) : post<Role>(`${t(tenantId)}/roles`, body),
   );
 
-export const useDeleteRole = (tenantId: string) => useDirectoryMutation((roleId: string) => del(`${t(tenantId)}/roles/${roleId}`));
+export const useDeleteRole = (tenantId: string) =>
+  useDirectoryMutation((roleId: string) => del(`${t(tenantId)}/roles/${roleId}`));

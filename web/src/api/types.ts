@@ -7,13 +7,26 @@ export interface Tenant {
   name: string;
   slug: string;
   status: 'active' | 'suspended';
-  settings: { timeZone?: string; locale?: string; session?: { idleMinutes?: number; absoluteHours?: number } };
+  settings: {
+    timeZone?: string;
+    locale?: string;
+    session?: { idleMinutes?: number; absoluteHours?: number };
+  };
   createdAt: string;
   updatedAt: string;
 }
 
 export interface Me {
-  user: { id: string; tenantId: string; firstName: string; lastName: string; email: string | null; username: string | null; initials: string; status: string };
+  user: {
+    id: string;
+    tenantId: string;
+    firstName: string;
+    lastName: string;
+    email: string | null;
+    username: string | null;
+    initials: string;
+    status: string;
+  };
   tenant: { id: string; kind: TenantKind; parentId: string | null; name: string; slug: string };
   permissions: string[];
   customerAccess: string;

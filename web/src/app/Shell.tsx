@@ -1,4 +1,15 @@
-import { AppShell, Box, Center, Group, Loader, Menu, NavLink, Select, Text, UnstyledButton } from '@mantine/core';
+import {
+  AppShell,
+  Box,
+  Center,
+  Group,
+  Loader,
+  Menu,
+  NavLink,
+  Select,
+  Text,
+  UnstyledButton,
+} from '@mantine/core';
 import {
   IconBuildingSkyscraper,
   IconChevronDown,
@@ -20,7 +31,12 @@ function Logo() {
       <Box
         w={28}
         h={28}
-        style={{ borderRadius: 8, background: 'linear-gradient(135deg, #4263eb, #7048e8)', display: 'grid', placeItems: 'center' }}
+        style={{
+          borderRadius: 8,
+          background: 'linear-gradient(135deg, #4263eb, #7048e8)',
+          display: 'grid',
+          placeItems: 'center',
+        }}
       >
         <Text c="white" fw={800} size="sm">
           R
@@ -64,7 +80,13 @@ export function Shell() {
   const nav = [
     { to: 'users', label: 'Users', icon: IconUsers, show: can('users.read') },
     { to: 'roles', label: 'Roles & permissions', icon: IconShieldLock, show: can('roles.read') },
-    { to: 'tenants', label: 'Tenants', icon: IconBuildingSkyscraper, show: can('tenants.read') },
+    // the tenants list is the provider's view; inside a customer it would only show that customer
+    {
+      to: 'tenants',
+      label: 'Tenants',
+      icon: IconBuildingSkyscraper,
+      show: can('tenants.read') && tenantId === user.tenantId,
+    },
     { to: 'audit', label: 'Audit log', icon: IconListDetails, show: can('audit.read') },
   ];
 
@@ -84,11 +106,24 @@ export function Shell() {
               searchable
               nothingFoundMessage="No tenant matches"
               data={[
-                { group: 'Provider', items: sorted.filter((x) => x.kind === 'provider').map((x) => ({ value: x.id, label: x.name })) },
-                { group: 'Customers', items: sorted.filter((x) => x.kind === 'customer').map((x) => ({ value: x.id, label: x.name })) },
+                {
+                  group: 'Provider',
+                  items: sorted
+                    .filter((x) => x.kind === 'provider')
+                    .map((x) => ({ value: x.id, label: x.name })),
+                },
+                {
+                  group: 'Customers',
+                  items: sorted
+                    .filter((x) => x.kind === 'customer')
+                    .map((x) => ({ value: x.id, label: x.name })),
+                },
               ].filter((g) => g.items.length > 0)}
               onChange={(value) => {
-                if (value) void navigate({ to: `/t/${value}/${section === 'tenants' ? 'tenants' : section}` });
+                if (value)
+                  void navigate({
+                    to: `/t/${value}/${section === 'tenants' && value !== user.tenantId ? 'users' : section}`,
+                  });
               }}
               comboboxProps={{ shadow: 'md' }}
             />
@@ -102,7 +137,10 @@ export function Shell() {
             <Menu.Target>
               <UnstyledButton aria-label="Account menu" data-testid="account-menu">
                 <Group gap={8}>
-                  <UserAvatar url={`/api/v1/tenants/${user.tenantId}/users/${user.id}/avatar`} initials={user.initials} />
+                  <UserAvatar
+                    url={`/api/v1/tenants/${user.tenantId}/users/${user.id}/avatar`}
+                    initials={user.initials}
+                  />
                   <Box visibleFrom="md">
                     <Text size="sm" fw={600} lh={1.2}>
                       {user.firstName} {user.lastName}
@@ -119,7 +157,9 @@ export function Shell() {
               <Menu.Label>{user.email ?? user.username}</Menu.Label>
               <Menu.Item
                 leftSection={<IconLogout size={16} />}
-                onClick={() => signOut.mutate(undefined, { onSettled: () => void navigate({ to: '/sign-in' }) })}
+                onClick={() =>
+                  signOut.mutate(undefined, { onSettled: () => void navigate({ to: '/sign-in' }) })
+                }
               >
                 Sign out
               </Menu.Item>

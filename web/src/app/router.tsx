@@ -36,11 +36,19 @@ const users = createRoute({ getParentRoute: () => tenant, path: 'users', compone
 const user = createRoute({ getParentRoute: () => tenant, path: 'users/$userId', component: UserDetailPage });
 const roles = createRoute({ getParentRoute: () => tenant, path: 'roles', component: RolesPage });
 const tenants = createRoute({ getParentRoute: () => tenant, path: 'tenants', component: TenantsPage });
-const tenantDetail = createRoute({ getParentRoute: () => tenant, path: 'tenants/$customerId', component: TenantDetailPage });
+const tenantDetail = createRoute({
+  getParentRoute: () => tenant,
+  path: 'tenants/$customerId',
+  component: TenantDetailPage,
+});
 const audit = createRoute({ getParentRoute: () => tenant, path: 'audit', component: AuditPage });
 
 export const router = createRouter({
-  routeTree: root.addChildren([signIn, home, tenant.addChildren([tenantHome, users, user, roles, tenants, tenantDetail, audit])]),
+  routeTree: root.addChildren([
+    signIn,
+    home,
+    tenant.addChildren([tenantHome, users, user, roles, tenants, tenantDetail, audit]),
+  ]),
   defaultPreload: false,
 });
 

@@ -16,13 +16,26 @@ const STATUS: Record<UserStatus, { color: string; label: string }> = {
 export function StatusBadge({ status }: { status: UserStatus }) {
   const s = STATUS[status];
   return (
-    <Badge color={s.color} variant="light" radius="sm" leftSection={status === 'pending' ? <IconClock size={12} /> : undefined}>
+    <Badge
+      color={s.color}
+      variant="light"
+      radius="sm"
+      leftSection={status === 'pending' ? <IconClock size={12} /> : undefined}
+    >
       {s.label}
     </Badge>
   );
 }
 
-export function UserAvatar({ url, initials, size = 'sm' }: { url?: string; initials: string; size?: string | number }) {
+export function UserAvatar({
+  url,
+  initials,
+  size = 'sm',
+}: {
+  url?: string;
+  initials: string;
+  size?: string | number;
+}) {
   return (
     <Avatar src={url} size={size} radius="xl" color="indigo" alt={initials}>
       {initials}
@@ -30,7 +43,15 @@ export function UserAvatar({ url, initials, size = 'sm' }: { url?: string; initi
   );
 }
 
-export function PageHeader({ title, description, actions }: { title: string; description?: ReactNode; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  actions,
+}: {
+  title: string;
+  description?: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <Group justify="space-between" align="flex-end" mb="lg" wrap="nowrap">
       <Stack gap={2}>

@@ -1,4 +1,17 @@
-import { Badge, Button, Code, Drawer, Group, Paper, ScrollArea, SimpleGrid, Stack, Table, Text, TextInput } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Code,
+  Drawer,
+  Group,
+  Paper,
+  ScrollArea,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { IconCircleCheck, IconSearch, IconShieldX } from '@tabler/icons-react';
 import { useParams } from '@tanstack/react-router';
 import { useState } from 'react';
@@ -10,18 +23,36 @@ function ChainBadge({ tenantId }: { tenantId: string }) {
   const chain = useChainStatus(tenantId);
   if (!chain.data) return null;
   return chain.data.ok ? (
-    <Badge size="lg" color="teal" variant="light" leftSection={<IconCircleCheck size={16} />} data-testid="chain-status">
+    <Badge
+      size="lg"
+      color="teal"
+      variant="light"
+      leftSection={<IconCircleCheck size={16} />}
+      data-testid="chain-status"
+    >
       Chain intact ({chain.data.checked} events)
     </Badge>
   ) : (
-    <Badge size="lg" color="red" variant="filled" leftSection={<IconShieldX size={16} />} data-testid="chain-status">
+    <Badge
+      size="lg"
+      color="red"
+      variant="filled"
+      leftSection={<IconShieldX size={16} />}
+      data-testid="chain-status"
+    >
       Chain broken at event #{chain.data.brokenAt?.seq} ({chain.data.brokenAt?.reason.replace(/_/g, ' ')})
     </Badge>
   );
 }
 
 const actionColor = (action: string) =>
-  action.includes('failed') ? 'red' : action.startsWith('auth.') ? 'gray' : action.includes('removed') || action.includes('deleted') ? 'orange' : 'indigo';
+  action.includes('failed')
+    ? 'red'
+    : action.startsWith('auth.')
+      ? 'gray'
+      : action.includes('removed') || action.includes('deleted')
+        ? 'orange'
+        : 'indigo';
 
 export function AuditPage() {
   const { tenantId } = useParams({ strict: false }) as { tenantId: string };
@@ -60,8 +91,18 @@ export function AuditPage() {
               value={draft.actorId ?? ''}
               onChange={(e) => setDraft({ ...draft, actorId: e.currentTarget.value || undefined })}
             />
-            <TextInput label="From" type="datetime-local" value={draft.from ?? ''} onChange={(e) => setDraft({ ...draft, from: e.currentTarget.value || undefined })} />
-            <TextInput label="To" type="datetime-local" value={draft.to ?? ''} onChange={(e) => setDraft({ ...draft, to: e.currentTarget.value || undefined })} />
+            <TextInput
+              label="From"
+              type="datetime-local"
+              value={draft.from ?? ''}
+              onChange={(e) => setDraft({ ...draft, from: e.currentTarget.value || undefined })}
+            />
+            <TextInput
+              label="To"
+              type="datetime-local"
+              value={draft.to ?? ''}
+              onChange={(e) => setDraft({ ...draft, to: e.currentTarget.value || undefined })}
+            />
             <Group align="flex-end">
               <Button type="submit">Apply</Button>
               <Button
@@ -137,12 +178,22 @@ export function AuditPage() {
       </Paper>
       {audit.hasNextPage ? (
         <Group justify="center" mt="md">
-          <Button variant="default" loading={audit.isFetchingNextPage} onClick={() => void audit.fetchNextPage()}>
+          <Button
+            variant="default"
+            loading={audit.isFetchingNextPage}
+            onClick={() => void audit.fetchNextPage()}
+          >
             Load more
           </Button>
         </Group>
       ) : null}
-      <Drawer opened={selected !== null} onClose={() => setSelected(null)} position="right" size="lg" title={<Text fw={600}>{selected?.action}</Text>}>
+      <Drawer
+        opened={selected !== null}
+        onClose={() => setSelected(null)}
+        position="right"
+        size="lg"
+        title={<Text fw={600}>{selected?.action}</Text>}
+      >
         {selected ? (
           <Stack gap="sm">
             <Text size="sm">
@@ -153,7 +204,8 @@ export function AuditPage() {
               {selected.actor.id ? `, ${selected.actor.id}` : ''})
             </Text>
             <Text size="sm">
-              <b>Target:</b> {selected.target.label ?? '—'} {selected.target.type ? `(${selected.target.type} ${selected.target.id ?? ''})` : ''}
+              <b>Target:</b> {selected.target.label ?? '—'}{' '}
+              {selected.target.type ? `(${selected.target.type} ${selected.target.id ?? ''})` : ''}
             </Text>
             <Text size="sm">
               <b>From:</b> {selected.ip ?? '—'} · {selected.userAgent ?? '—'}

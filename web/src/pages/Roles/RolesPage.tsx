@@ -1,4 +1,19 @@
-import { Badge, Button, Checkbox, Group, Modal, Paper, ScrollArea, SimpleGrid, Stack, Table, Text, Textarea, TextInput, Tooltip } from '@mantine/core';
+import {
+  Badge,
+  Button,
+  Checkbox,
+  Group,
+  Modal,
+  Paper,
+  ScrollArea,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+  TextInput,
+  Tooltip,
+} from '@mantine/core';
 import { IconLock, IconPlus } from '@tabler/icons-react';
 import { useParams } from '@tanstack/react-router';
 import { useEffect, useMemo, useState } from 'react';
@@ -25,13 +40,24 @@ const MODULE_LABELS: Record<string, string> = {
 };
 
 /** The role editor: the catalog by module; what the editor cannot grant is disabled, and says why. */
-function RoleEditor({ tenantId, role, opened, onClose }: { tenantId: string; role: Role | null; opened: boolean; onClose: () => void }) {
+function RoleEditor({
+  tenantId,
+  role,
+  opened,
+  onClose,
+}: {
+  tenantId: string;
+  role: Role | null;
+  opened: boolean;
+  onClose: () => void;
+}) {
   const catalog = useCatalog();
   const me = useMe();
   const save = useSaveRole(tenantId);
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [perms, setPerms] = useState<Set<string>>(new Set());
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the dialog opens or its subject changes
   useEffect(() => {
     if (opened) {
       setName(role?.name ?? '');
@@ -39,7 +65,6 @@ function RoleEditor({ tenantId, role, opened, onClose }: { tenantId: string; rol
       setPerms(new Set(role?.permissions ?? []));
       save.reset();
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [opened, role]);
   const mine = new Set(me.data?.permissions ?? []);
   const readOnly = role?.predefined ?? false;
@@ -52,7 +77,13 @@ function RoleEditor({ tenantId, role, opened, onClose }: { tenantId: string; rol
     return [...map];
   }, [catalog.data]);
   return (
-    <Modal opened={opened} onClose={onClose} size="xl" centered title={<Text fw={600}>{role ? (readOnly ? role.name : `Edit ${role.name}`) : 'New custom role'}</Text>}>
+    <Modal
+      opened={opened}
+      onClose={onClose}
+      size="xl"
+      centered
+      title={<Text fw={600}>{role ? (readOnly ? role.name : `Edit ${role.name}`) : 'New custom role'}</Text>}
+    >
       <Stack>
         {readOnly ? (
           <Text size="sm" c="dimmed">
@@ -60,8 +91,20 @@ function RoleEditor({ tenantId, role, opened, onClose }: { tenantId: string; rol
           </Text>
         ) : (
           <SimpleGrid cols={2}>
-            <TextInput label="Name" required value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus />
-            <Textarea label="Description" autosize minRows={1} value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
+            <TextInput
+              label="Name"
+              required
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              data-autofocus
+            />
+            <Textarea
+              label="Description"
+              autosize
+              minRows={1}
+              value={description}
+              onChange={(e) => setDescription(e.currentTarget.value)}
+            />
           </SimpleGrid>
         )}
         <ScrollArea.Autosize mah={440}>
@@ -76,6 +119,7 @@ function RoleEditor({ tenantId, role, opened, onClose }: { tenantId: string; rol
                     const beyond = !mine.has(p.key);
                     const box = (
                       <Checkbox
+                        key={p.key}
                         label={
                           <Group gap={6}>
                             <Text size="sm">{p.label}</Text>
@@ -97,7 +141,12 @@ function RoleEditor({ tenantId, role, opened, onClose }: { tenantId: string; rol
                       />
                     );
                     return beyond && !readOnly ? (
-                      <Tooltip key={p.key} label="You cannot grant a permission you do not hold yourself." position="top-start" withArrow>
+                      <Tooltip
+                        key={p.key}
+                        label="You cannot grant a permission you do not hold yourself."
+                        position="top-start"
+                        withArrow
+                      >
                         <div>{box}</div>
                       </Tooltip>
                     ) : (
@@ -119,8 +168,18 @@ function RoleEditor({ tenantId, role, opened, onClose }: { tenantId: string; rol
               loading={save.isPending}
               onClick={() =>
                 save.mutate(
-                  { roleId: role?.id, name: name.trim(), description: description.trim(), permissions: [...perms] },
-                  { onSuccess: () => (notifyDone('Role saved'), onClose()) },
+                  {
+                    roleId: role?.id,
+                    name: name.trim(),
+                    description: description.trim(),
+                    permissions: [...perms],
+                  },
+                  {
+                    onSuccess: () => {
+                      notifyDone('Role saved');
+                      onClose();
+                    },
+                  },
                 )
               }
             >
@@ -202,7 +261,11 @@ export function RolesPage() {
                       variant="subtle"
                       color="red"
                       onClick={() => {
-                        if (window.confirm(`Delete the role ${r.name}?`)) remove.mutate(r.id, { onSuccess: () => notifyDone('Role deleted'), onError: notifyError });
+                        if (window.confirm(`Delete the role ${r.name}?`))
+                          remove.mutate(r.id, {
+                            onSuccess: () => notifyDone('Role deleted'),
+                            onError: notifyError,
+                          });
                       }}
                     >
                       Delete

@@ -32,7 +32,12 @@ export function SignInPage() {
             <Box
               w={44}
               h={44}
-              style={{ borderRadius: 12, background: 'linear-gradient(135deg, #4263eb, #7048e8)', display: 'grid', placeItems: 'center' }}
+              style={{
+                borderRadius: 12,
+                background: 'linear-gradient(135deg, #4263eb, #7048e8)',
+                display: 'grid',
+                placeItems: 'center',
+              }}
             >
               <Text c="white" fw={800} size="xl">
                 R

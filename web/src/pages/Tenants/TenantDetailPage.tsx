@@ -52,7 +52,12 @@ export function TenantDetailPage() {
         <Paper withBorder radius="lg" p="lg">
           <Stack>
             <Text fw={600}>Settings</Text>
-            <TextInput label="Name" value={name} onChange={(e) => setName(e.currentTarget.value)} disabled={!canManage} />
+            <TextInput
+              label="Name"
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              disabled={!canManage}
+            />
             <TextInput
               label="Time zone"
               description="IANA name, e.g. Europe/Berlin; flows run in it"
@@ -67,7 +72,10 @@ export function TenantDetailPage() {
                   loading={update.isPending}
                   onClick={() =>
                     update.mutate(
-                      { name: name.trim(), settings: { ...t.settings, ...(timeZone ? { timeZone } : { timeZone: undefined }) } },
+                      {
+                        name: name.trim(),
+                        settings: { ...t.settings, ...(timeZone ? { timeZone } : { timeZone: undefined }) },
+                      },
                       { onSuccess: () => notifyDone('Saved') },
                     )
                   }
@@ -109,7 +117,10 @@ export function TenantDetailPage() {
                   onClick={() =>
                     update.mutate(
                       { status: t.status === 'active' ? 'suspended' : 'active' },
-                      { onSuccess: () => notifyDone(t.status === 'active' ? 'Customer suspended' : 'Customer reactivated') },
+                      {
+                        onSuccess: () =>
+                          notifyDone(t.status === 'active' ? 'Customer suspended' : 'Customer reactivated'),
+                      },
                     )
                   }
                 >

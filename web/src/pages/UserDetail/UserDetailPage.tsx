@@ -35,7 +35,15 @@ import {
   useUsers,
 } from '../../api/hooks.ts';
 import type { UserDetail } from '../../api/types.ts';
-import { ErrorAlert, formatDate, formatDateTime, notifyDone, notifyError, StatusBadge, UserAvatar } from '../../ui/index.tsx';
+import {
+  ErrorAlert,
+  formatDate,
+  formatDateTime,
+  notifyDone,
+  notifyError,
+  StatusBadge,
+  UserAvatar,
+} from '../../ui/index.tsx';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -50,7 +58,19 @@ function Field({ label, children }: { label: string; children: ReactNode }) {
 
 function InfoTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDetail; canEdit: boolean }) {
   const update = useUpdateUser(tenantId, user.id);
-  const fields = ['firstName', 'lastName', 'email', 'username', 'jobTitle', 'department', 'employeeId', 'hireDate', 'leaveDate', 'timeZone', 'locale'] as const;
+  const fields = [
+    'firstName',
+    'lastName',
+    'email',
+    'username',
+    'jobTitle',
+    'department',
+    'employeeId',
+    'hireDate',
+    'leaveDate',
+    'timeZone',
+    'locale',
+  ] as const;
   const labels: Record<(typeof fields)[number], string> = {
     firstName: 'First name',
     lastName: 'Last name',
@@ -64,15 +84,21 @@ function InfoTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDeta
     timeZone: 'Time zone',
     locale: 'Locale',
   };
-  const initial = () => Object.fromEntries(fields.map((f) => [f, (user[f] as string | null) ?? ''])) as Record<(typeof fields)[number], string>;
+  const initial = () =>
+    Object.fromEntries(fields.map((f) => [f, (user[f] as string | null) ?? ''])) as Record<
+      (typeof fields)[number],
+      string
+    >;
   const [form, setForm] = useState(initial);
-  useEffect(() => setForm(initial()), [user]); // eslint-disable-line react-hooks/exhaustive-deps
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the dialog opens or its subject changes
+  useEffect(() => setForm(initial()), [user]);
   const mastered = (f: string) => user.source !== null && user.sourceAttributes.includes(f);
   const save = () => {
     const body: Record<string, unknown> = {};
     for (const f of fields) {
       const before = (user[f] as string | null) ?? '';
-      if (form[f] !== before) body[f] = form[f].trim() === '' && !['firstName', 'lastName'].includes(f) ? null : form[f].trim();
+      if (form[f] !== before)
+        body[f] = form[f].trim() === '' && !['firstName', 'lastName'].includes(f) ? null : form[f].trim();
     }
     if (Object.keys(body).length === 0) return;
     update.mutate(body, { onSuccess: () => notifyDone('Profile saved') });
@@ -81,7 +107,8 @@ function InfoTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDeta
     <Paper withBorder radius="lg" p="lg">
       {user.source ? (
         <Alert color="blue" variant="light" mb="md" icon={<IconLock size={16} />}>
-          Provisioned by {user.source.toUpperCase()}: {user.sourceAttributes.join(', ')} change only in that directory.
+          Provisioned by {user.source.toUpperCase()}: {user.sourceAttributes.join(', ')} change only in that
+          directory.
         </Alert>
       ) : null}
       <SimpleGrid cols={{ base: 1, md: 3 }} spacing="md">
@@ -128,8 +155,26 @@ function InfoTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDeta
   );
 }
 
-function PeopleTable({ tenantId, people }: { tenantId: string; people: Array<{ id: string; firstName: string; lastName: string; email: string | null; status: string; initials: string }> }) {
-  if (people.length === 0) return <Text c="dimmed" size="sm">Nobody.</Text>;
+function PeopleTable({
+  tenantId,
+  people,
+}: {
+  tenantId: string;
+  people: Array<{
+    id: string;
+    firstName: string;
+    lastName: string;
+    email: string | null;
+    status: string;
+    initials: string;
+  }>;
+}) {
+  if (people.length === 0)
+    return (
+      <Text c="dimmed" size="sm">
+        Nobody.
+      </Text>
+    );
   return (
     <Table verticalSpacing={8}>
       <Table.Tbody>
@@ -173,7 +218,10 @@ function ManagersTab({ tenantId, user, canEdit }: { tenantId: string; user: User
         {canEdit ? (
           <Group align="flex-end">
             <MultiSelect label="Managers" data={options} value={ids} onChange={setIds} searchable w={420} />
-            <Button onClick={() => setManagers.mutate(ids, { onSuccess: () => notifyDone('Managers saved') })} loading={setManagers.isPending}>
+            <Button
+              onClick={() => setManagers.mutate(ids, { onSuccess: () => notifyDone('Managers saved') })}
+              loading={setManagers.isPending}
+            >
               Save managers
             </Button>
           </Group>
@@ -206,7 +254,10 @@ function GroupsTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDe
         </Text>
         <MultiSelect
           label="Groups"
-          data={(groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.role ? `${g.name} — role ${g.role.name}` : g.name }))}
+          data={(groups.data?.items ?? []).map((g) => ({
+            value: g.id,
+            label: g.role ? `${g.name} — role ${g.role.name}` : g.name,
+          }))}
           value={ids}
           onChange={setIds}
           disabled={!canEdit}
@@ -215,7 +266,10 @@ function GroupsTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDe
         <ErrorAlert error={setGroups.error} />
         {canEdit ? (
           <Group>
-            <Button onClick={() => setGroups.mutate(ids, { onSuccess: () => notifyDone('Groups saved') })} loading={setGroups.isPending}>
+            <Button
+              onClick={() => setGroups.mutate(ids, { onSuccess: () => notifyDone('Groups saved') })}
+              loading={setGroups.isPending}
+            >
               Save groups
             </Button>
           </Group>
@@ -245,11 +299,21 @@ function RolesTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDet
           <Text size="sm" c="dimmed">
             At least one. Roles with permissions you do not hold yourself cannot be granted.
           </Text>
-          <MultiSelect data={options} value={ids} onChange={setIds} disabled={!canEdit} w={520} aria-label="Direct roles" />
+          <MultiSelect
+            data={options}
+            value={ids}
+            onChange={setIds}
+            disabled={!canEdit}
+            w={520}
+            aria-label="Direct roles"
+          />
           <ErrorAlert error={setRoles.error} />
           {canEdit ? (
             <Group>
-              <Button onClick={() => setRoles.mutate(ids, { onSuccess: () => notifyDone('Roles saved') })} loading={setRoles.isPending}>
+              <Button
+                onClick={() => setRoles.mutate(ids, { onSuccess: () => notifyDone('Roles saved') })}
+                loading={setRoles.isPending}
+              >
                 Save roles
               </Button>
             </Group>
@@ -257,7 +321,11 @@ function RolesTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDet
         </Stack>
       </Paper>
       <Paper withBorder radius="lg" p={0} style={{ overflow: 'hidden' }}>
-        <Group p="md" justify="space-between" style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}>
+        <Group
+          p="md"
+          justify="space-between"
+          style={{ borderBottom: '1px solid var(--mantine-color-gray-2)' }}
+        >
           <Text fw={600}>Effective permissions</Text>
           <Text size="sm" c="dimmed">
             {permissions.data?.permissions.length ?? 0} granted
@@ -281,7 +349,15 @@ function RolesTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDet
                 <Table.Td>
                   <Group gap={4}>
                     {p.sources.map((s) => (
-                      <Badge key={s.label} variant="light" radius="sm" tt="none" color={s.type === 'group_role' ? 'violet' : s.type === 'override' ? 'orange' : 'indigo'}>
+                      <Badge
+                        key={s.label}
+                        variant="light"
+                        radius="sm"
+                        tt="none"
+                        color={
+                          s.type === 'group_role' ? 'violet' : s.type === 'override' ? 'orange' : 'indigo'
+                        }
+                      >
                         {s.label}
                       </Badge>
                     ))}
@@ -321,9 +397,21 @@ function SkillsTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDe
     save.mutate(
       [
         ...items.map(({ id: _, expired: __, expiresInDays: ___, ...s }) => s),
-        { kind: expiresOn || issuer ? 'certification' : 'skill', name: name.trim(), issuer: issuer || null, issuedOn: null, expiresOn: expiresOn || null },
+        {
+          kind: expiresOn || issuer ? 'certification' : 'skill',
+          name: name.trim(),
+          issuer: issuer || null,
+          issuedOn: null,
+          expiresOn: expiresOn || null,
+        },
       ],
-      { onSuccess: () => (setName(''), setIssuer(''), setExpiresOn('')) },
+      {
+        onSuccess: () => {
+          setName('');
+          setIssuer('');
+          setExpiresOn('');
+        },
+      },
     );
   return (
     <Paper withBorder radius="lg" p="lg">
@@ -344,8 +432,13 @@ function SkillsTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDe
               <Table.Td>{s.issuer ?? '—'}</Table.Td>
               <Table.Td>
                 {s.expiresOn ? (
-                  <Badge color={s.expired ? 'red' : (s.expiresInDays ?? 99) <= 30 ? 'yellow' : 'teal'} variant="light">
-                    {s.expired ? `expired ${formatDate(s.expiresOn)}` : `${formatDate(s.expiresOn)} (${s.expiresInDays} days)`}
+                  <Badge
+                    color={s.expired ? 'red' : (s.expiresInDays ?? 99) <= 30 ? 'yellow' : 'teal'}
+                    variant="light"
+                  >
+                    {s.expired
+                      ? `expired ${formatDate(s.expiresOn)}`
+                      : `${formatDate(s.expiresOn)} (${s.expiresInDays} days)`}
                   </Badge>
                 ) : (
                   '—'
@@ -355,12 +448,25 @@ function SkillsTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDe
           ))}
         </Table.Tbody>
       </Table>
-      {items.length === 0 ? <Text c="dimmed" size="sm" mt="sm">No skills or certifications yet.</Text> : null}
+      {items.length === 0 ? (
+        <Text c="dimmed" size="sm" mt="sm">
+          No skills or certifications yet.
+        </Text>
+      ) : null}
       {canEdit ? (
         <Group align="flex-end" mt="md">
-          <TextInput label="Skill or certification" value={name} onChange={(e) => setName(e.currentTarget.value)} />
+          <TextInput
+            label="Skill or certification"
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+          />
           <TextInput label="Issuer" value={issuer} onChange={(e) => setIssuer(e.currentTarget.value)} />
-          <TextInput label="Expires" type="date" value={expiresOn} onChange={(e) => setExpiresOn(e.currentTarget.value)} />
+          <TextInput
+            label="Expires"
+            type="date"
+            value={expiresOn}
+            onChange={(e) => setExpiresOn(e.currentTarget.value)}
+          />
           <Button onClick={add} disabled={!name.trim()} loading={save.isPending}>
             Add
           </Button>
@@ -382,19 +488,31 @@ export function UserDetailPage() {
   const can = (p: string) => me.data?.permissions.includes(p) ?? false;
   const run = (name: string, confirmText?: string) => {
     if (confirmText && !window.confirm(confirmText)) return;
-    action.mutate({ userId: u.id, action: name, body: name === 'remove' ? {} : undefined }, { onSuccess: () => notifyDone('Done'), onError: notifyError });
+    action.mutate(
+      { userId: u.id, action: name, body: name === 'remove' ? {} : undefined },
+      { onSuccess: () => notifyDone('Done'), onError: notifyError },
+    );
   };
   const statusActions = [
     { key: 'suspend', label: 'Suspend', show: can('users.suspend') && u.status === 'active' },
     { key: 'reactivate', label: 'Reactivate', show: can('users.suspend') && u.status === 'suspended' },
-    { key: 'revoke-access', label: 'Sign out everywhere', show: can('users.sessions') && u.status === 'active' },
+    {
+      key: 'revoke-access',
+      label: 'Sign out everywhere',
+      show: can('users.sessions') && u.status === 'active',
+    },
     {
       key: 'archive',
       label: 'Archive…',
       show: can('users.archive') && u.status !== 'archived',
       confirm: `Archive ${u.firstName} ${u.lastName}? Archived users can never be reactivated.`,
     },
-    { key: 'remove', label: 'Remove from tenant…', show: can('users.remove'), confirm: `Remove ${u.firstName} ${u.lastName}? This cannot be undone.` },
+    {
+      key: 'remove',
+      label: 'Remove from tenant…',
+      show: can('users.remove'),
+      confirm: `Remove ${u.firstName} ${u.lastName}? This cannot be undone.`,
+    },
   ].filter((a) => a.show);
 
   return (
@@ -432,13 +550,21 @@ export function UserDetailPage() {
         {statusActions.length ? (
           <Menu position="bottom-end" shadow="md">
             <Menu.Target>
-              <Button variant="default" rightSection={<IconChevronDown size={14} />} loading={action.isPending}>
+              <Button
+                variant="default"
+                rightSection={<IconChevronDown size={14} />}
+                loading={action.isPending}
+              >
                 Actions
               </Button>
             </Menu.Target>
             <Menu.Dropdown>
               {statusActions.map((a) => (
-                <Menu.Item key={a.key} color={a.key === 'archive' || a.key === 'remove' ? 'red' : undefined} onClick={() => run(a.key, a.confirm)}>
+                <Menu.Item
+                  key={a.key}
+                  color={a.key === 'archive' || a.key === 'remove' ? 'red' : undefined}
+                  onClick={() => run(a.key, a.confirm)}
+                >
                   {a.label}
                 </Menu.Item>
               ))}

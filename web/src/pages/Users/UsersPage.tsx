@@ -44,13 +44,26 @@ const TABS = [
 
 type SortKey = 'lastName' | 'firstName' | 'email' | 'status';
 
-function SortHeader({ label, field, sort, onSort }: { label: string; field: SortKey; sort: string; onSort: (s: string) => void }) {
+function SortHeader({
+  label,
+  field,
+  sort,
+  onSort,
+}: {
+  label: string;
+  field: SortKey;
+  sort: string;
+  onSort: (s: string) => void;
+}) {
   const [current, dir] = sort.split(':');
   const active = current === field;
   const Icon = !active ? IconSelector : dir === 'desc' ? IconChevronUp : IconChevronDown;
   return (
     <Table.Th>
-      <UnstyledButton onClick={() => onSort(`${field}:${active && dir === 'asc' ? 'desc' : 'asc'}`)} aria-label={`Sort by ${label}`}>
+      <UnstyledButton
+        onClick={() => onSort(`${field}:${active && dir === 'asc' ? 'desc' : 'asc'}`)}
+        aria-label={`Sort by ${label}`}
+      >
         <Group gap={4} wrap="nowrap">
           <Text size="sm" fw={600}>
             {label}
@@ -97,8 +110,22 @@ function GroupTable({
     setSelected(next);
   };
   return (
-    <Paper withBorder radius="lg" mb="md" style={{ overflow: 'hidden' }} data-testid={`group-table-${group.name}`}>
-      <Group justify="space-between" px="md" py="sm" style={{ background: 'var(--mantine-color-gray-0)', borderBottom: open ? '1px solid var(--mantine-color-gray-2)' : undefined }}>
+    <Paper
+      withBorder
+      radius="lg"
+      mb="md"
+      style={{ overflow: 'hidden' }}
+      data-testid={`group-table-${group.name}`}
+    >
+      <Group
+        justify="space-between"
+        px="md"
+        py="sm"
+        style={{
+          background: 'var(--mantine-color-gray-0)',
+          borderBottom: open ? '1px solid var(--mantine-color-gray-2)' : undefined,
+        }}
+      >
         <Group gap="sm">
           <Checkbox
             checked={all}
@@ -121,18 +148,32 @@ function GroupTable({
           </Text>
           <Text size="sm" c="dimmed">
             · Default member:{' '}
-            <b>{group.defaultMember ? `${group.defaultMember.firstName} ${group.defaultMember.lastName}` : 'None'}</b>
+            <b>
+              {group.defaultMember
+                ? `${group.defaultMember.firstName} ${group.defaultMember.lastName}`
+                : 'None'}
+            </b>
           </Text>
         </Group>
         <Group gap={4}>
           {canManageGroups ? (
             <Tooltip label="Group configuration">
-              <ActionIcon variant="subtle" color="gray" onClick={() => onConfigure(group)} aria-label={`Configure ${group.name}`}>
+              <ActionIcon
+                variant="subtle"
+                color="gray"
+                onClick={() => onConfigure(group)}
+                aria-label={`Configure ${group.name}`}
+              >
                 <IconSettings size={18} />
               </ActionIcon>
             </Tooltip>
           ) : null}
-          <ActionIcon variant="subtle" color="gray" onClick={toggle} aria-label={open ? `Collapse ${group.name}` : `Expand ${group.name}`}>
+          <ActionIcon
+            variant="subtle"
+            color="gray"
+            onClick={toggle}
+            aria-label={open ? `Collapse ${group.name}` : `Expand ${group.name}`}
+          >
             {open ? <IconChevronDown size={18} /> : <IconChevronRight size={18} />}
           </ActionIcon>
         </Group>
@@ -172,7 +213,13 @@ function GroupTable({
                   <Table.Td>
                     <Group gap="sm" wrap="nowrap">
                       <UserAvatar url={u.avatarUrl} initials={u.initials} />
-                      <Anchor component={Link} to={`/t/${tenantId}/users/${u.id}`} fw={600} c="dark" size="sm">
+                      <Anchor
+                        component={Link}
+                        to={`/t/${tenantId}/users/${u.id}`}
+                        fw={600}
+                        c="dark"
+                        size="sm"
+                      >
                         {u.lastName}
                       </Anchor>
                       {group.defaultMember?.id === u.id ? (
@@ -193,7 +240,13 @@ function GroupTable({
                   <Table.Td>
                     <Group gap={4}>
                       {u.roles.map((r) => (
-                        <Badge key={r.id} variant="light" radius="sm" tt="none" color={r.key === 'super_admin' ? 'grape' : 'indigo'}>
+                        <Badge
+                          key={r.id}
+                          variant="light"
+                          radius="sm"
+                          tt="none"
+                          color={r.key === 'super_admin' ? 'grape' : 'indigo'}
+                        >
                           {r.name}
                         </Badge>
                       ))}
@@ -232,7 +285,9 @@ export function UsersPage() {
   const [createUser, createUserCtl] = useDisclosure(false);
   const [createGroup, createGroupCtl] = useDisclosure(false);
   const [configuring, setConfiguring] = useState<GroupT | null>(null);
-  const [picker, setPicker] = useState<null | 'assignGroups' | 'removeGroups' | 'assignRoles' | 'removeRoles'>(null);
+  const [picker, setPicker] = useState<
+    null | 'assignGroups' | 'removeGroups' | 'assignRoles' | 'removeRoles'
+  >(null);
 
   const can = (p: string) => me.data?.permissions.includes(p) ?? false;
   const all = useMemo(() => users.data?.pages.flatMap((p) => p.items) ?? [], [users.data]);
@@ -243,24 +298,62 @@ export function UsersPage() {
   const every = (pred: (u: UserSummary) => boolean) => chosen.length > 0 && chosen.every(pred);
   const actions = [
     { key: 'suspend', label: 'Suspend', show: can('users.suspend') && every((u) => u.status === 'active') },
-    { key: 'reactivate', label: 'Reactivate', show: can('users.suspend') && every((u) => u.status === 'suspended') },
-    { key: 'assignGroups', label: 'Assign to groups…', show: can('groups.manage') && every((u) => u.status !== 'removed') },
-    { key: 'removeGroups', label: 'Remove from groups…', show: can('groups.manage') && every((u) => u.status !== 'removed') },
-    { key: 'assignRoles', label: 'Assign roles…', show: can('roles.manage') && every((u) => u.status !== 'removed') },
-    { key: 'removeRoles', label: 'Remove roles…', show: can('roles.manage') && every((u) => u.status !== 'removed') },
-    { key: 'revokeAccess', label: 'Sign out everywhere', show: can('users.sessions') && every((u) => u.status === 'active') },
-    { key: 'archive', label: 'Archive…', show: can('users.archive') && every((u) => ['active', 'suspended', 'pending'].includes(u.status)), color: 'red' },
+    {
+      key: 'reactivate',
+      label: 'Reactivate',
+      show: can('users.suspend') && every((u) => u.status === 'suspended'),
+    },
+    {
+      key: 'assignGroups',
+      label: 'Assign to groups…',
+      show: can('groups.manage') && every((u) => u.status !== 'removed'),
+    },
+    {
+      key: 'removeGroups',
+      label: 'Remove from groups…',
+      show: can('groups.manage') && every((u) => u.status !== 'removed'),
+    },
+    {
+      key: 'assignRoles',
+      label: 'Assign roles…',
+      show: can('roles.manage') && every((u) => u.status !== 'removed'),
+    },
+    {
+      key: 'removeRoles',
+      label: 'Remove roles…',
+      show: can('roles.manage') && every((u) => u.status !== 'removed'),
+    },
+    {
+      key: 'revokeAccess',
+      label: 'Sign out everywhere',
+      show: can('users.sessions') && every((u) => u.status === 'active'),
+    },
+    {
+      key: 'archive',
+      label: 'Archive…',
+      show: can('users.archive') && every((u) => ['active', 'suspended', 'pending'].includes(u.status)),
+      color: 'red',
+    },
   ].filter((a) => a.show);
 
   const runBulk = (action: string, extra: { groupIds?: string[]; roleIds?: string[] } = {}) => {
-    if (action === 'archive' && !window.confirm(`Archive ${chosen.length} user(s)? Archived users can never be reactivated.`)) return;
+    if (
+      action === 'archive' &&
+      !window.confirm(`Archive ${chosen.length} user(s)? Archived users can never be reactivated.`)
+    )
+      return;
     bulk.mutate(
       { action, ids: chosen.map((u) => u.id), ...extra },
       {
         onSuccess: (r) => {
           setPicker(null);
           if (r.failed === 0) notifyDone(`Done for ${r.succeeded} user${r.succeeded === 1 ? '' : 's'}`);
-          else notifyError(new Error(`${r.succeeded} done, ${r.failed} refused: ${r.results.find((x) => !x.ok)?.detail ?? ''}`));
+          else
+            notifyError(
+              new Error(
+                `${r.succeeded} done, ${r.failed} refused: ${r.results.find((x) => !x.ok)?.detail ?? ''}`,
+              ),
+            );
           setSelected(new Set());
         },
         onError: notifyError,
@@ -292,12 +385,26 @@ export function UsersPage() {
         }
       />
       <Group justify="space-between" mb="md">
-        <Tabs value={status} onChange={(v) => (setStatus(v ?? 'active'), setSelected(new Set()))} variant="pills" radius="md">
+        <Tabs
+          value={status}
+          onChange={(v) => {
+            setStatus(v ?? 'active');
+            setSelected(new Set());
+          }}
+          variant="pills"
+          radius="md"
+        >
           <Tabs.List>
             {TABS.map((tab) => (
               <Tabs.Tab key={tab.value} value={tab.value}>
                 {tab.label}
-                <Badge ml={6} size="sm" variant={status === tab.value ? 'white' : 'light'} color={status === tab.value ? 'indigo' : 'gray'} radius="sm">
+                <Badge
+                  ml={6}
+                  size="sm"
+                  variant={status === tab.value ? 'white' : 'light'}
+                  color={status === tab.value ? 'indigo' : 'gray'}
+                  radius="sm"
+                >
                   {counts?.[tab.value] ?? 0}
                 </Badge>
               </Tabs.Tab>
@@ -308,7 +415,12 @@ export function UsersPage() {
           {chosen.length > 0 ? (
             <Menu shadow="md" position="bottom-end" width={220}>
               <Menu.Target>
-                <Button variant="light" rightSection={<IconChevronDown size={14} />} data-testid="bulk-actions" loading={bulk.isPending}>
+                <Button
+                  variant="light"
+                  rightSection={<IconChevronDown size={14} />}
+                  data-testid="bulk-actions"
+                  loading={bulk.isPending}
+                >
                   Bulk actions ({chosen.length})
                 </Button>
               </Menu.Target>
@@ -318,7 +430,11 @@ export function UsersPage() {
                   <Menu.Item
                     key={a.key}
                     color={a.color}
-                    onClick={() => (a.key.endsWith('Groups') || a.key.endsWith('Roles') ? setPicker(a.key as typeof picker) : runBulk(a.key))}
+                    onClick={() =>
+                      a.key.endsWith('Groups') || a.key.endsWith('Roles')
+                        ? setPicker(a.key as typeof picker)
+                        : runBulk(a.key)
+                    }
                   >
                     {a.label}
                   </Menu.Item>
@@ -355,7 +471,11 @@ export function UsersPage() {
       </Stack>
       {users.hasNextPage ? (
         <Group justify="center">
-          <Button variant="default" loading={users.isFetchingNextPage} onClick={() => void users.fetchNextPage()}>
+          <Button
+            variant="default"
+            loading={users.isFetchingNextPage}
+            onClick={() => void users.fetchNextPage()}
+          >
             Load more users
           </Button>
         </Group>
@@ -368,14 +488,19 @@ export function UsersPage() {
         onClose={() => setPicker(null)}
         loading={bulk.isPending}
         title={
-          { assignGroups: 'Assign users to groups', removeGroups: 'Remove users from groups', assignRoles: 'Assign roles', removeRoles: 'Remove roles' }[
-            picker ?? 'assignGroups'
-          ]
+          {
+            assignGroups: 'Assign users to groups',
+            removeGroups: 'Remove users from groups',
+            assignRoles: 'Assign roles',
+            removeRoles: 'Remove roles',
+          }[picker ?? 'assignGroups']
         }
         label={picker?.endsWith('Groups') ? 'Groups' : 'Roles'}
         options={picker?.endsWith('Groups') ? groupOptions : roleOptions}
         confirm="Apply"
-        onConfirm={(ids) => runBulk(picker!, picker!.endsWith('Groups') ? { groupIds: ids } : { roleIds: ids })}
+        onConfirm={(ids) =>
+          runBulk(picker!, picker!.endsWith('Groups') ? { groupIds: ids } : { roleIds: ids })
+        }
       />
     </>
   );

@@ -1,4 +1,16 @@
-import { Button, Group, Modal, MultiSelect, PasswordInput, Radio, Select, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import {
+  Button,
+  Group,
+  Modal,
+  MultiSelect,
+  PasswordInput,
+  Radio,
+  Select,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { type FormEvent, useEffect, useState } from 'react';
 import {
   useCreateGroup,
@@ -12,16 +24,34 @@ import {
 import type { Group as GroupT } from '../../api/types.ts';
 import { ErrorAlert, notifyDone } from '../../ui/index.tsx';
 
-export function CreateUserModal({ tenantId, opened, onClose }: { tenantId: string; opened: boolean; onClose: () => void }) {
+export function CreateUserModal({
+  tenantId,
+  opened,
+  onClose,
+}: {
+  tenantId: string;
+  opened: boolean;
+  onClose: () => void;
+}) {
   const create = useCreateUser(tenantId);
   const groups = useGroups(tenantId);
   const roles = useRoles(tenantId);
-  const empty = { firstName: '', lastName: '', email: '', username: '', jobTitle: '', department: '', password: '' };
+  const empty = {
+    firstName: '',
+    lastName: '',
+    email: '',
+    username: '',
+    jobTitle: '',
+    department: '',
+    password: '',
+  };
   const [form, setForm] = useState(empty);
   const [kind, setKind] = useState<'internal' | 'external'>('internal');
   const [groupIds, setGroupIds] = useState<string[]>([]);
   const [roleIds, setRoleIds] = useState<string[]>([]);
-  const set = (k: keyof typeof empty) => (e: { currentTarget: { value: string } }) => setForm({ ...form, [k]: e.currentTarget.value });
+  const set = (k: keyof typeof empty) => (e: { currentTarget: { value: string } }) =>
+    setForm({ ...form, [k]: e.currentTarget.value });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the dialog opens or its subject changes
   useEffect(() => {
     if (opened) {
       setForm(empty);
@@ -30,12 +60,12 @@ export function CreateUserModal({ tenantId, opened, onClose }: { tenantId: strin
       setKind('internal');
       create.reset();
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [opened]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const body: Record<string, unknown> = { firstName: form.firstName, lastName: form.lastName, kind };
-    for (const k of ['email', 'username', 'jobTitle', 'department', 'password'] as const) if (form[k].trim()) body[k] = form[k].trim();
+    for (const k of ['email', 'username', 'jobTitle', 'department', 'password'] as const)
+      if (form[k].trim()) body[k] = form[k].trim();
     if (groupIds.length) body.groupIds = groupIds;
     if (roleIds.length) body.roleIds = roleIds;
     create.mutate(body, {
@@ -50,9 +80,21 @@ export function CreateUserModal({ tenantId, opened, onClose }: { tenantId: strin
       <form onSubmit={submit}>
         <Stack>
           <SimpleGrid cols={2}>
-            <TextInput label="First name" required value={form.firstName} onChange={set('firstName')} data-autofocus />
+            <TextInput
+              label="First name"
+              required
+              value={form.firstName}
+              onChange={set('firstName')}
+              data-autofocus
+            />
             <TextInput label="Last name" required value={form.lastName} onChange={set('lastName')} />
-            <TextInput label="Email" type="email" value={form.email} onChange={set('email')} description="Email or username is required" />
+            <TextInput
+              label="Email"
+              type="email"
+              value={form.email}
+              onChange={set('email')}
+              description="Email or username is required"
+            />
             <TextInput label="Username" value={form.username} onChange={set('username')} />
             <TextInput label="Job title" value={form.jobTitle} onChange={set('jobTitle')} />
             <TextInput label="Department" value={form.department} onChange={set('department')} />
@@ -102,26 +144,49 @@ export function CreateUserModal({ tenantId, opened, onClose }: { tenantId: strin
   );
 }
 
-export function CreateGroupModal({ tenantId, opened, onClose }: { tenantId: string; opened: boolean; onClose: () => void }) {
+export function CreateGroupModal({
+  tenantId,
+  opened,
+  onClose,
+}: {
+  tenantId: string;
+  opened: boolean;
+  onClose: () => void;
+}) {
   const create = useCreateGroup(tenantId);
   const [name, setName] = useState('');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the dialog opens or its subject changes
   useEffect(() => {
     if (opened) {
       setName('');
       create.reset();
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [opened]);
   return (
     <Modal opened={opened} onClose={onClose} title={<Text fw={600}>Create group</Text>} centered>
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          create.mutate({ name: name.trim() }, { onSuccess: (g) => (notifyDone(`Group ${g.name} created`), onClose()) });
+          create.mutate(
+            { name: name.trim() },
+            {
+              onSuccess: (g) => {
+                notifyDone(`Group ${g.name} created`);
+                onClose();
+              },
+            },
+          );
         }}
       >
         <Stack>
-          <TextInput label="Name" placeholder="e.g. Service Desk" required value={name} onChange={(e) => setName(e.currentTarget.value)} data-autofocus />
+          <TextInput
+            label="Name"
+            placeholder="e.g. Service Desk"
+            required
+            value={name}
+            onChange={(e) => setName(e.currentTarget.value)}
+            data-autofocus
+          />
           <ErrorAlert error={create.error} />
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
@@ -138,35 +203,58 @@ export function CreateGroupModal({ tenantId, opened, onClose }: { tenantId: stri
 }
 
 /** Gear on a group's header bar: its group role and default member (rule 7). */
-export function GroupConfigModal({ tenantId, group, onClose }: { tenantId: string; group: GroupT | null; onClose: () => void }) {
+export function GroupConfigModal({
+  tenantId,
+  group,
+  onClose,
+}: {
+  tenantId: string;
+  group: GroupT | null;
+  onClose: () => void;
+}) {
   const update = useUpdateGroup(tenantId);
   const roles = useRoles(tenantId);
   const members = useUsers(tenantId, { groupId: group?.id, status: 'active', sort: 'lastName:asc' });
   const [roleId, setRoleId] = useState<string | null>(null);
   const [defaultMemberId, setDefaultMemberId] = useState<string | null>(null);
   const [unassignOpen, setUnassignOpen] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the dialog opens or its subject changes
   useEffect(() => {
     setRoleId(group?.role?.id ?? null);
     setDefaultMemberId(group?.defaultMember?.id ?? null);
     update.reset();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [group]);
   if (!group) return null;
-  const memberOptions = (members.data?.pages.flatMap((p) => p.items) ?? []).map((u) => ({ value: u.id, label: `${u.firstName} ${u.lastName}` }));
+  const memberOptions = (members.data?.pages.flatMap((p) => p.items) ?? []).map((u) => ({
+    value: u.id,
+    label: `${u.firstName} ${u.lastName}`,
+  }));
   const removingRole = group.role && roleId === null;
   const save = () => {
     if (removingRole) {
       setUnassignOpen(true);
       return;
     }
-    const body: { groupId: string; roleId?: string | null; defaultMemberId?: string | null } = { groupId: group.id };
+    const body: { groupId: string; roleId?: string | null; defaultMemberId?: string | null } = {
+      groupId: group.id,
+    };
     if (roleId !== (group.role?.id ?? null)) body.roleId = roleId;
     if (defaultMemberId !== (group.defaultMember?.id ?? null)) body.defaultMemberId = defaultMemberId;
-    update.mutate(body, { onSuccess: () => (notifyDone(`${group.name} updated`), onClose()) });
+    update.mutate(body, {
+      onSuccess: () => {
+        notifyDone(`${group.name} updated`);
+        onClose();
+      },
+    });
   };
   return (
     <>
-      <Modal opened={!unassignOpen} onClose={onClose} title={<Text fw={600}>Configure {group.name}</Text>} centered>
+      <Modal
+        opened={!unassignOpen}
+        onClose={onClose}
+        title={<Text fw={600}>Configure {group.name}</Text>}
+        centered
+      >
         <Stack>
           <Select
             label="Group role"
@@ -226,10 +314,16 @@ export function UnassignRoleModal({
   const [mode, setMode] = useState<'remove_from_all' | 'keep_individually'>('remove_from_all');
   if (!group?.role) return null;
   return (
-    <Modal opened onClose={onClose} title={<Text fw={600}>Remove group role “{group.role.name}”</Text>} centered>
+    <Modal
+      opened
+      onClose={onClose}
+      title={<Text fw={600}>Remove group role “{group.role.name}”</Text>}
+      centered
+    >
       <Stack>
         <Text size="sm">
-          The group <b>{group.name}</b> will no longer carry this role. What happens to its {group.memberCount} member
+          The group <b>{group.name}</b> will no longer carry this role. What happens to its{' '}
+          {group.memberCount} member
           {group.memberCount === 1 ? '' : 's'}?
         </Text>
         <Radio.Group value={mode} onChange={(v) => setMode(v as typeof mode)}>
@@ -237,7 +331,11 @@ export function UnassignRoleModal({
             <Radio value="remove_from_all" label="Remove the role from all members of this group" />
             <Radio
               value="keep_individually"
-              label={exceptUserId ? 'Let the other members keep the role individually' : 'Let members keep the role individually'}
+              label={
+                exceptUserId
+                  ? 'Let the other members keep the role individually'
+                  : 'Let members keep the role individually'
+              }
               description="They get it as a direct role"
             />
           </Stack>
@@ -251,7 +349,15 @@ export function UnassignRoleModal({
             color="red"
             loading={unassign.isPending}
             onClick={() =>
-              unassign.mutate({ groupId: group.id, mode, exceptUserId }, { onSuccess: () => (notifyDone('Group role removed'), onClose()) })
+              unassign.mutate(
+                { groupId: group.id, mode, exceptUserId },
+                {
+                  onSuccess: () => {
+                    notifyDone('Group role removed');
+                    onClose();
+                  },
+                },
+              )
             }
           >
             Remove group role
@@ -282,6 +388,7 @@ export function PickManyModal({
   loading?: boolean;
 }) {
   const [ids, setIds] = useState<string[]>([]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the dialog opens or its subject changes
   useEffect(() => setIds([]), [opened]);
   return (
     <Modal opened={opened} onClose={onClose} title={<Text fw={600}>{title}</Text>} centered>

@@ -1,0 +1,97 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launch, screenshot, signInThroughPage } from '../helpers/browser.ts';
+import { startTestServer } from '../helpers/server.ts';
+
+/** The directory: groups, users, a group role, a bulk action, and the reason behind a permission. */
+describe.skipIf(!hasChromium)('console: directory', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function createUser(first: string, last: string, email: string) {
+    await page.getByRole('button', { name: 'Create user' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('First name').fill(first);
+    await dialog.getByLabel('Last name').fill(last);
+    await dialog.getByLabel('Email').fill(email);
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  }
+
+  it('creates a group and two users, sets a group role, runs a bulk action, and explains a permission', async () => {
+    await signInThroughPage(page, server.url, server.admin.tenant, server.admin.login, server.admin.password);
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('dialog').getByLabel('Name').fill('Service Desk');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create group' }).click();
+    await page.getByTestId('group-table-Service Desk').waitFor();
+
+    await createUser('Marta', 'Schmidt', 'marta@msp.test');
+    await createUser('Jonas', 'Weber', 'jonas@msp.test');
+    await page.getByRole('link', { name: 'Schmidt' }).waitFor();
+    await screenshot(page, 'directory-01-users-created');
+
+    // select both new users (the selection box of the Default group table reaches all three; pick two)
+    await page.getByLabel('Select Marta Schmidt').first().check();
+    await page.getByLabel('Select Jonas Weber').first().check();
+    const headerBox = page.getByLabel('Select all in Default');
+    expect(await headerBox.getAttribute('data-indeterminate')).toBe('true');
+    await page.getByTestId('bulk-actions').click();
+    await screenshot(page, 'directory-02-bulk-menu');
+    // only what applies to all selected: both active, so no "Reactivate"
+    expect(await page.getByRole('menuitem', { name: 'Reactivate' }).count()).toBe(0);
+    await page.getByRole('menuitem', { name: 'Assign to groups…' }).click();
+    await page.getByRole('dialog').getByLabel('Groups').click();
+    await page.getByRole('option', { name: 'Service Desk' }).click();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').getByRole('button', { name: 'Apply' }).click();
+    await page.getByText('Done for 2 users').waitFor();
+    const deskTable = page.getByTestId('group-table-Service Desk');
+    await deskTable.getByRole('link', { name: 'Weber' }).waitFor();
+
+    // group configuration: the group role Help Desk and a default member
+    await page.getByLabel('Configure Service Desk').click();
+    await page.getByRole('dialog').getByLabel('Group role').click();
+    await page.getByRole('option', { name: 'Help Desk' }).click();
+    await page.getByRole('dialog').getByLabel('Default group member').click();
+    await page.getByRole('option', { name: 'Marta Schmidt' }).click();
+    await screenshot(page, 'directory-03-group-config');
+    await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
+    await deskTable.getByText('Group role: Help Desk').waitFor();
+    await screenshot(page, 'directory-04-group-role');
+
+    // a bulk status change
+    await page.getByLabel('Select Jonas Weber').first().check();
+    await page.getByTestId('bulk-actions').click();
+    await page.getByRole('menuitem', { name: 'Suspend' }).click();
+    await page.getByText('Done for 1 user').waitFor();
+    await page.getByRole('tab', { name: /Suspended/ }).click();
+    await page.getByRole('link', { name: 'Weber' }).first().waitFor();
+    await screenshot(page, 'directory-05-suspended-tab');
+
+    // Marta's Roles & permissions tab says why she can suspend users
+    await page.getByRole('tab', { name: /Active/ }).click();
+    await page.getByRole('link', { name: 'Schmidt' }).first().click();
+    await page.getByRole('tab', { name: 'Roles & permissions' }).click();
+    const table = page.getByTestId('effective-permissions');
+    const row = table.locator('tr', { hasText: 'users.suspend' });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('group role Help Desk via group Service Desk');
+    await screenshot(page, 'directory-06-permission-reason');
+    expect(errors).toEqual([]);
+  });
+});
