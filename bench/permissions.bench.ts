@@ -17,7 +17,15 @@ export async function run(): Promise<void> {
       { id: 'r1', name: 'Help Desk', permissions: role('help_desk').permissions },
       { id: 'r2', name: 'Technician', permissions: role('technician').permissions },
     ],
-    groupRoles: [{ roleId: 'r3', roleName: 'Tenant Admin', groupId: 'g1', groupName: 'Admins', permissions: role('tenant_admin').permissions }],
+    groupRoles: [
+      {
+        roleId: 'r3',
+        roleName: 'Tenant Admin',
+        groupId: 'g1',
+        groupName: 'Admins',
+        permissions: role('tenant_admin').permissions,
+      },
+    ],
     overrides: [
       { permission: 'users.archive', effect: 'deny' },
       { permission: 'reports.read', effect: 'grant' },
@@ -35,7 +43,16 @@ export async function run(): Promise<void> {
 
   // checks against the cached result
   const { granted } = evaluatePermissions(inputs);
-  const probes = ['users.read', 'users.archive', 'roles.manage', 'settings.manage', 'flows.run', 'audit.read', 'reports.read', 'tenants.manage'];
+  const probes = [
+    'users.read',
+    'users.archive',
+    'roles.manage',
+    'settings.manage',
+    'flows.run',
+    'audit.read',
+    'reports.read',
+    'tenants.manage',
+  ];
   const plain = new Set(granted);
   const runChecks = (check: (p: string) => boolean, n: number) => {
     let hits = 0;
@@ -56,7 +73,13 @@ export async function run(): Promise<void> {
     batch.push((performance.now() - start) / 1_000);
   }
   batch.sort((a, b) => a - b);
-  console.log(`evaluate (2 roles + group role + overrides)  p50 ${fmt(percentile(evalTimes, 50) * 1000, 2)} µs  p99 ${fmt(percentile(evalTimes, 99) * 1000, 2)} µs`);
-  console.log(`permission checks (cached per request)       ${fmt(N / cached.ms / 1000, 1)} M checks/s  p99 ${fmt(percentile(batch, 99) * 1e6, 1)} ns/check`);
-  console.log(`baseline: bare Set.has                       ${fmt(N / baseline.ms / 1000, 1)} M checks/s  ratio ${fmt(baseline.ms / cached.ms, 2)}×`);
+  console.log(
+    `evaluate (2 roles + group role + overrides)  p50 ${fmt(percentile(evalTimes, 50) * 1000, 2)} µs  p99 ${fmt(percentile(evalTimes, 99) * 1000, 2)} µs`,
+  );
+  console.log(
+    `permission checks (cached per request)       ${fmt(N / cached.ms / 1000, 1)} M checks/s  p99 ${fmt(percentile(batch, 99) * 1e6, 1)} ns/check`,
+  );
+  console.log(
+    `baseline: bare Set.has                       ${fmt(N / baseline.ms / 1000, 1)} M checks/s  ratio ${fmt(baseline.ms / cached.ms, 2)}×`,
+  );
 }

@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { TestClient } from '../test/helpers/app.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { startRollcall } from '../src/server.ts';
+import { TestClient } from '../test/helpers/app.ts';
 import { type BenchDatabase, fmt, percentile } from './harness.ts';
 
 /**
@@ -10,12 +10,34 @@ import { type BenchDatabase, fmt, percentile } from './harness.ts';
  * p50/p95 of a last-name prefix search sorted by last name, and of the status-tab counts. The
  * baseline is the same requests against a tenant of 1 000 users in the same database and run.
  */
-const SYLLABLES = ['ka', 'mi', 'ro', 'sen', 'tal', 'ber', 'lin', 'do', 'var', 'mer', 'shi', 'gu', 'ten', 'ha', 'zel', 'po', 'rin', 'ma', 'nov', 'el'];
+const SYLLABLES = [
+  'ka',
+  'mi',
+  'ro',
+  'sen',
+  'tal',
+  'ber',
+  'lin',
+  'do',
+  'var',
+  'mer',
+  'shi',
+  'gu',
+  'ten',
+  'ha',
+  'zel',
+  'po',
+  'rin',
+  'ma',
+  'nov',
+  'el',
+];
 
 async function seed(client: pg.Client, tenantId: string, count: number) {
   // names from syllables: ~8 000 distinct last names, so a 3-letter prefix matches a realistic slice
   const syl = `array[${SYLLABLES.map((s) => `'${s}'`).join(',')}]`;
-  await client.query(`
+  await client.query(
+    `
     insert into users (tenant_id, id, first_name, last_name, email, username, status, kind, created_at, updated_at)
     select $1::uuid, gen_random_uuid(),
            initcap((${syl})[1 + (i * 7) % 20] || (${syl})[1 + (i * 3) % 20]),
@@ -23,15 +45,23 @@ async function seed(client: pg.Client, tenantId: string, count: number) {
            'user' || i || '@bench.test', null,
            (array['active','active','active','active','active','active','active','suspended','pending','archived'])[1 + i % 10],
            'internal', now() - (i || ' seconds')::interval, now()
-      from generate_series(1, $2::int) as i`, [tenantId, count]);
-  await client.query(`
+      from generate_series(1, $2::int) as i`,
+    [tenantId, count],
+  );
+  await client.query(
+    `
     insert into user_roles (tenant_id, user_id, role_id)
     select u.tenant_id, u.id, r.id from users u join roles r on r.tenant_id = u.tenant_id and r.key = 'user'
-     where u.tenant_id = $1`, [tenantId]);
-  await client.query(`
+     where u.tenant_id = $1`,
+    [tenantId],
+  );
+  await client.query(
+    `
     insert into group_members (tenant_id, group_id, user_id)
     select u.tenant_id, g.id, u.id from users u join groups g on g.tenant_id = u.tenant_id and g.is_default
-     where u.tenant_id = $1`, [tenantId]);
+     where u.tenant_id = $1`,
+    [tenantId],
+  );
   await client.query('analyze users; analyze user_roles; analyze group_members');
 }
 
@@ -53,7 +83,12 @@ export async function run(db: BenchDatabase): Promise<void> {
   const url = await db.createDatabase('rollcall_bench_users');
   const password = 'Bench-Password-123!';
   const rollcall = await startRollcall(
-    loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', ROLLCALL_ADMIN_EMAIL: 'bench@msp.test', ROLLCALL_ADMIN_PASSWORD: password }),
+    loadConfig({
+      DATABASE_URL: url,
+      LOG_LEVEL: 'silent',
+      ROLLCALL_ADMIN_EMAIL: 'bench@msp.test',
+      ROLLCALL_ADMIN_PASSWORD: password,
+    }),
     { logger: false, skipConsoleBuild: true, listen: false },
   );
   try {
@@ -67,9 +102,15 @@ export async function run(db: BenchDatabase): Promise<void> {
     await seed(client, big, count);
     await seed(client, small, 1_000);
     console.log(`seeded ${count.toLocaleString('en')} users in ${fmt((performance.now() - t0) / 1000)} s`);
-    const sample = await client.query<{ p: string }>(`select lower(substr(last_name, 1, 3)) as p from users where tenant_id = $1 limit 1 offset 777`, [big]);
+    const sample = await client.query<{ p: string }>(
+      `select lower(substr(last_name, 1, 3)) as p from users where tenant_id = $1 limit 1 offset 777`,
+      [big],
+    );
     const prefix = sample.rows[0]!.p;
-    const matches = await client.query<{ n: number }>(`select count(*)::int as n from users where tenant_id = $1 and lower(last_name) like $2`, [big, `${prefix}%`]);
+    const matches = await client.query<{ n: number }>(
+      `select count(*)::int as n from users where tenant_id = $1 and lower(last_name) like $2`,
+      [big, `${prefix}%`],
+    );
     await client.end();
 
     const rounds = 60;

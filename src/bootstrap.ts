@@ -32,7 +32,21 @@ export async function bootstrap(platform: Platform): Promise<BootstrapResult> {
       .where(sql`lower(slug)`, '=', slug)
       .executeTakeFirst();
     const login = config.adminEmail ?? 'admin';
-    if (existing) return { created: false, tenantSlug: slug, login, generatedPassword: null };
+    if (existing) {
+      // tell the operator who can sign in: the provider's first active Super Admin
+      const admin = await sql<{ login: string }>`
+        select coalesce(u.email, u.username) as login from users u
+          join user_roles ur on ur.tenant_id = u.tenant_id and ur.user_id = u.id
+          join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id and r.key = 'super_admin'
+         where u.tenant_id = ${existing.id} and u.status = 'active'
+         order by u.created_at limit 1`.execute(tx);
+      return {
+        created: false,
+        tenantSlug: slug,
+        login: admin.rows[0]?.login ?? login,
+        generatedPassword: null,
+      };
+    }
 
     const tenantId = uuidv7();
     const now = platform.clock.now();
