@@ -1,9 +1,10 @@
+import { createAdmin, parseCreateAdminArgs } from './cli/create-admin.ts';
 import { ConfigError, loadConfig } from './platform/config.ts';
-import { startEmbeddedPostgres } from './platform/embedded-postgres.ts';
+import { connectOrStartEmbedded } from './platform/embedded-postgres.ts';
 import { migrate } from './platform/migrate.ts';
 import { startRollcall } from './server.ts';
 
-/** `node src/main.ts start | migrate` — the npm scripts call these. */
+/** `node src/main.ts start | migrate | create-admin` — the npm scripts call these. */
 async function main(command: string): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -16,8 +17,24 @@ async function main(command: string): Promise<void> {
     throw error;
   }
 
+  if (command === 'create-admin') {
+    const args = parseCreateAdminArgs(process.argv.slice(3), config.providerSlug);
+    const embedded = config.databaseUrl ? null : await connectOrStartEmbedded(config.dataDir);
+    try {
+      const connectionString = config.databaseUrl ?? embedded!.connectionString;
+      await migrate(connectionString);
+      const result = await createAdmin(connectionString, args);
+      console.log(
+        `${result.created ? 'Created' : 'Recovered'} Super Admin ${args.email} in ${args.tenant}.\nPassword (shown only this once): ${result.password}`,
+      );
+    } finally {
+      await embedded?.stop();
+    }
+    return;
+  }
+
   if (command === 'migrate') {
-    const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir);
+    const embedded = config.databaseUrl ? null : await connectOrStartEmbedded(config.dataDir);
     try {
       const result = await migrate(config.databaseUrl ?? embedded!.connectionString);
       console.log(
@@ -30,7 +47,7 @@ async function main(command: string): Promise<void> {
   }
 
   if (command !== 'start') {
-    console.error(`Unknown command "${command}". Use: start | migrate`);
+    console.error(`Unknown command "${command}". Use: start | migrate | create-admin`);
     process.exit(2);
   }
 

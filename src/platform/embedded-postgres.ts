@@ -94,3 +94,25 @@ export async function startEmbeddedPostgres(
     },
   };
 }
+
+/**
+ * For one-off commands (`migrate`, `create-admin`) while a server may be running on the same
+ * DATA_DIR: use the cluster that is up, or start it for the duration of the command.
+ */
+export async function connectOrStartEmbedded(dataDir: string): Promise<EmbeddedDatabase> {
+  const infoFile = path.join(dataDir, 'postgres.json');
+  if (existsSync(infoFile)) {
+    const info = JSON.parse(await readFile(infoFile, 'utf8')) as ClusterInfo;
+    const connectionString = `postgres://postgres:${encodeURIComponent(info.password)}@127.0.0.1:${info.port}/rollcall`;
+    const { default: pg } = await import('pg');
+    const probe = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 });
+    try {
+      await probe.connect();
+      await probe.end();
+      return { connectionString, stop: async () => {} };
+    } catch {
+      await probe.end().catch(() => {});
+    }
+  }
+  return startEmbeddedPostgres(dataDir);
+}
