@@ -16,11 +16,12 @@ import { v7 as uuidv7 } from 'uuid';
 import { accessRoutes } from './modules/access/access.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
+import { securityRoutes } from './modules/auth/security.routes.ts';
 import { groupRoutes } from './modules/groups/groups.routes.ts';
 import { tenantRoutes } from './modules/tenants/tenants.routes.ts';
 import { registerImageParsers, userRoutes } from './modules/users/users.routes.ts';
 import { requirePermission, resolvePrincipal } from './platform/auth.ts';
-import { PlatformErrors } from './platform/errors.ts';
+import { AppError, PlatformErrors } from './platform/errors.ts';
 import { createMetrics } from './platform/metrics.ts';
 import { pendingMigrations } from './platform/migrate.ts';
 import type { Platform } from './platform/platform.ts';
@@ -39,6 +40,8 @@ declare module 'fastify' {
     public?: boolean;
     /** A principal is resolved when present but not required (sign-out). */
     optionalAuth?: boolean;
+    /** Open to a session that may only change its password (who am I, change password, sign out). */
+    allowRestricted?: boolean;
     /** The coarse permission the route needs; services check the fine-grained rules. */
     permission?: string;
   }
@@ -165,6 +168,13 @@ export async function buildApp(
     const config = request.routeOptions.config;
     if (!request.url.startsWith('/api/') || request.is404 || config.public || config.optionalAuth) return;
     if (!request.principal) throw PlatformErrors.unauthenticated();
+    if (request.principal.restricted && !config.allowRestricted) {
+      throw new AppError(
+        'forbidden',
+        'auth.password_change_required',
+        'Change your password before doing anything else.',
+      );
+    }
     if (config.permission) requirePermission(request.principal, config.permission);
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -228,6 +238,7 @@ export async function buildApp(
   await app.register(userRoutes, { platform });
   await app.register(groupRoutes, { platform });
   await app.register(accessRoutes, { platform });
+  await app.register(securityRoutes, { platform });
 
   const consoleBuilt = existsSync(path.join(CONSOLE_DIR, 'index.html'));
   if (consoleBuilt) {

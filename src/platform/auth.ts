@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { type AccessInputs, evaluatePermissions } from '../modules/access/evaluator.ts';
+import { DEFAULT_SESSION_POLICY } from '../modules/auth/session-policy.ts';
 import type { Ctx } from './context.ts';
 import { withSystemTx } from './db.ts';
 import type { Tenant } from './db-schema.ts';
@@ -50,6 +51,8 @@ export interface Principal {
   };
   tenant: { id: string; kind: 'provider' | 'customer'; parentId: string | null; name: string; slug: string };
   via: 'session' | 'api_token';
+  /** A session that may only change its password (expired or admin-reset password). */
+  restricted: boolean;
   sessionId?: string;
   tokenId?: string;
   /** The user's department, for the `users.scope.department` data scope. */
@@ -64,6 +67,7 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 interface PrincipalRow {
   kind: 'session' | 'api_token';
+  purpose: 'full' | 'password_change';
   id: string;
   tenantId: string;
   userId: string;
@@ -102,7 +106,7 @@ function readBearer(request: FastifyRequest): string | null {
 function principalSql(credential: string): string {
   return `
       with credential as (${credential})
-      select c.kind, c.id, c.tenant_id as "tenantId", c.user_id as "userId", c.last_seen_at as "lastSeenAt",
+      select c.kind, c.id, c.purpose, c.tenant_id as "tenantId", c.user_id as "userId", c.last_seen_at as "lastSeenAt",
              c.expires_at as "expiresAt", (tn.settings #>> '{session,idleMinutes}')::int as "idleMinutes",
              u.first_name as "firstName", u.last_name as "lastName", u.email, u.username, u.status,
              u.kind as "userKind", u.department, tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
@@ -114,10 +118,11 @@ function principalSql(credential: string): string {
 }
 
 const PRINCIPAL_SQL = {
-  session: principalSql(`select 'session' as kind, s.id, s.tenant_id, s.user_id, s.last_seen_at, s.expires_at
+  session:
+    principalSql(`select 'session' as kind, s.id, s.purpose, s.tenant_id, s.user_id, s.last_seen_at, s.expires_at
       from sessions s where s.token_hash = $1 and s.revoked_at is null`),
   api_token:
-    principalSql(`select 'api_token' as kind, t.id, t.tenant_id, t.user_id, t.last_used_at as last_seen_at, t.expires_at
+    principalSql(`select 'api_token' as kind, t.id, 'full' as purpose, t.tenant_id, t.user_id, t.last_used_at as last_seen_at, t.expires_at
       from api_tokens t where t.token_hash = $1 and t.revoked_at is null`),
 };
 
@@ -139,7 +144,7 @@ async function loadPrincipal(
   if (!row) return null;
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
   if (kind === 'session' && row.lastSeenAt) {
-    const idleMs = (row.idleMinutes ?? DEFAULT_IDLE_MINUTES) * 60_000;
+    const idleMs = (row.idleMinutes ?? DEFAULT_SESSION_POLICY.idleMinutes) * 60_000;
     if (now.getTime() - row.lastSeenAt.getTime() > idleMs) return null;
   }
   if (!row.lastSeenAt || now.getTime() - row.lastSeenAt.getTime() > LAST_SEEN_RESOLUTION_MS) {
@@ -155,9 +160,6 @@ async function loadPrincipal(
   }
   return row;
 }
-
-export const DEFAULT_IDLE_MINUTES = 60;
-export const DEFAULT_ABSOLUTE_HOURS = 12;
 
 export async function resolvePrincipal(
   platform: Platform,
@@ -200,6 +202,7 @@ export async function resolvePrincipal(
       slug: row.tenantSlug,
     },
     via,
+    restricted: row.purpose === 'password_change',
     sessionId: via === 'session' ? row.id : undefined,
     tokenId: via === 'api_token' ? row.id : undefined,
     department: row.department,

@@ -21,6 +21,8 @@ export interface Config {
   /** `all` serves HTTP and works jobs; `http` or `worker` split the roles across processes. */
   role: 'all' | 'http' | 'worker';
   trustProxy: boolean;
+  /** Sign-in attempts per minute from one IP address (password changes: a third of it per user). */
+  authRateLimitPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -50,6 +52,13 @@ function parseUrl(name: string, value: string | null, protocols: string[]): stri
     throw new ConfigError(name, `must start with ${protocols.join(' or ')} (got ${url.protocol}//)`);
   }
   return value;
+}
+
+function parsePositive(name: string, value: string | null, fallback: number): number {
+  if (value === null) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < 1)
+    throw new ConfigError(name, `must be a positive whole number, got "${value}"`);
+  return Number(value);
 }
 
 function parsePort(name: string, value: string | null, fallback: number): number {
@@ -103,5 +112,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secret,
     role,
     trustProxy: ['1', 'true', 'yes'].includes((blankToNull(env.TRUST_PROXY) ?? '').toLowerCase()),
+    authRateLimitPerMinute: parsePositive(
+      'ROLLCALL_AUTH_RATE_LIMIT',
+      blankToNull(env.ROLLCALL_AUTH_RATE_LIMIT),
+      30,
+    ),
   };
 }

@@ -58,6 +58,10 @@ export interface UsersTable {
   idpGroups: JsonDefault<unknown[]>;
   statusChangedAt: Timestamp | null;
   removedAt: Timestamp | null;
+  failedSignIns: ColumnType<number, number | undefined, number>;
+  failedWindowStartedAt: Timestamp | null;
+  lockedUntil: Timestamp | null;
+  mustChangePassword: ColumnType<boolean, boolean | undefined, boolean>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -138,6 +142,14 @@ export interface SessionsTable {
   tokenHash: string;
   ip: string | null;
   userAgent: string | null;
+  browser: string | null;
+  os: string | null;
+  deviceType: string | null;
+  purpose: ColumnType<
+    'full' | 'password_change',
+    'full' | 'password_change' | undefined,
+    'full' | 'password_change'
+  >;
   createdAt: Timestamp;
   lastSeenAt: Timestamp;
   expiresAt: Timestamp;
@@ -192,7 +204,16 @@ export interface PlatformSecretsTable {
   createdAt: Timestamp;
 }
 
+export interface PasswordHistoryTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  passwordHash: string;
+  createdAt: Timestamp;
+}
+
 export interface Database {
+  passwordHistory: PasswordHistoryTable;
   tenants: TenantsTable;
   users: UsersTable;
   userManagers: UserManagersTable;

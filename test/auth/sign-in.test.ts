@@ -11,7 +11,7 @@ import { createUserFixture, FIXTURE_PASSWORD } from '../helpers/fixtures.ts';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp({ env: { ROLLCALL_AUTH_RATE_LIMIT: '20' } });
 });
 afterAll(async () => {
   await t?.close();

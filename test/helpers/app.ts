@@ -65,6 +65,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     ROLLCALL_ADMIN_PASSWORD: ADMIN_PASSWORD,
     ROLLCALL_PROVIDER_SLUG: PROVIDER_SLUG,
     PORT: '0',
+    // one test file signs in far more often than a person could; the limit has its own test
+    ROLLCALL_AUTH_RATE_LIMIT: '10000',
     ...env,
   });
 }

@@ -28,6 +28,7 @@ describe('configuration', () => {
     ['ROLLCALL_PROVIDER_SLUG', 'Has Spaces'],
     ['ROLLCALL_SECRET', 'too-short'],
     ['ROLLCALL_ROLE', 'both'],
+    ['ROLLCALL_AUTH_RATE_LIMIT', '0'],
   ])('refuses %s=%s with one line naming the variable', (variable, value) => {
     let error: unknown;
     try {

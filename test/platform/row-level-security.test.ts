@@ -86,12 +86,20 @@ describe('row-level security', () => {
 
   it('the search function (security definer, for the trigram index) answers only for the transaction’s tenant', async () => {
     const db = t.rollcall.platform.db;
-    const own = await withTenantTx(db, tenantA, async (tx) =>
-      (await sql<{ id: string }>`select search_user_ids(${tenantA}::uuid, '%a.test%') as id`.execute(tx)).rows,
+    const own = await withTenantTx(
+      db,
+      tenantA,
+      async (tx) =>
+        (await sql<{ id: string }>`select search_user_ids(${tenantA}::uuid, '%a.test%') as id`.execute(tx))
+          .rows,
     );
     expect(own).toHaveLength(1);
-    const foreign = await withTenantTx(db, tenantA, async (tx) =>
-      (await sql<{ id: string }>`select search_user_ids(${tenantB}::uuid, '%b.test%') as id`.execute(tx)).rows,
+    const foreign = await withTenantTx(
+      db,
+      tenantA,
+      async (tx) =>
+        (await sql<{ id: string }>`select search_user_ids(${tenantB}::uuid, '%b.test%') as id`.execute(tx))
+          .rows,
     );
     expect(foreign).toEqual([]);
   });

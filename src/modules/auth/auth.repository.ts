@@ -22,7 +22,10 @@ export async function findUserByLogin(tx: Tx, tenantId: string, login: string): 
     .executeTakeFirst();
 }
 
-export async function insertSession(tx: Tx, session: Omit<Session, 'revokedAt'>): Promise<void> {
+export async function insertSession(
+  tx: Tx,
+  session: Omit<Session, 'revokedAt' | 'purpose'> & { purpose?: Session['purpose'] },
+): Promise<void> {
   await tx.insertInto('sessions').values(session).execute();
 }
 
@@ -74,4 +77,101 @@ export async function findUserById(tx: Tx, tenantId: string, userId: string) {
     .where('tenantId', '=', tenantId)
     .where('id', '=', userId)
     .executeTakeFirst();
+}
+
+/**
+ * Counts a failed sign-in in one statement, so parallel failures cannot under-count: the window
+ * restarts when it has passed, and reaching the threshold sets the lock's expiry.
+ */
+export async function countFailedSignIn(
+  tx: Tx,
+  tenantId: string,
+  userId: string,
+  now: Date,
+  policy: { maxFailures: number; windowMinutes: number; lockMinutes: number },
+) {
+  const windowStart = new Date(now.getTime() - policy.windowMinutes * 60_000);
+  const lockUntil = new Date(now.getTime() + policy.lockMinutes * 60_000);
+  const row = await sql<{ failedSignIns: number; lockedUntil: Date | null; wasLocked: boolean }>`
+    with counted as (
+      select case when failed_window_started_at is null or failed_window_started_at < ${windowStart} then 1
+                  else failed_sign_ins + 1 end as n,
+             case when failed_window_started_at is null or failed_window_started_at < ${windowStart} then ${now}::timestamptz
+                  else failed_window_started_at end as started,
+             locked_until is not null and locked_until > ${now} as was_locked
+        from users where tenant_id = ${tenantId} and id = ${userId} for update
+    )
+    update users u set failed_sign_ins = c.n, failed_window_started_at = c.started,
+           locked_until = case when ${policy.maxFailures} > 0 and c.n >= ${policy.maxFailures} and not c.was_locked
+                               then ${lockUntil}::timestamptz else u.locked_until end
+      from counted c
+     where u.tenant_id = ${tenantId} and u.id = ${userId}
+     returning u.failed_sign_ins, u.locked_until, c.was_locked`.execute(tx);
+  const r = row.rows[0]!;
+  const lockedNow =
+    !r.wasLocked && r.lockedUntil !== null && new Date(r.lockedUntil).getTime() > now.getTime();
+  return { failures: r.failedSignIns, lockedUntil: r.lockedUntil, lockedNow };
+}
+
+export async function lockUserForSignIn(tx: Tx, tenantId: string, userId: string) {
+  return tx
+    .selectFrom('users')
+    .select(['lockedUntil', 'status'])
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', userId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+}
+
+export async function resetFailedSignIns(tx: Tx, tenantId: string, userId: string) {
+  await tx
+    .updateTable('users')
+    .set({ failedSignIns: 0, failedWindowStartedAt: null, lockedUntil: null })
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', userId)
+    .where((eb) => eb.or([eb('failedSignIns', '>', 0), eb('lockedUntil', 'is not', null)]))
+    .execute();
+}
+
+/** A user's sessions that still work, oldest first. */
+export async function liveSessions(tx: Tx, tenantId: string, userId: string, now: Date, idleMinutes: number) {
+  return tx
+    .selectFrom('sessions')
+    .select([
+      'id',
+      'createdAt',
+      'lastSeenAt',
+      'ip',
+      'userAgent',
+      'browser',
+      'os',
+      'deviceType',
+      'expiresAt',
+      'purpose',
+    ])
+    .where('tenantId', '=', tenantId)
+    .where('userId', '=', userId)
+    .where('revokedAt', 'is', null)
+    .where('expiresAt', '>', now)
+    .where('lastSeenAt', '>', new Date(now.getTime() - idleMinutes * 60_000))
+    .orderBy('createdAt')
+    .execute();
+}
+
+export async function revokeSessionsOfUser(
+  tx: Tx,
+  tenantId: string,
+  userId: string,
+  at: Date,
+  exceptSessionId?: string,
+) {
+  let q = tx
+    .updateTable('sessions')
+    .set({ revokedAt: at })
+    .where('tenantId', '=', tenantId)
+    .where('userId', '=', userId)
+    .where('revokedAt', 'is', null);
+  if (exceptSessionId) q = q.where('id', '<>', exceptSessionId);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

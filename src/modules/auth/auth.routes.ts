@@ -26,7 +26,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
   app.post(
     '/api/v1/auth/login',
     {
-      config: { public: true, rateLimit: { max: 20, timeWindow: '1 minute' } },
+      config: {
+        public: true,
+        rateLimit: { max: platform.config.authRateLimitPerMinute, timeWindow: '1 minute' },
+      },
       schema: {
         tags: ['auth'],
         summary: 'Sign in with a password',
@@ -51,6 +54,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         user: auth.publicUser(result.user),
         tenant: result.tenant,
         expiresAt: result.expiresAt.toISOString(),
+        passwordChangeRequired: result.passwordChangeRequired,
       };
     },
   );
@@ -81,6 +85,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
   app.get(
     '/api/v1/me',
     {
+      config: { allowRestricted: true },
       schema: {
         tags: ['auth'],
         summary: 'Who am I: user, tenant and effective permissions',

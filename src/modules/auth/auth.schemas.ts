@@ -30,7 +30,14 @@ export const TenantSummary = Type.Object({
   slug: Type.String(),
 });
 
-export const LoginResponse = Type.Object({ user: PublicUser, tenant: TenantSummary, expiresAt: Timestamp });
+export const LoginResponse = Type.Object({
+  user: PublicUser,
+  tenant: TenantSummary,
+  expiresAt: Timestamp,
+  passwordChangeRequired: Type.Boolean({
+    description: 'The session may only change the password until it is changed',
+  }),
+});
 
 export const MeResponse = Type.Object({
   user: PublicUser,
@@ -38,6 +45,7 @@ export const MeResponse = Type.Object({
   permissions: Type.Array(Type.String()),
   customerAccess: Type.String(),
   authenticatedBy: Type.String(),
+  passwordChangeRequired: Type.Boolean(),
 });
 
 export const ApiTokenBody = Type.Object(

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
-import { DEFAULT_ABSOLUTE_HOURS, type Principal } from '../../platform/auth.ts';
+import type { Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { withSystemTx, withTenantTx } from '../../platform/db.ts';
 import type { User } from '../../platform/db-schema.ts';
@@ -8,7 +8,11 @@ import type { Platform } from '../../platform/platform.ts';
 import { hashToken, newToken } from '../../platform/tokens.ts';
 import { AuthErrors } from './auth.errors.ts';
 import * as repo from './auth.repository.ts';
+import { describeDevice } from './devices.ts';
+import { lockoutPolicyOf, passwordPolicyOf } from './password-policy.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
+import { securityEvents } from './security-events.ts';
+import { sessionPolicyOf } from './session-policy.ts';
 
 export interface LoginInput {
   tenant: string;
@@ -24,6 +28,7 @@ export interface RequestInfo {
 
 export interface LoginResult {
   sessionToken: string;
+  passwordChangeRequired: boolean;
   expiresAt: Date;
   user: User;
   tenant: { id: string; kind: 'provider' | 'customer'; parentId: string | null; name: string; slug: string };
@@ -52,6 +57,8 @@ export function publicUser(u: User) {
 /**
  * Password sign-in. Every failure looks the same to the caller and costs about the same time (a
  * missing account is verified against a dummy hash); the real reason goes to the tenant's audit log.
+ * Failures count toward a temporary lockout (a flag with an expiry, not a status); a password that
+ * expired or that an admin reset yields a session that may only change the password.
  */
 export async function login(platform: Platform, input: LoginInput, info: RequestInfo): Promise<LoginResult> {
   const tenant = await withSystemTx(platform.db, (tx) => repo.findTenantBySlug(tx, input.tenant.trim()));
@@ -65,39 +72,60 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     clock: platform.clock,
     ...info,
   };
+  const now = platform.clock.now();
   const user = await withTenantTx(platform.db, tenant.id, (tx) =>
     repo.findUserByLogin(tx, tenant.id, input.login),
   );
-  const passwordOk = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), input.password);
+  const locked = user?.lockedUntil != null && new Date(user.lockedUntil).getTime() > now.getTime();
+  const passwordOk =
+    (await verifyPassword(
+      locked ? await dummyPasswordHash() : (user?.passwordHash ?? (await dummyPasswordHash())),
+      input.password,
+    )) && !locked;
   const reason = !user
     ? 'unknown_login'
-    : !passwordOk
-      ? 'wrong_password'
-      : user.status !== 'active'
-        ? `status_${user.status}`
-        : null;
+    : locked
+      ? 'locked'
+      : !passwordOk
+        ? 'wrong_password'
+        : user.status !== 'active'
+          ? `status_${user.status}`
+          : null;
 
-  if (reason || !user) {
-    await withTenantTx(platform.db, tenant.id, (tx) =>
-      recordAudit(tx, ctx, {
-        action: 'auth.login.failed',
-        target: user
-          ? { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` }
-          : { type: 'login', label: input.login.slice(0, 254) },
-        after: { reason },
-      }),
-    );
+  const failed = async (why: string) => {
+    await withTenantTx(platform.db, tenant.id, async (tx) => {
+      const target = user
+        ? { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` }
+        : { type: 'login', label: input.login.slice(0, 254) };
+      await recordAudit(tx, ctx, { action: 'auth.login.failed', target, after: { reason: why } });
+      if (user && why === 'wrong_password') {
+        const lockout = lockoutPolicyOf(tenant.settings);
+        const counted = await repo.countFailedSignIn(tx, tenant.id, user.id, now, lockout);
+        if (counted.lockedNow) {
+          await recordAudit(tx, ctx, {
+            action: 'auth.account_locked',
+            target,
+            after: { failures: counted.failures, lockedUntil: counted.lockedUntil },
+          });
+          securityEvents.emit({ type: 'account_locked', tenantId: tenant.id, userId: user.id, at: now });
+        }
+      }
+    });
     throw AuthErrors.invalidCredentials();
-  }
+  };
+  if (reason || !user) return failed(reason ?? 'unknown_login');
 
-  const now = platform.clock.now();
-  const absoluteHours = Number(
-    (tenant.settings as { session?: { absoluteHours?: number } }).session?.absoluteHours ??
-      DEFAULT_ABSOLUTE_HOURS,
-  );
-  const expiresAt = new Date(now.getTime() + absoluteHours * 3_600_000);
+  const sessionPolicy = sessionPolicyOf(tenant.settings);
+  const passwordPolicy = passwordPolicyOf(tenant.settings);
+  const expiresAt = new Date(now.getTime() + sessionPolicy.absoluteHours * 3_600_000);
   const sessionToken = newToken('rc_s');
   const sessionId = uuidv7();
+  const passwordExpired =
+    passwordPolicy.maxAgeDays > 0 &&
+    (!user.passwordChangedAt ||
+      new Date(user.passwordChangedAt).getTime() + passwordPolicy.maxAgeDays * 86_400_000 <= now.getTime());
+  const purpose = user.mustChangePassword || passwordExpired ? 'password_change' : 'full';
+  const device = describeDevice(info.userAgent);
   const userCtx: Ctx = {
     ...ctx,
     actor: {
@@ -107,7 +135,25 @@ export async function login(platform: Platform, input: LoginInput, info: Request
       label: `${user.firstName} ${user.lastName}`,
     },
   };
-  await withTenantTx(platform.db, tenant.id, async (tx) => {
+  const outcome = await withTenantTx(platform.db, tenant.id, async (tx) => {
+    // a parallel failure may have locked the account since the password was checked
+    const current = await repo.lockUserForSignIn(tx, tenant.id, user.id);
+    if (current.lockedUntil && new Date(current.lockedUntil).getTime() > now.getTime())
+      return 'locked' as const;
+    await repo.resetFailedSignIns(tx, tenant.id, user.id);
+    if (sessionPolicy.maxConcurrent > 0) {
+      const live = await repo.liveSessions(tx, tenant.id, user.id, now, sessionPolicy.idleMinutes);
+      if (live.length >= sessionPolicy.maxConcurrent) {
+        if (sessionPolicy.onLimit === 'refuse') return 'limit' as const;
+        const ending = live.slice(0, live.length - sessionPolicy.maxConcurrent + 1);
+        for (const old of ending) await repo.revokeSession(tx, tenant.id, old.id, now);
+        await recordAudit(tx, userCtx, {
+          action: 'auth.session.ended',
+          target: { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` },
+          after: { sessionIds: ending.map((x) => x.id), reason: 'concurrent_session_limit' },
+        });
+      }
+    }
     await repo.insertSession(tx, {
       tenantId: tenant.id,
       id: sessionId,
@@ -115,6 +161,10 @@ export async function login(platform: Platform, input: LoginInput, info: Request
       tokenHash: hashToken(sessionToken),
       ip: info.ip ?? null,
       userAgent: info.userAgent ?? null,
+      browser: device.browser,
+      os: device.os,
+      deviceType: device.deviceType,
+      purpose,
       createdAt: now,
       lastSeenAt: now,
       expiresAt,
@@ -122,13 +172,23 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     await recordAudit(tx, userCtx, {
       action: 'auth.login.succeeded',
       target: { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` },
-      after: { method: 'password', sessionId, expiresAt },
+      after: {
+        method: 'password',
+        sessionId,
+        expiresAt,
+        ...device,
+        ...(purpose !== 'full' ? { passwordChangeRequired: true } : {}),
+      },
     });
+    return 'ok' as const;
   });
+  if (outcome === 'locked') return failed('locked');
+  if (outcome === 'limit') throw AuthErrors.sessionLimit(sessionPolicy.maxConcurrent);
   return {
     sessionToken,
     expiresAt,
     user,
+    passwordChangeRequired: purpose === 'password_change',
     tenant: {
       id: tenant.id,
       kind: tenant.kind,
@@ -171,6 +231,7 @@ export function me(principal: Principal) {
     permissions: [...principal.permissions].sort(),
     customerAccess: principal.customerAccess,
     authenticatedBy: principal.via,
+    passwordChangeRequired: principal.restricted,
   };
 }
 

@@ -2,6 +2,35 @@ import { type Static, Type } from 'typebox';
 import { SLUG_PATTERN } from '../../platform/config.ts';
 import { ListQuery, Page, Timestamp, Uuid } from '../../platform/schemas.ts';
 
+/** Rule 25: a tenant's password policy; each field falls back to the default (reference 004). */
+export const PasswordPolicySchema = Type.Object(
+  {
+    minLength: Type.Optional(Type.Integer({ minimum: 8, maximum: 128 })),
+    requireLower: Type.Optional(Type.Boolean()),
+    requireUpper: Type.Optional(Type.Boolean()),
+    requireDigit: Type.Optional(Type.Boolean()),
+    requireSymbol: Type.Optional(Type.Boolean()),
+    maxAgeDays: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 3650, description: '0 = passwords never expire' }),
+    ),
+    historyCount: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 24, description: 'no reuse of the last N' }),
+    ),
+    forbidCommon: Type.Optional(Type.Boolean()),
+    forbidPersonalInfo: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const LockoutPolicySchema = Type.Object(
+  {
+    maxFailures: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: '0 = never lock' })),
+    windowMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
+    lockMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 10080 })),
+  },
+  { additionalProperties: false },
+);
+
 /** The settings a tenant may hold; anything else is refused, so a typo never silently does nothing. */
 export const TenantSettings = Type.Object(
   {
@@ -14,10 +43,16 @@ export const TenantSettings = Type.Object(
         {
           idleMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 1440 })),
           absoluteHours: Type.Optional(Type.Integer({ minimum: 1, maximum: 720 })),
+          maxConcurrent: Type.Optional(
+            Type.Integer({ minimum: 0, maximum: 100, description: '0 = no limit' }),
+          ),
+          onLimit: Type.Optional(Type.Union([Type.Literal('refuse'), Type.Literal('end_oldest')])),
         },
         { additionalProperties: false },
       ),
     ),
+    password: Type.Optional(PasswordPolicySchema),
+    lockout: Type.Optional(LockoutPolicySchema),
     branding: Type.Optional(
       Type.Object(
         {

@@ -31,6 +31,10 @@ const USER_COLUMNS = [
   'idpGroups',
   'statusChangedAt',
   'removedAt',
+  'failedSignIns',
+  'failedWindowStartedAt',
+  'lockedUntil',
+  'mustChangePassword',
   'createdAt',
   'updatedAt',
 ] as const;

@@ -10,6 +10,7 @@ import { AccessErrors } from '../access/access.errors.ts';
 import * as accessRepo from '../access/access.repository.ts';
 import { assertInUserScope, assertWithinCeiling, authorize } from '../access/authorize.ts';
 import { keepingASuperAdmin } from '../access/super-admins.ts';
+import { assertPasswordAcceptable, passwordPolicyOf } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { GroupErrors } from '../groups/groups.errors.ts';
 import * as groupsRepo from '../groups/groups.repository.ts';
@@ -282,10 +283,18 @@ export async function createUser(platform: Platform, caller: Caller, body: Creat
   const tenantId = caller.ctx.tenantId;
   if (!body.email && !body.username) throw UserErrors.emailOrUsernameRequired();
   checkProfile(body);
-  const passwordHash = body.password ? await hashPassword(body.password) : null;
   const now = caller.ctx.clock.now();
   const id = await withTenantTx(platform.db, tenantId, async (tx) => {
     const kind = body.kind ?? 'internal';
+    let passwordHash: string | null = null;
+    if (body.password) {
+      // rule 25: an initial password meets the tenant's policy like any other
+      const settings = (
+        await tx.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow()
+      ).settings;
+      assertPasswordAcceptable(passwordPolicyOf(settings), body.password, body);
+      passwordHash = await hashPassword(body.password);
+    }
     // roles: those named, or the base role of the user's kind; never beyond the creator's ceiling (rule 13)
     const roleIds = body.roleIds ?? [
       (await accessRepo.findRoleByKey(tx, tenantId, kind === 'external' ? 'external_user' : 'user'))!.id,

@@ -1,0 +1,425 @@
+import { v7 as uuidv7 } from 'uuid';
+import { recordAudit } from '../../platform/audit.ts';
+import type { Principal } from '../../platform/auth.ts';
+import type { Ctx } from '../../platform/context.ts';
+import { type Tx, withTenantTx } from '../../platform/db.ts';
+import type { Platform } from '../../platform/platform.ts';
+import { authorize } from '../access/authorize.ts';
+import * as usersRepo from '../users/users.repository.ts';
+import { type Caller, loadScopedUser } from '../users/users.service.ts';
+import { AuthErrors } from './auth.errors.ts';
+import * as repo from './auth.repository.ts';
+import { describeDevice } from './devices.ts';
+import {
+  assertPasswordAcceptable,
+  DEFAULT_LOCKOUT_POLICY,
+  DEFAULT_PASSWORD_POLICY,
+  type LockoutPolicy,
+  type PasswordPolicy,
+  passwordPolicyOf,
+} from './password-policy.ts';
+import { generatePassword, hashPassword, verifyPassword } from './passwords.ts';
+import { securityEvents } from './security-events.ts';
+import { DEFAULT_SESSION_POLICY, type SessionPolicy } from './session-policy.ts';
+
+const label = (u: { firstName: string; lastName: string }) => `${u.firstName} ${u.lastName}`;
+
+async function tenantSettings(tx: Tx, tenantId: string) {
+  return (
+    await tx.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow()
+  ).settings;
+}
+
+/**
+ * Sets a user's password under the tenant's policy (rule 25): the policy's rules, no reuse of the
+ * last N, history kept as hashes, and every other session of the user ended (rule 27).
+ */
+export async function setPasswordInTx(
+  tx: Tx,
+  ctx: Ctx,
+  userId: string,
+  password: string,
+  opts: { keepSessionId?: string; mustChange?: boolean; by: 'self' | 'admin'; skipPolicy?: boolean },
+) {
+  const tenantId = ctx.tenantId;
+  const user = await usersRepo.findUser(tx, tenantId, userId, { forUpdate: true });
+  if (!user) throw AuthErrors.tokenNotFound();
+  const policy = passwordPolicyOf(await tenantSettings(tx, tenantId));
+  if (!opts.skipPolicy) assertPasswordAcceptable(policy, password, user);
+  if (policy.historyCount > 0 && !opts.skipPolicy) {
+    const previous = await tx
+      .selectFrom('passwordHistory')
+      .select('passwordHash')
+      .where('tenantId', '=', tenantId)
+      .where('userId', '=', userId)
+      .orderBy('createdAt', 'desc')
+      .limit(policy.historyCount - (user.passwordHash ? 1 : 0))
+      .execute();
+    const hashes = [user.passwordHash, ...previous.map((p) => p.passwordHash)].filter(
+      (h): h is string => !!h,
+    );
+    for (const h of hashes)
+      if (await verifyPassword(h, password)) throw AuthErrors.passwordReused(policy.historyCount);
+  }
+  const now = ctx.clock.now();
+  if (user.passwordHash) {
+    await tx
+      .insertInto('passwordHistory')
+      .values({ tenantId, id: uuidv7(), userId, passwordHash: user.passwordHash, createdAt: now })
+      .execute();
+  }
+  await tx
+    .updateTable('users')
+    .set({
+      passwordHash: await hashPassword(password),
+      passwordChangedAt: now,
+      mustChangePassword: opts.mustChange ?? false,
+      updatedAt: now,
+    })
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', userId)
+    .execute();
+  const ended = await repo.revokeSessionsOfUser(tx, tenantId, userId, now, opts.keepSessionId);
+  if (opts.keepSessionId) {
+    await tx
+      .updateTable('sessions')
+      .set({ purpose: 'full' })
+      .where('tenantId', '=', tenantId)
+      .where('id', '=', opts.keepSessionId)
+      .execute();
+  }
+  await recordAudit(tx, ctx, {
+    action: 'user.password_changed',
+    target: { type: 'user', id: userId, label: label(user) },
+    after: { by: opts.by, mustChangeAtNextSignIn: opts.mustChange ?? false, endedSessions: ended },
+  });
+  securityEvents.emit({ type: 'password_changed', tenantId, userId, at: now, by: opts.by });
+  return { endedSessions: ended };
+}
+
+/** Change one's own password; the current one is required, this session stays, the others end. */
+export async function changeOwnPassword(
+  platform: Platform,
+  ctx: Ctx,
+  principal: Principal,
+  body: { currentPassword: string; newPassword: string },
+) {
+  await withTenantTx(platform.db, principal.tenantId, async (tx) => {
+    const user = await usersRepo.findUser(tx, principal.tenantId, principal.userId);
+    if (!user?.passwordHash || !(await verifyPassword(user.passwordHash, body.currentPassword))) {
+      await recordAudit(tx, ctx, {
+        action: 'user.password_change_failed',
+        target: { type: 'user', id: principal.userId, label: principal.label },
+        after: { reason: 'current_password_wrong' },
+      });
+      return 'wrong' as const;
+    }
+    await setPasswordInTx(tx, ctx, principal.userId, body.newPassword, {
+      keepSessionId: principal.sessionId,
+      by: 'self',
+    });
+    return 'ok' as const;
+  }).then((r) => {
+    if (r === 'wrong') throw AuthErrors.currentPasswordWrong();
+  });
+}
+
+/**
+ * An administrator resets a user's password: `force_change` makes the current one work once more, only
+ * to set a new one; `temporary` sets a generated one (returned once) that must be changed at next
+ * sign-in. Either way the user's sessions end.
+ */
+export async function adminResetPassword(
+  platform: Platform,
+  caller: Caller,
+  userId: string,
+  mode: 'force_change' | 'temporary',
+) {
+  authorize(caller.principal, 'users.passwords');
+  return withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
+    adminResetPasswordInTx(tx, caller, userId, mode),
+  );
+}
+
+export async function adminResetPasswordInTx(
+  tx: Tx,
+  caller: Caller,
+  userId: string,
+  mode: 'force_change' | 'temporary',
+) {
+  authorize(caller.principal, 'users.passwords');
+  const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+  const now = caller.ctx.clock.now();
+  if (mode === 'temporary') {
+    const temporary = generatePassword(
+      Math.max(20, passwordPolicyOf(await tenantSettings(tx, caller.ctx.tenantId)).minLength),
+    );
+    const result = await setPasswordInTx(tx, caller.ctx, userId, temporary, {
+      mustChange: true,
+      by: 'admin',
+      skipPolicy: true,
+    });
+    return { temporaryPassword: temporary, ...result, changed: true };
+  }
+  await tx
+    .updateTable('users')
+    .set({ mustChangePassword: true, updatedAt: now })
+    .where('tenantId', '=', caller.ctx.tenantId)
+    .where('id', '=', userId)
+    .execute();
+  const ended = await repo.revokeSessionsOfUser(tx, caller.ctx.tenantId, userId, now);
+  await recordAudit(tx, caller.ctx, {
+    action: 'user.password_reset_forced',
+    target: { type: 'user', id: userId, label: label(user) },
+    after: { mustChangeAtNextSignIn: true, endedSessions: ended },
+  });
+  return { temporaryPassword: null, endedSessions: ended, changed: true };
+}
+
+/** Lifts a temporary lockout before it expires. */
+export async function unlockUser(platform: Platform, caller: Caller, userId: string) {
+  authorize(caller.principal, 'users.passwords');
+  await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+    if (!user.lockedUntil && user.failedSignIns === 0) return;
+    await repo.resetFailedSignIns(tx, caller.ctx.tenantId, userId);
+    await recordAudit(tx, caller.ctx, {
+      action: 'user.unlocked',
+      target: { type: 'user', id: userId, label: label(user) },
+      before: { lockedUntil: user.lockedUntil, failedSignIns: user.failedSignIns },
+    });
+  });
+}
+
+// ---------------------------------------------------------------- sessions and devices (rule 27)
+
+type LiveSession = Awaited<ReturnType<typeof repo.liveSessions>>[number];
+
+function sessionView(s: LiveSession, currentId?: string) {
+  const device =
+    s.browser || s.os
+      ? { browser: s.browser, os: s.os, deviceType: s.deviceType }
+      : describeDevice(s.userAgent ?? undefined);
+  return {
+    id: s.id,
+    current: s.id === currentId,
+    ...device,
+    ip: s.ip,
+    createdAt: s.createdAt,
+    lastSeenAt: s.lastSeenAt,
+    expiresAt: s.expiresAt,
+    passwordChangeOnly: s.purpose === 'password_change',
+  };
+}
+
+async function idleMinutesOf(tx: Tx, tenantId: string): Promise<number> {
+  const settings = (await tenantSettings(tx, tenantId)) as { session?: Partial<SessionPolicy> };
+  return settings.session?.idleMinutes ?? DEFAULT_SESSION_POLICY.idleMinutes;
+}
+
+export async function listOwnSessions(platform: Platform, principal: Principal) {
+  return withTenantTx(platform.db, principal.tenantId, async (tx) => {
+    const now = platform.clock.now();
+    const live = await repo.liveSessions(
+      tx,
+      principal.tenantId,
+      principal.userId,
+      now,
+      await idleMinutesOf(tx, principal.tenantId),
+    );
+    return { items: live.map((s) => sessionView(s, principal.sessionId)).reverse() };
+  });
+}
+
+export async function endOwnSession(platform: Platform, ctx: Ctx, principal: Principal, sessionId: string) {
+  await withTenantTx(platform.db, principal.tenantId, async (tx) => {
+    const session = await tx
+      .selectFrom('sessions')
+      .select(['id', 'userId'])
+      .where('tenantId', '=', principal.tenantId)
+      .where('id', '=', sessionId)
+      .where('revokedAt', 'is', null)
+      .executeTakeFirst();
+    if (!session || session.userId !== principal.userId) throw AuthErrors.sessionNotFound();
+    await repo.revokeSession(tx, principal.tenantId, sessionId, platform.clock.now());
+    await recordAudit(tx, ctx, {
+      action: 'auth.session.ended',
+      target: { type: 'user', id: principal.userId, label: principal.label },
+      after: { sessionIds: [sessionId], reason: 'ended_by_user' },
+    });
+  });
+}
+
+/** "Sign out everywhere": every session but this one. */
+export async function endOtherSessions(platform: Platform, ctx: Ctx, principal: Principal) {
+  return withTenantTx(platform.db, principal.tenantId, async (tx) => {
+    const now = platform.clock.now();
+    const ended = await repo.revokeSessionsOfUser(
+      tx,
+      principal.tenantId,
+      principal.userId,
+      now,
+      principal.sessionId,
+    );
+    if (ended > 0) {
+      await recordAudit(tx, ctx, {
+        action: 'auth.session.ended',
+        target: { type: 'user', id: principal.userId, label: principal.label },
+        after: { count: ended, reason: 'signed_out_everywhere' },
+      });
+      securityEvents.emit({
+        type: 'sessions_ended',
+        tenantId: principal.tenantId,
+        userId: principal.userId,
+        at: now,
+        count: ended,
+      });
+    }
+    return { ended };
+  });
+}
+
+export async function listUserSessions(platform: Platform, caller: Caller, userId: string) {
+  authorize(caller.principal, 'users.sessions');
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    await loadScopedUser(tx, caller, userId);
+    const now = caller.ctx.clock.now();
+    const live = await repo.liveSessions(
+      tx,
+      caller.ctx.tenantId,
+      userId,
+      now,
+      await idleMinutesOf(tx, caller.ctx.tenantId),
+    );
+    return { items: live.map((s) => sessionView(s, caller.principal.sessionId)).reverse() };
+  });
+}
+
+/** Remote session termination: one session, or (without an id) all of them. */
+export async function endUserSessions(
+  platform: Platform,
+  caller: Caller,
+  userId: string,
+  sessionId?: string,
+) {
+  authorize(caller.principal, 'users.sessions');
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const user = await loadScopedUser(tx, caller, userId);
+    const now = caller.ctx.clock.now();
+    let ended: number;
+    if (sessionId) {
+      const session = await tx
+        .selectFrom('sessions')
+        .select(['id', 'userId'])
+        .where('tenantId', '=', caller.ctx.tenantId)
+        .where('id', '=', sessionId)
+        .where('revokedAt', 'is', null)
+        .executeTakeFirst();
+      if (!session || session.userId !== userId) throw AuthErrors.sessionNotFound();
+      ended = await repo.revokeSession(tx, caller.ctx.tenantId, sessionId, now);
+    } else {
+      ended = await repo.revokeSessionsOfUser(tx, caller.ctx.tenantId, userId, now);
+    }
+    if (ended > 0) {
+      await recordAudit(tx, caller.ctx, {
+        action: 'auth.session.ended',
+        target: { type: 'user', id: userId, label: label(user) },
+        after: { count: ended, reason: 'ended_by_admin', ...(sessionId ? { sessionIds: [sessionId] } : {}) },
+      });
+      securityEvents.emit({
+        type: 'sessions_ended',
+        tenantId: caller.ctx.tenantId,
+        userId,
+        at: now,
+        count: ended,
+      });
+    }
+    return { ended };
+  });
+}
+
+// ---------------------------------------------------------------- the tenant's security policy
+
+export interface SecurityPolicy {
+  password: PasswordPolicy;
+  lockout: LockoutPolicy;
+  session: SessionPolicy;
+}
+
+export function effectiveSecurityPolicy(settings: unknown): SecurityPolicy {
+  const s = (settings ?? {}) as {
+    password?: Partial<PasswordPolicy>;
+    lockout?: Partial<LockoutPolicy>;
+    session?: Partial<SessionPolicy>;
+  };
+  return {
+    password: { ...DEFAULT_PASSWORD_POLICY, ...s.password },
+    lockout: { ...DEFAULT_LOCKOUT_POLICY, ...s.lockout },
+    session: { ...DEFAULT_SESSION_POLICY, ...s.session },
+  };
+}
+
+export async function getSecurityPolicy(platform: Platform, caller: Caller) {
+  authorize(caller.principal, 'settings.manage');
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) =>
+    effectiveSecurityPolicy(await tenantSettings(tx, caller.ctx.tenantId)),
+  );
+}
+
+/**
+ * Changing the policy applies at each user's next password change; `forcePasswordChange` makes every
+ * active user change theirs at the next sign-in instead.
+ */
+export async function setSecurityPolicy(
+  platform: Platform,
+  caller: Caller,
+  body: {
+    password?: Partial<PasswordPolicy>;
+    lockout?: Partial<LockoutPolicy>;
+    session?: Partial<SessionPolicy>;
+    forcePasswordChange?: boolean;
+  },
+) {
+  authorize(caller.principal, 'settings.manage');
+  const tenantId = caller.ctx.tenantId;
+  return withTenantTx(platform.db, tenantId, async (tx) => {
+    const row = await tx
+      .selectFrom('tenants')
+      .select('settings')
+      .where('id', '=', tenantId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const before = effectiveSecurityPolicy(row.settings);
+    const settings = row.settings as Record<string, unknown>;
+    const next = {
+      ...settings,
+      password: { ...(settings.password as object), ...body.password },
+      lockout: { ...(settings.lockout as object), ...body.lockout },
+      session: { ...(settings.session as object), ...body.session },
+    };
+    await tx
+      .updateTable('tenants')
+      .set({ settings: JSON.stringify(next), updatedAt: caller.ctx.clock.now() })
+      .where('id', '=', tenantId)
+      .execute();
+    let forced = 0;
+    if (body.forcePasswordChange) {
+      const result = await tx
+        .updateTable('users')
+        .set({ mustChangePassword: true })
+        .where('tenantId', '=', tenantId)
+        .where('status', '=', 'active')
+        .where('passwordHash', 'is not', null)
+        .executeTakeFirst();
+      forced = Number(result.numUpdatedRows);
+    }
+    const after = effectiveSecurityPolicy(next);
+    await recordAudit(tx, caller.ctx, {
+      action: 'tenant.security_policy_changed',
+      target: { type: 'tenant', id: tenantId },
+      before,
+      after: { ...after, ...(body.forcePasswordChange ? { forcedPasswordChangeFor: forced } : {}) },
+    });
+    return after;
+  });
+}
