@@ -16,6 +16,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { accessRoutes } from './modules/access/access.routes.ts';
 import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
+import { mfaRoutes } from './modules/auth/mfa.routes.ts';
 import { securityRoutes } from './modules/auth/security.routes.ts';
 import { groupRoutes } from './modules/groups/groups.routes.ts';
 import { tenantRoutes } from './modules/tenants/tenants.routes.ts';
@@ -41,7 +42,7 @@ declare module 'fastify' {
     /** A principal is resolved when present but not required (sign-out). */
     optionalAuth?: boolean;
     /** Open to a session that may only change its password (who am I, change password, sign out). */
-    allowRestricted?: boolean;
+    allowRestricted?: ReadonlyArray<'password_change' | 'mfa_enrolment'>;
     /** The coarse permission the route needs; services check the fine-grained rules. */
     permission?: string;
   }
@@ -168,12 +169,19 @@ export async function buildApp(
     const config = request.routeOptions.config;
     if (!request.url.startsWith('/api/') || request.is404 || config.public || config.optionalAuth) return;
     if (!request.principal) throw PlatformErrors.unauthenticated();
-    if (request.principal.restricted && !config.allowRestricted) {
-      throw new AppError(
-        'forbidden',
-        'auth.password_change_required',
-        'Change your password before doing anything else.',
-      );
+    const restricted = request.principal.restricted;
+    if (restricted && !config.allowRestricted?.includes(restricted)) {
+      throw restricted === 'password_change'
+        ? new AppError(
+            'forbidden',
+            'auth.password_change_required',
+            'Change your password before doing anything else.',
+          )
+        : new AppError(
+            'forbidden',
+            'auth.mfa_enrolment_required',
+            'Set up a second factor before doing anything else.',
+          );
     }
     if (config.permission) requirePermission(request.principal, config.permission);
   });
@@ -239,6 +247,7 @@ export async function buildApp(
   await app.register(groupRoutes, { platform });
   await app.register(accessRoutes, { platform });
   await app.register(securityRoutes, { platform });
+  await app.register(mfaRoutes, { platform });
 
   const consoleBuilt = existsSync(path.join(CONSOLE_DIR, 'index.html'));
   if (consoleBuilt) {

@@ -52,7 +52,7 @@ export interface Principal {
   tenant: { id: string; kind: 'provider' | 'customer'; parentId: string | null; name: string; slug: string };
   via: 'session' | 'api_token';
   /** A session that may only change its password (expired or admin-reset password). */
-  restricted: boolean;
+  restricted: 'password_change' | 'mfa_enrolment' | null;
   sessionId?: string;
   tokenId?: string;
   /** The user's department, for the `users.scope.department` data scope. */
@@ -67,7 +67,7 @@ const LAST_SEEN_RESOLUTION_MS = 60_000;
 
 interface PrincipalRow {
   kind: 'session' | 'api_token';
-  purpose: 'full' | 'password_change';
+  purpose: 'full' | 'password_change' | 'mfa_enrolment';
   id: string;
   tenantId: string;
   userId: string;
@@ -202,7 +202,7 @@ export async function resolvePrincipal(
       slug: row.tenantSlug,
     },
     via,
-    restricted: row.purpose === 'password_change',
+    restricted: row.purpose === 'full' ? null : row.purpose,
     sessionId: via === 'session' ? row.id : undefined,
     tokenId: via === 'api_token' ? row.id : undefined,
     department: row.department,

@@ -135,6 +135,9 @@ export interface GroupMembersTable {
   createdAt: Timestamp;
 }
 
+/** `full`, or restricted to changing the password or enrolling a second factor first. */
+export type SessionPurpose = 'full' | 'password_change' | 'mfa_enrolment';
+
 export interface SessionsTable {
   tenantId: string;
   id: string;
@@ -145,11 +148,7 @@ export interface SessionsTable {
   browser: string | null;
   os: string | null;
   deviceType: string | null;
-  purpose: ColumnType<
-    'full' | 'password_change',
-    'full' | 'password_change' | undefined,
-    'full' | 'password_change'
-  >;
+  purpose: ColumnType<SessionPurpose, SessionPurpose | undefined, SessionPurpose>;
   createdAt: Timestamp;
   lastSeenAt: Timestamp;
   expiresAt: Timestamp;
@@ -212,7 +211,52 @@ export interface PasswordHistoryTable {
   createdAt: Timestamp;
 }
 
+export interface MfaFactorsTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  kind: 'totp' | 'passkey';
+  name: string;
+  secretEnc: string | null;
+  lastUsedStep: string | null;
+  credentialId: string | null;
+  publicKey: Buffer | null;
+  signCount: string | null;
+  transports: string[] | null;
+  confirmedAt: Timestamp | null;
+  lastUsedAt: Timestamp | null;
+  createdAt: Timestamp;
+}
+
+export interface RecoveryCodesTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  codeHash: string;
+  usedAt: Timestamp | null;
+  createdAt: Timestamp;
+}
+
+export interface MfaChallengesTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  tokenHash: string;
+  expiresAt: Timestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  emailCodeHash: string | null;
+  emailCodeExpiresAt: Timestamp | null;
+  webauthnChallenge: string | null;
+  completedAt: Timestamp | null;
+  ip: string | null;
+  userAgent: string | null;
+  createdAt: Timestamp;
+}
+
 export interface Database {
+  mfaFactors: MfaFactorsTable;
+  recoveryCodes: RecoveryCodesTable;
+  mfaChallenges: MfaChallengesTable;
   passwordHistory: PasswordHistoryTable;
   tenants: TenantsTable;
   users: UsersTable;

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import {
   CSRF_COOKIE,
@@ -14,14 +15,28 @@ import {
   ApiTokenBody,
   ApiTokenInfo,
   LoginBody,
-  LoginResponse,
   MeResponse,
+  MfaBody,
+  MfaRequiredResponse,
   NewApiTokenResponse,
+  SignedInResponse,
 } from './auth.schemas.ts';
 import * as auth from './auth.service.ts';
+import { completeMfa } from './mfa.service.ts';
+
+const requestInfo = (request: FastifyRequest) => ({
+  ip: request.ip,
+  userAgent: request.headers['user-agent']?.slice(0, 512),
+  requestId: request.id,
+});
 
 export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = async (app, { platform }) => {
   const secure = platform.config.publicUrl?.startsWith('https://') ?? false;
+  const setSessionCookies = (reply: FastifyReply, token: string, expires: Date) => {
+    const cookieOptions = { path: '/', sameSite: 'lax' as const, secure, expires };
+    reply.setCookie(SESSION_COOKIE, token, { ...cookieOptions, httpOnly: true });
+    reply.setCookie(CSRF_COOKIE, csrfTokenFor(platform.secret, token), { ...cookieOptions, httpOnly: false });
+  };
 
   app.post(
     '/api/v1/auth/login',
@@ -35,26 +50,59 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         summary: 'Sign in with a password',
         description: 'Sets the `rollcall_session` (HttpOnly) and `rollcall_csrf` cookies.',
         body: LoginBody,
-        response: withProblems({ 200: LoginResponse }),
+        response: withProblems({ 200: Type.Union([SignedInResponse, MfaRequiredResponse]) }),
       },
     },
     async (request, reply) => {
-      const result = await auth.login(platform, request.body, {
-        ip: request.ip,
-        userAgent: request.headers['user-agent']?.slice(0, 512),
-        requestId: request.id,
-      });
-      const cookieOptions = { path: '/', sameSite: 'lax' as const, secure, expires: result.expiresAt };
-      reply.setCookie(SESSION_COOKIE, result.sessionToken, { ...cookieOptions, httpOnly: true });
-      reply.setCookie(CSRF_COOKIE, csrfTokenFor(platform.secret, result.sessionToken), {
-        ...cookieOptions,
-        httpOnly: false,
-      });
+      const info = requestInfo(request);
+      const result = await auth.login(platform, request.body, info);
+      if (result.mfaRequired) {
+        return {
+          mfaRequired: true,
+          mfaToken: result.mfaToken,
+          mfaExpiresAt: result.mfaExpiresAt.toISOString(),
+          methods: result.methods,
+          user: { firstName: result.user.firstName, initials: auth.publicUser(result.user).initials },
+          tenant: result.tenant,
+        };
+      }
+      setSessionCookies(reply, result.sessionToken, result.expiresAt);
       return {
+        mfaRequired: false,
         user: auth.publicUser(result.user),
         tenant: result.tenant,
         expiresAt: result.expiresAt.toISOString(),
         passwordChangeRequired: result.passwordChangeRequired,
+        mfaEnrolmentRequired: result.mfaEnrolmentRequired,
+      };
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/mfa',
+    {
+      config: {
+        public: true,
+        rateLimit: { max: platform.config.authRateLimitPerMinute, timeWindow: '1 minute' },
+      },
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Complete a sign-in that answered mfaRequired: a TOTP code, a recovery code or an emailed code',
+        body: MfaBody,
+        response: withProblems({ 200: SignedInResponse }),
+      },
+    },
+    async (request, reply) => {
+      const result = await completeMfa(platform, request.body, requestInfo(request));
+      setSessionCookies(reply, result.session.sessionToken, result.session.expiresAt);
+      return {
+        mfaRequired: false,
+        user: auth.publicUser(result.user),
+        tenant: result.tenant,
+        expiresAt: result.session.expiresAt.toISOString(),
+        passwordChangeRequired: result.session.passwordChangeRequired,
+        mfaEnrolmentRequired: result.session.mfaEnrolmentRequired,
       };
     },
   );
@@ -85,7 +133,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
   app.get(
     '/api/v1/me',
     {
-      config: { allowRestricted: true },
+      config: { allowRestricted: ['password_change', 'mfa_enrolment'] },
       schema: {
         tags: ['auth'],
         summary: 'Who am I: user, tenant and effective permissions',

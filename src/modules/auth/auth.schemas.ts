@@ -30,14 +30,36 @@ export const TenantSummary = Type.Object({
   slug: Type.String(),
 });
 
-export const LoginResponse = Type.Object({
+export const SignedInResponse = Type.Object({
+  mfaRequired: Type.Literal(false),
   user: PublicUser,
   tenant: TenantSummary,
   expiresAt: Timestamp,
   passwordChangeRequired: Type.Boolean({
     description: 'The session may only change the password until it is changed',
   }),
+  mfaEnrolmentRequired: Type.Boolean({
+    description: 'The session may only enrol a second factor until one is set up',
+  }),
 });
+
+export const MfaRequiredResponse = Type.Object({
+  mfaRequired: Type.Literal(true),
+  mfaToken: Type.String({ description: 'Send with POST /api/v1/auth/mfa within a few minutes' }),
+  mfaExpiresAt: Timestamp,
+  methods: Type.Array(Type.String()),
+  user: Type.Object({ firstName: Type.String(), initials: Type.String() }),
+  tenant: TenantSummary,
+});
+
+export const MfaBody = Type.Object(
+  {
+    mfaToken: Type.String({ minLength: 10, maxLength: 200 }),
+    method: Type.Union([Type.Literal('totp'), Type.Literal('recovery_code'), Type.Literal('email')]),
+    code: Type.String({ minLength: 4, maxLength: 40 }),
+  },
+  { additionalProperties: false },
+);
 
 export const MeResponse = Type.Object({
   user: PublicUser,
@@ -46,6 +68,7 @@ export const MeResponse = Type.Object({
   customerAccess: Type.String(),
   authenticatedBy: Type.String(),
   passwordChangeRequired: Type.Boolean(),
+  mfaEnrolmentRequired: Type.Boolean(),
 });
 
 export const ApiTokenBody = Type.Object(

@@ -2,13 +2,14 @@ import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
-import { withSystemTx, withTenantTx } from '../../platform/db.ts';
-import type { User } from '../../platform/db-schema.ts';
+import { type Tx, withSystemTx, withTenantTx } from '../../platform/db.ts';
+import type { SessionPurpose, User } from '../../platform/db-schema.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { hashToken, newToken } from '../../platform/tokens.ts';
 import { AuthErrors } from './auth.errors.ts';
 import * as repo from './auth.repository.ts';
 import { describeDevice } from './devices.ts';
+import * as mfa from './mfa.service.ts';
 import { lockoutPolicyOf, passwordPolicyOf } from './password-policy.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
 import { securityEvents } from './security-events.ts';
@@ -26,13 +27,32 @@ export interface RequestInfo {
   requestId?: string;
 }
 
-export interface LoginResult {
-  sessionToken: string;
-  passwordChangeRequired: boolean;
-  expiresAt: Date;
-  user: User;
-  tenant: { id: string; kind: 'provider' | 'customer'; parentId: string | null; name: string; slug: string };
-}
+type TenantSummary = {
+  id: string;
+  kind: 'provider' | 'customer';
+  parentId: string | null;
+  name: string;
+  slug: string;
+};
+
+export type LoginResult =
+  | {
+      mfaRequired: false;
+      sessionToken: string;
+      passwordChangeRequired: boolean;
+      mfaEnrolmentRequired: boolean;
+      expiresAt: Date;
+      user: User;
+      tenant: TenantSummary;
+    }
+  | {
+      mfaRequired: true;
+      mfaToken: string;
+      mfaExpiresAt: Date;
+      methods: string[];
+      user: User;
+      tenant: TenantSummary;
+    };
 
 export function initials(firstName: string, lastName: string): string {
   const first = [...firstName.trim()][0] ?? '';
@@ -115,17 +135,6 @@ export async function login(platform: Platform, input: LoginInput, info: Request
   };
   if (reason || !user) return failed(reason ?? 'unknown_login');
 
-  const sessionPolicy = sessionPolicyOf(tenant.settings);
-  const passwordPolicy = passwordPolicyOf(tenant.settings);
-  const expiresAt = new Date(now.getTime() + sessionPolicy.absoluteHours * 3_600_000);
-  const sessionToken = newToken('rc_s');
-  const sessionId = uuidv7();
-  const passwordExpired =
-    passwordPolicy.maxAgeDays > 0 &&
-    (!user.passwordChangedAt ||
-      new Date(user.passwordChangedAt).getTime() + passwordPolicy.maxAgeDays * 86_400_000 <= now.getTime());
-  const purpose = user.mustChangePassword || passwordExpired ? 'password_change' : 'full';
-  const device = describeDevice(info.userAgent);
   const userCtx: Ctx = {
     ...ctx,
     actor: {
@@ -139,63 +148,121 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     // a parallel failure may have locked the account since the password was checked
     const current = await repo.lockUserForSignIn(tx, tenant.id, user.id);
     if (current.lockedUntil && new Date(current.lockedUntil).getTime() > now.getTime())
-      return 'locked' as const;
+      return { kind: 'locked' as const };
     await repo.resetFailedSignIns(tx, tenant.id, user.id);
-    if (sessionPolicy.maxConcurrent > 0) {
-      const live = await repo.liveSessions(tx, tenant.id, user.id, now, sessionPolicy.idleMinutes);
-      if (live.length >= sessionPolicy.maxConcurrent) {
-        if (sessionPolicy.onLimit === 'refuse') return 'limit' as const;
-        const ending = live.slice(0, live.length - sessionPolicy.maxConcurrent + 1);
-        for (const old of ending) await repo.revokeSession(tx, tenant.id, old.id, now);
-        await recordAudit(tx, userCtx, {
-          action: 'auth.session.ended',
-          target: { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` },
-          after: { sessionIds: ending.map((x) => x.id), reason: 'concurrent_session_limit' },
-        });
-      }
+    // rule 26: a user with a second factor proves it before any session exists
+    const factors = await mfa.confirmedFactorKinds(tx, tenant.id, user.id);
+    if (factors.length > 0) {
+      const challenge = await mfa.openChallenge(tx, userCtx, user.id, info);
+      return {
+        kind: 'mfa' as const,
+        challenge,
+        methods: [...factors, 'recovery_code', ...(user.email ? ['email'] : [])],
+      };
     }
-    await repo.insertSession(tx, {
-      tenantId: tenant.id,
-      id: sessionId,
-      userId: user.id,
-      tokenHash: hashToken(sessionToken),
-      ip: info.ip ?? null,
-      userAgent: info.userAgent ?? null,
-      browser: device.browser,
-      os: device.os,
-      deviceType: device.deviceType,
-      purpose,
-      createdAt: now,
-      lastSeenAt: now,
-      expiresAt,
+    const enrol = await mfa.isMfaEnforced(tx, tenant.id, user.id, tenant.settings);
+    const opened = await openSessionInTx(tx, userCtx, tenant.settings, user, info, {
+      method: 'password',
+      enrol,
     });
-    await recordAudit(tx, userCtx, {
-      action: 'auth.login.succeeded',
-      target: { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` },
-      after: {
-        method: 'password',
-        sessionId,
-        expiresAt,
-        ...device,
-        ...(purpose !== 'full' ? { passwordChangeRequired: true } : {}),
-      },
-    });
-    return 'ok' as const;
+    return { kind: 'session' as const, ...opened };
   });
-  if (outcome === 'locked') return failed('locked');
-  if (outcome === 'limit') throw AuthErrors.sessionLimit(sessionPolicy.maxConcurrent);
+  if (outcome.kind === 'locked') return failed('locked');
+  const tenantSummary = {
+    id: tenant.id,
+    kind: tenant.kind,
+    parentId: tenant.parentId,
+    name: tenant.name,
+    slug: tenant.slug,
+  };
+  if (outcome.kind === 'mfa') {
+    return {
+      mfaRequired: true,
+      mfaToken: outcome.challenge.token,
+      mfaExpiresAt: outcome.challenge.expiresAt,
+      methods: [...new Set(outcome.methods)],
+      user,
+      tenant: tenantSummary,
+    };
+  }
+  return { ...outcome, user, tenant: tenantSummary, mfaRequired: false };
+}
+
+/**
+ * Opens a session for a user who proved who they are: the concurrent-session limit (refuse, or end
+ * the oldest), the device, the session's purpose (full, password change only, MFA enrolment only),
+ * and the audit event, all in the caller's transaction.
+ */
+export async function openSessionInTx(
+  tx: Tx,
+  userCtx: Ctx,
+  tenantSettings: unknown,
+  user: Pick<User, 'id' | 'tenantId' | 'firstName' | 'lastName' | 'passwordChangedAt' | 'mustChangePassword'>,
+  info: RequestInfo,
+  opts: { method: string; enrol: boolean },
+) {
+  const now = userCtx.clock.now();
+  const sessionPolicy = sessionPolicyOf(tenantSettings);
+  const passwordPolicy = passwordPolicyOf(tenantSettings);
+  const tenantId = user.tenantId;
+  const label = `${user.firstName} ${user.lastName}`;
+  const passwordExpired =
+    passwordPolicy.maxAgeDays > 0 &&
+    (!user.passwordChangedAt ||
+      new Date(user.passwordChangedAt).getTime() + passwordPolicy.maxAgeDays * 86_400_000 <= now.getTime());
+  const purpose: SessionPurpose = opts.enrol
+    ? 'mfa_enrolment'
+    : user.mustChangePassword || passwordExpired
+      ? 'password_change'
+      : 'full';
+  if (sessionPolicy.maxConcurrent > 0) {
+    const live = await repo.liveSessions(tx, tenantId, user.id, now, sessionPolicy.idleMinutes);
+    if (live.length >= sessionPolicy.maxConcurrent) {
+      if (sessionPolicy.onLimit === 'refuse') throw AuthErrors.sessionLimit(sessionPolicy.maxConcurrent);
+      const ending = live.slice(0, live.length - sessionPolicy.maxConcurrent + 1);
+      for (const old of ending) await repo.revokeSession(tx, tenantId, old.id, now);
+      await recordAudit(tx, userCtx, {
+        action: 'auth.session.ended',
+        target: { type: 'user', id: user.id, label },
+        after: { sessionIds: ending.map((x) => x.id), reason: 'concurrent_session_limit' },
+      });
+    }
+  }
+  const device = describeDevice(info.userAgent);
+  const sessionToken = newToken('rc_s');
+  const sessionId = uuidv7();
+  const expiresAt = new Date(now.getTime() + sessionPolicy.absoluteHours * 3_600_000);
+  await repo.insertSession(tx, {
+    tenantId,
+    id: sessionId,
+    userId: user.id,
+    tokenHash: hashToken(sessionToken),
+    ip: info.ip ?? null,
+    userAgent: info.userAgent ?? null,
+    browser: device.browser,
+    os: device.os,
+    deviceType: device.deviceType,
+    purpose,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt,
+  });
+  await recordAudit(tx, userCtx, {
+    action: 'auth.login.succeeded',
+    target: { type: 'user', id: user.id, label },
+    after: {
+      method: opts.method,
+      sessionId,
+      expiresAt,
+      ...device,
+      ...(purpose !== 'full' ? { restrictedTo: purpose } : {}),
+    },
+  });
   return {
     sessionToken,
     expiresAt,
-    user,
     passwordChangeRequired: purpose === 'password_change',
-    tenant: {
-      id: tenant.id,
-      kind: tenant.kind,
-      parentId: tenant.parentId,
-      name: tenant.name,
-      slug: tenant.slug,
-    },
+    mfaEnrolmentRequired: purpose === 'mfa_enrolment',
   };
 }
 
@@ -231,7 +298,8 @@ export function me(principal: Principal) {
     permissions: [...principal.permissions].sort(),
     customerAccess: principal.customerAccess,
     authenticatedBy: principal.via,
-    passwordChangeRequired: principal.restricted,
+    passwordChangeRequired: principal.restricted === 'password_change',
+    mfaEnrolmentRequired: principal.restricted === 'mfa_enrolment',
   };
 }
 

@@ -10,6 +10,7 @@ import { type Caller, loadScopedUser } from '../users/users.service.ts';
 import { AuthErrors } from './auth.errors.ts';
 import * as repo from './auth.repository.ts';
 import { describeDevice } from './devices.ts';
+import { mfaSettingsOf } from './mfa.service.ts';
 import {
   assertPasswordAcceptable,
   DEFAULT_LOCKOUT_POLICY,
@@ -341,6 +342,7 @@ export async function endUserSessions(
 // ---------------------------------------------------------------- the tenant's security policy
 
 export interface SecurityPolicy {
+  mfa: { required: boolean; requiredRoleIds: string[] };
   password: PasswordPolicy;
   lockout: LockoutPolicy;
   session: SessionPolicy;
@@ -353,6 +355,7 @@ export function effectiveSecurityPolicy(settings: unknown): SecurityPolicy {
     session?: Partial<SessionPolicy>;
   };
   return {
+    mfa: mfaSettingsOf(settings),
     password: { ...DEFAULT_PASSWORD_POLICY, ...s.password },
     lockout: { ...DEFAULT_LOCKOUT_POLICY, ...s.lockout },
     session: { ...DEFAULT_SESSION_POLICY, ...s.session },
@@ -377,6 +380,7 @@ export async function setSecurityPolicy(
     password?: Partial<PasswordPolicy>;
     lockout?: Partial<LockoutPolicy>;
     session?: Partial<SessionPolicy>;
+    mfa?: { required?: boolean; requiredRoleIds?: string[] };
     forcePasswordChange?: boolean;
   },
 ) {
@@ -396,6 +400,7 @@ export async function setSecurityPolicy(
       password: { ...(settings.password as object), ...body.password },
       lockout: { ...(settings.lockout as object), ...body.lockout },
       session: { ...(settings.session as object), ...body.session },
+      mfa: { ...(settings.mfa as object), ...body.mfa },
     };
     await tx
       .updateTable('tenants')

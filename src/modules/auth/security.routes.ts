@@ -40,7 +40,7 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
     '/api/v1/me/password',
     {
       config: {
-        allowRestricted: true,
+        allowRestricted: ['password_change'],
         // guessing the current password through this route is throttled per user, wherever they are
         rateLimit: {
           max: Math.max(3, Math.ceil(platform.config.authRateLimitPerMinute / 3)),

@@ -1,6 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { NullableTimestamp, Timestamp, Uuid } from '../../platform/schemas.ts';
-import { LockoutPolicySchema, PasswordPolicySchema } from '../tenants/tenants.schemas.ts';
+import { LockoutPolicySchema, MfaPolicySchema, PasswordPolicySchema } from '../tenants/tenants.schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -41,6 +41,7 @@ export const SecurityPolicyBody = Type.Object(
     password: Type.Optional(PasswordPolicySchema),
     lockout: Type.Optional(LockoutPolicySchema),
     session: Type.Optional(SessionPolicySchema),
+    mfa: Type.Optional(MfaPolicySchema),
     forcePasswordChange: Type.Optional(
       Type.Boolean({ description: 'Every active user changes their password at next sign-in' }),
     ),
@@ -66,6 +67,7 @@ export const SecurityPolicyView = Type.Object({
     windowMinutes: Type.Integer(),
     lockMinutes: Type.Integer(),
   }),
+  mfa: Type.Object({ required: Type.Boolean(), requiredRoleIds: Type.Array(Uuid) }),
   session: Type.Object({
     idleMinutes: Type.Integer(),
     absoluteHours: Type.Integer(),

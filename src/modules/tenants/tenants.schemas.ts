@@ -22,6 +22,15 @@ export const PasswordPolicySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Rule 26: MFA required for everyone in the tenant, or for holders of these roles. */
+export const MfaPolicySchema = Type.Object(
+  {
+    required: Type.Optional(Type.Boolean()),
+    requiredRoleIds: Type.Optional(Type.Array(Uuid, { maxItems: 100, uniqueItems: true })),
+  },
+  { additionalProperties: false },
+);
+
 export const LockoutPolicySchema = Type.Object(
   {
     maxFailures: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: '0 = never lock' })),
@@ -53,6 +62,7 @@ export const TenantSettings = Type.Object(
     ),
     password: Type.Optional(PasswordPolicySchema),
     lockout: Type.Optional(LockoutPolicySchema),
+    mfa: Type.Optional(MfaPolicySchema),
     branding: Type.Optional(
       Type.Object(
         {
