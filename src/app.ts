@@ -185,6 +185,11 @@ export async function buildApp(
     }
     if (config.permission) requirePermission(request.principal, config.permission);
   });
+  // A POST with no body at all means "no options": validate it as an empty object.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined && request.routeOptions.schema?.body && request.method !== 'GET')
+      request.body = {};
+  });
   app.addHook('onResponse', async (request, reply) => {
     const started = (request as { startedAt?: bigint }).startedAt;
     if (started === undefined) return;
