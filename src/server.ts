@@ -10,6 +10,7 @@ import { createDb, type DbHandle } from './platform/db.ts';
 import { type EmbeddedDatabase, startEmbeddedPostgres } from './platform/embedded-postgres.ts';
 import { registerPlatformJobs } from './platform/jobs.registry.ts';
 import { Jobs } from './platform/jobs.ts';
+import { registerMailJob } from './platform/mail.ts';
 import { migrate } from './platform/migrate.ts';
 import type { Platform } from './platform/platform.ts';
 import { loadInstallationSecret } from './platform/secrets.ts';
@@ -77,8 +78,10 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
       config,
       secret,
       log,
+      baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
     };
     registerPlatformJobs(platform);
+    registerMailJob(platform);
     options.defineJobs?.(jobs);
     await jobs.start();
     await grantJobQueueAccess(connectionString);
@@ -94,6 +97,7 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
     if (options.listen !== false && config.role !== 'worker') {
       const address = await app.listen({ port: config.port, host: config.host });
       url = config.publicUrl ?? address.replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');
+      platform.baseUrl = url;
     } else {
       await app.ready();
     }

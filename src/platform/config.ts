@@ -13,6 +13,8 @@ export interface Config {
   publicUrl: string | null;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   smtpUrl: string | null;
+  /** The sender of every email, from ROLLCALL_MAIL_FROM. */
+  mailFrom: string;
   adminEmail: string | null;
   adminPassword: string | null;
   providerSlug: string;
@@ -106,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
     logLevel: logLevel as Config['logLevel'],
     smtpUrl: parseUrl('SMTP_URL', blankToNull(env.SMTP_URL), ['smtp:', 'smtps:']),
+    mailFrom: blankToNull(env.ROLLCALL_MAIL_FROM) ?? 'Rollcall <no-reply@rollcall.localhost>',
     adminEmail,
     adminPassword,
     providerSlug,

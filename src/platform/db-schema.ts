@@ -253,7 +253,35 @@ export interface MfaChallengesTable {
   createdAt: Timestamp;
 }
 
+export interface OutboxTable {
+  tenantId: string;
+  id: string;
+  toAddress: string;
+  toUserId: string | null;
+  kind: string;
+  subject: string;
+  textBody: string;
+  htmlBody: string;
+  status: 'queued' | 'sent' | 'failed' | 'kept' | 'suppressed';
+  attempts: ColumnType<number, number | undefined, number>;
+  lastError: string | null;
+  createdAt: Timestamp;
+  sentAt: Timestamp | null;
+}
+
+export interface PasswordResetTokensTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  tokenHash: string;
+  expiresAt: Timestamp;
+  usedAt: Timestamp | null;
+  createdAt: Timestamp;
+}
+
 export interface Database {
+  outbox: OutboxTable;
+  passwordResetTokens: PasswordResetTokensTable;
   mfaFactors: MfaFactorsTable;
   recoveryCodes: RecoveryCodesTable;
   mfaChallenges: MfaChallengesTable;

@@ -16,4 +16,6 @@ export interface Platform {
   /** The installation's HMAC key (CSRF tokens, later webhook signatures). */
   secret: string;
   log: FastifyBaseLogger;
+  /** Where users reach the console, for links in emails: PUBLIC_URL, or the address the server listens on. */
+  baseUrl: string;
 }

@@ -22,7 +22,8 @@ import {
   SignedInResponse,
 } from './auth.schemas.ts';
 import * as auth from './auth.service.ts';
-import { completeMfa } from './mfa.service.ts';
+import { completePasswordReset, requestPasswordReset } from './credentials.service.ts';
+import { completeMfa, sendEmailCode } from './mfa.service.ts';
 
 const requestInfo = (request: FastifyRequest) => ({
   ip: request.ip,
@@ -104,6 +105,77 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         passwordChangeRequired: result.session.passwordChangeRequired,
         mfaEnrolmentRequired: result.session.mfaEnrolmentRequired,
       };
+    },
+  );
+
+  const publicLimited = {
+    public: true,
+    rateLimit: { max: platform.config.authRateLimitPerMinute, timeWindow: '1 minute' },
+  };
+
+  app.post(
+    '/api/v1/auth/mfa/email-code',
+    {
+      config: publicLimited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Email a one-time code for a sign-in that answered mfaRequired',
+        body: Type.Object(
+          { mfaToken: Type.String({ minLength: 10, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
+        response: withProblems({ 202: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await sendEmailCode(platform, request.body.mfaToken, requestInfo(request));
+      return reply.status(202).send();
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/password-reset',
+    {
+      config: publicLimited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Email a password reset link; the answer is the same whether or not the account exists',
+        body: Type.Object(
+          {
+            tenant: Type.String({ minLength: 1, maxLength: 63 }),
+            login: Type.String({ minLength: 1, maxLength: 254 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: withProblems({ 202: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await requestPasswordReset(platform, request.body, requestInfo(request));
+      return reply.status(202).send();
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/password-reset/complete',
+    {
+      config: publicLimited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Choose a new password with a reset link’s token (single use; every session ends)',
+        body: Type.Object(
+          {
+            token: Type.String({ minLength: 10, maxLength: 200 }),
+            newPassword: Type.String({ minLength: 1, maxLength: 1024 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: withProblems({ 204: Type.Null() }),
+      },
+    },
+    async (request, reply) => {
+      await completePasswordReset(platform, request.body, requestInfo(request));
+      return reply.status(204).send();
     },
   );
 

@@ -2,13 +2,18 @@ import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
-import { type Tx, withTenantTx } from '../../platform/db.ts';
+import { type Tx, withSystemTx, withTenantTx } from '../../platform/db.ts';
+import { AppError } from '../../platform/errors.ts';
+import { queueMail } from '../../platform/mail.ts';
 import type { Platform } from '../../platform/platform.ts';
+import { hashToken, newToken } from '../../platform/tokens.ts';
 import { authorize } from '../access/authorize.ts';
+import { passwordResetEmail } from '../notifications/templates.ts';
 import * as usersRepo from '../users/users.repository.ts';
 import { type Caller, loadScopedUser } from '../users/users.service.ts';
 import { AuthErrors } from './auth.errors.ts';
 import * as repo from './auth.repository.ts';
+import { findTenantBySlug, findUserByLogin } from './auth.repository.ts';
 import { describeDevice } from './devices.ts';
 import { mfaSettingsOf } from './mfa.service.ts';
 import {
@@ -427,4 +432,162 @@ export async function setSecurityPolicy(
     });
     return after;
   });
+}
+
+// ---------------------------------------------------------------- reset by email link
+
+const RESET_MINUTES = 60;
+
+export const ResetErrors = {
+  linkInvalid: () =>
+    new AppError(
+      'invalid',
+      'auth.reset_link_invalid',
+      'This password reset link has expired or was already used. Ask for a new one.',
+    ),
+};
+
+async function issueResetLink(
+  platform: Platform,
+  tx: Tx,
+  ctx: Ctx,
+  user: { id: string; email: string; firstName: string },
+) {
+  const token = newToken('rc_pwr');
+  const now = ctx.clock.now();
+  // a new link replaces any earlier one
+  await tx
+    .updateTable('passwordResetTokens')
+    .set({ usedAt: now })
+    .where('tenantId', '=', ctx.tenantId)
+    .where('userId', '=', user.id)
+    .where('usedAt', 'is', null)
+    .execute();
+  await tx
+    .insertInto('passwordResetTokens')
+    .values({
+      tenantId: ctx.tenantId,
+      id: uuidv7(),
+      userId: user.id,
+      tokenHash: hashToken(token),
+      expiresAt: new Date(now.getTime() + RESET_MINUTES * 60_000),
+      createdAt: now,
+    })
+    .execute();
+  const tenant = await tx
+    .selectFrom('tenants')
+    .select('name')
+    .where('id', '=', ctx.tenantId)
+    .executeTakeFirstOrThrow();
+  const link = `${platform.baseUrl}/reset-password?token=${encodeURIComponent(token)}`;
+  await queueMail(platform, tx, ctx, {
+    to: user.email,
+    toUserId: user.id,
+    kind: 'password_reset',
+    ...passwordResetEmail({
+      tenantName: tenant.name,
+      firstName: user.firstName,
+      link,
+      minutes: RESET_MINUTES,
+    }),
+  });
+}
+
+/**
+ * "Forgot my password": answers the same whether or not the account exists; a link goes only to an
+ * active user with an email address.
+ */
+export async function requestPasswordReset(
+  platform: Platform,
+  body: { tenant: string; login: string },
+  info: { ip?: string; userAgent?: string; requestId?: string },
+) {
+  const tenant = await withSystemTx(platform.db, (tx) => findTenantBySlug(tx, body.tenant.trim()));
+  if (tenant?.status !== 'active') return;
+  await withTenantTx(platform.db, tenant.id, async (tx) => {
+    const user = await findUserByLogin(tx, tenant.id, body.login);
+    const ctx: Ctx = {
+      tenantId: tenant.id,
+      actor: { type: 'anonymous', label: body.login.slice(0, 254) },
+      clock: platform.clock,
+      ...info,
+    };
+    if (!user || user.status !== 'active' || !user.email) {
+      await recordAudit(tx, ctx, {
+        action: 'auth.password_reset_refused',
+        target: user
+          ? { type: 'user', id: user.id, label: label(user) }
+          : { type: 'login', label: body.login.slice(0, 254) },
+        after: { reason: !user ? 'unknown_login' : !user.email ? 'no_email' : `status_${user.status}` },
+      });
+      return;
+    }
+    await issueResetLink(platform, tx, ctx, { id: user.id, email: user.email, firstName: user.firstName });
+    await recordAudit(tx, ctx, {
+      action: 'auth.password_reset_requested',
+      target: { type: 'user', id: user.id, label: label(user) },
+    });
+  });
+}
+
+export async function completePasswordReset(
+  platform: Platform,
+  body: { token: string; newPassword: string },
+  info: { ip?: string; userAgent?: string; requestId?: string },
+) {
+  const found = await withSystemTx(platform.db, (tx) =>
+    tx
+      .selectFrom('passwordResetTokens')
+      .select(['tenantId', 'id'])
+      .where('tokenHash', '=', hashToken(body.token))
+      .executeTakeFirst(),
+  );
+  if (!found) throw ResetErrors.linkInvalid();
+  await withTenantTx(platform.db, found.tenantId, async (tx) => {
+    const now = platform.clock.now();
+    const row = await tx
+      .selectFrom('passwordResetTokens')
+      .selectAll()
+      .where('tenantId', '=', found.tenantId)
+      .where('id', '=', found.id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    if (row.usedAt || new Date(row.expiresAt).getTime() <= now.getTime()) throw ResetErrors.linkInvalid();
+    const user = await usersRepo.findUser(tx, found.tenantId, row.userId);
+    if (!user || user.status !== 'active') throw ResetErrors.linkInvalid();
+    const ctx: Ctx = {
+      tenantId: found.tenantId,
+      actor: { type: 'user', userId: user.id, tenantId: found.tenantId, label: label(user) },
+      clock: platform.clock,
+      ...info,
+    };
+    await setPasswordInTx(tx, ctx, user.id, body.newPassword, { by: 'self' });
+    await tx
+      .updateTable('passwordResetTokens')
+      .set({ usedAt: now })
+      .where('tenantId', '=', found.tenantId)
+      .where('id', '=', found.id)
+      .execute();
+    await repo.resetFailedSignIns(tx, found.tenantId, user.id);
+  });
+}
+
+/** An administrator sends a reset link (one user, or many through the bulk action). */
+export async function sendResetLinkInTx(tx: Tx, platform: Platform, caller: Caller, userId: string) {
+  authorize(caller.principal, 'users.passwords');
+  const user = await loadScopedUser(tx, caller, userId);
+  if (!user.email)
+    throw new AppError('conflict', 'user.no_email', 'This user has no email address to send a link to.');
+  if (user.status !== 'active')
+    throw new AppError('conflict', 'user.not_active', 'Only active users can reset their password.');
+  await issueResetLink(platform, tx, caller.ctx, {
+    id: user.id,
+    email: user.email,
+    firstName: user.firstName,
+  });
+  await recordAudit(tx, caller.ctx, {
+    action: 'user.password_reset_link_sent',
+    target: { type: 'user', id: userId, label: label(user) },
+  });
+  return { changed: true };
 }

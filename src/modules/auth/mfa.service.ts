@@ -7,10 +7,12 @@ import type { Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { type Tx, withSystemTx, withTenantTx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
+import { queueMail } from '../../platform/mail.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { seal, unseal } from '../../platform/sealed.ts';
 import { hashToken, hmac, newToken, safeEqual } from '../../platform/tokens.ts';
 import { authorize } from '../access/authorize.ts';
+import { signInCodeEmail } from '../notifications/templates.ts';
 import { type Caller, loadScopedUser } from '../users/users.service.ts';
 import type { RequestInfo } from './auth.service.ts';
 
@@ -529,6 +531,78 @@ export async function adminResetMfa(platform: Platform, caller: Caller, userId: 
       action: 'user.mfa_reset',
       target: { type: 'user', id: userId, label: `${user.firstName} ${user.lastName}` },
       after: { removedFactors: Number(removed.numDeletedRows) },
+    });
+  });
+}
+
+// ---------------------------------------------------------------- one-time codes by email
+
+const EMAIL_CODE_MINUTES = 10;
+
+/** Emails a one-time code for a pending sign-in; a new request replaces the previous code. */
+export async function sendEmailCode(platform: Platform, mfaToken: string, info: RequestInfo) {
+  const found = await withSystemTx(platform.db, (tx) =>
+    tx
+      .selectFrom('mfaChallenges')
+      .select(['tenantId', 'id'])
+      .where('tokenHash', '=', hashToken(mfaToken))
+      .executeTakeFirst(),
+  );
+  if (!found) throw MfaErrors.challengeInvalid();
+  await withTenantTx(platform.db, found.tenantId, async (tx) => {
+    const now = platform.clock.now();
+    const challenge = await tx
+      .selectFrom('mfaChallenges')
+      .selectAll()
+      .where('tenantId', '=', found.tenantId)
+      .where('id', '=', found.id)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    if (challenge.completedAt || new Date(challenge.expiresAt).getTime() <= now.getTime())
+      throw MfaErrors.challengeInvalid();
+    const user = await tx
+      .selectFrom('users')
+      .select(['id', 'email', 'firstName', 'lastName'])
+      .where('tenantId', '=', found.tenantId)
+      .where('id', '=', challenge.userId)
+      .executeTakeFirstOrThrow();
+    if (!user.email) throw MfaErrors.methodUnavailable('email');
+    const tenant = await tx
+      .selectFrom('tenants')
+      .select('name')
+      .where('id', '=', found.tenantId)
+      .executeTakeFirstOrThrow();
+    const code = String(randomBytes(4).readUInt32BE() % 1_000_000).padStart(6, '0');
+    await tx
+      .updateTable('mfaChallenges')
+      .set({
+        emailCodeHash: hashToken(`email:${challenge.id}:${code}`),
+        emailCodeExpiresAt: new Date(now.getTime() + EMAIL_CODE_MINUTES * 60_000),
+      })
+      .where('tenantId', '=', found.tenantId)
+      .where('id', '=', found.id)
+      .execute();
+    const ctx: Ctx = {
+      tenantId: found.tenantId,
+      actor: {
+        type: 'user',
+        userId: user.id,
+        tenantId: found.tenantId,
+        label: `${user.firstName} ${user.lastName}`,
+      },
+      clock: platform.clock,
+      ...info,
+    };
+    const mail = signInCodeEmail({
+      tenantName: tenant.name,
+      firstName: user.firstName,
+      code,
+      minutes: EMAIL_CODE_MINUTES,
+    });
+    await queueMail(platform, tx, ctx, { to: user.email, toUserId: user.id, kind: 'sign_in_code', ...mail });
+    await recordAudit(tx, ctx, {
+      action: 'auth.mfa.email_code_sent',
+      target: { type: 'user', id: user.id, label: ctx.actor.label },
     });
   });
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { contextFor, requirePrincipal } from '../../platform/auth.ts';
+import { withTenantTx } from '../../platform/db.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { TenantParams, Uuid, withProblems } from '../../platform/schemas.ts';
 import { scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
@@ -193,12 +194,14 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
       },
     },
     async (request) => {
-      const r = await credentials.adminResetPassword(
-        platform,
-        caller(request),
-        request.params.userId,
-        request.body.mode,
-      );
+      const c = caller(request);
+      if (request.body.mode === 'send_link') {
+        await withTenantTx(platform.db, c.ctx.tenantId, (tx) =>
+          credentials.sendResetLinkInTx(tx, platform, c, request.params.userId),
+        );
+        return { temporaryPassword: null, endedSessions: 0 };
+      }
+      const r = await credentials.adminResetPassword(platform, c, request.params.userId, request.body.mode);
       return { temporaryPassword: r.temporaryPassword, endedSessions: r.endedSessions };
     },
   );

@@ -77,7 +77,7 @@ export const SecurityPolicyView = Type.Object({
 });
 
 export const PasswordResetBody = Type.Object(
-  { mode: Type.Union([Type.Literal('force_change'), Type.Literal('temporary')]) },
+  { mode: Type.Union([Type.Literal('force_change'), Type.Literal('temporary'), Type.Literal('send_link')]) },
   { additionalProperties: false },
 );
 export const PasswordResetResult = Type.Object({

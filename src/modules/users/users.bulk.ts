@@ -2,6 +2,7 @@ import { withTenantTx } from '../../platform/db.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { changeUserRolesInTx } from '../access/access.service.ts';
+import { adminResetPasswordInTx, sendResetLinkInTx } from '../auth/credentials.service.ts';
 import { changeUserGroupsInTx } from '../groups/groups.service.ts';
 import type { BulkBody } from './users.schemas.ts';
 import { type Caller, changeStatusInTx, revokeUserAccessInTx } from './users.service.ts';
@@ -41,6 +42,10 @@ export async function runBulkAction(platform: Platform, caller: Caller, body: Bu
             return changeUserRolesInTx(tx, caller, id, 'remove', body.roleIds!);
           case 'revokeAccess':
             return revokeUserAccessInTx(tx, caller, id);
+          case 'forcePasswordChange':
+            return adminResetPasswordInTx(tx, caller, id, 'force_change');
+          case 'sendResetLink':
+            return sendResetLinkInTx(tx, platform, caller, id);
         }
       });
       results.push({ id, ok: true, changed: outcome.changed });

@@ -253,6 +253,8 @@ export const BulkBody = Type.Object(
       Type.Literal('assignRoles'),
       Type.Literal('removeRoles'),
       Type.Literal('revokeAccess'),
+      Type.Literal('forcePasswordChange'),
+      Type.Literal('sendResetLink'),
     ]),
     ids: Type.Array(Uuid, { minItems: 1, maxItems: 1000, uniqueItems: true }),
     groupIds: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 100, uniqueItems: true })),

@@ -1,0 +1,65 @@
+/**
+ * Email templates as typed functions: every value is escaped for HTML, the text part says the same
+ * as the HTML part, and the tenant's name tells the reader who is writing.
+ */
+export function escapeHtml(value: string): string {
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+interface Rendered {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+function layout(tenantName: string, title: string, bodyHtml: string): string {
+  return `<!doctype html><html><body style="margin:0;background:#f4f5f9;font-family:Segoe UI,Helvetica,Arial,sans-serif;color:#1f2430">
+<table role="presentation" width="100%" cellpadding="0" cellspacing="0"><tr><td align="center" style="padding:32px 12px">
+<table role="presentation" width="560" cellpadding="0" cellspacing="0" style="background:#fff;border-radius:12px;border:1px solid #e6e8ef">
+<tr><td style="padding:28px 32px 8px;font-size:13px;color:#6b7280">${escapeHtml(tenantName)} · Rollcall</td></tr>
+<tr><td style="padding:4px 32px 0;font-size:22px;font-weight:650">${escapeHtml(title)}</td></tr>
+<tr><td style="padding:16px 32px 32px;font-size:15px;line-height:1.55">${bodyHtml}</td></tr>
+</table></td></tr></table></body></html>`;
+}
+
+export function signInCodeEmail(p: {
+  tenantName: string;
+  firstName: string;
+  code: string;
+  minutes: number;
+}): Rendered {
+  return {
+    subject: `${p.code} is your ${p.tenantName} sign-in code`,
+    text: `Hello ${p.firstName},\n\nYour sign-in code is ${p.code}. It works once, for ${p.minutes} minutes.\n\nIf you did not try to sign in, change your password: someone knows it.\n`,
+    html: layout(
+      p.tenantName,
+      'Your sign-in code',
+      `<p>Hello ${escapeHtml(p.firstName)},</p><p>Your sign-in code is</p>
+<p style="font-size:30px;font-weight:700;letter-spacing:6px;margin:8px 0 16px">${escapeHtml(p.code)}</p>
+<p>It works once, for ${p.minutes} minutes.</p><p style="color:#6b7280">If you did not try to sign in, change your password: someone knows it.</p>`,
+    ),
+  };
+}
+
+export function passwordResetEmail(p: {
+  tenantName: string;
+  firstName: string;
+  link: string;
+  minutes: number;
+}): Rendered {
+  return {
+    subject: `Reset your ${p.tenantName} password`,
+    text: `Hello ${p.firstName},\n\nTo choose a new password, open this link within ${p.minutes} minutes:\n${p.link}\n\nIt works once. If you did not ask for this, ignore this email; your password stays as it is.\n`,
+    html: layout(
+      p.tenantName,
+      'Reset your password',
+      `<p>Hello ${escapeHtml(p.firstName)},</p><p>To choose a new password, use the button within ${p.minutes} minutes.</p>
+<p style="margin:20px 0"><a href="${escapeHtml(p.link)}" style="background:#4263eb;color:#fff;text-decoration:none;padding:12px 20px;border-radius:8px;font-weight:600">Choose a new password</a></p>
+<p style="color:#6b7280;font-size:13px">Or paste this link into your browser: ${escapeHtml(p.link)}</p>
+<p style="color:#6b7280">It works once. If you did not ask for this, ignore this email; your password stays as it is.</p>`,
+    ),
+  };
+}

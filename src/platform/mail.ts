@@ -1,0 +1,130 @@
+import nodemailer from 'nodemailer';
+import { v7 as uuidv7 } from 'uuid';
+import type { Ctx } from './context.ts';
+import { type Tx, withTenantTx } from './db.ts';
+import type { Platform } from './platform.ts';
+
+/**
+ * Email goes through the outbox: `queueMail` writes the message in the caller's transaction and
+ * enqueues its delivery job there too, so a change and its email commit together or not at all.
+ * Without SMTP_URL messages are kept (and shown in the console's outbox) instead of sent. Users who
+ * must receive nothing (suspended, archived, removed: rule 3) get nothing.
+ */
+export interface MailMessage {
+  to: string;
+  toUserId?: string;
+  kind: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export const MAIL_JOB = 'mail.deliver';
+const SILENT_STATUSES = new Set(['suspended', 'archived', 'removed']);
+
+export async function queueMail(
+  platform: Platform,
+  tx: Tx,
+  ctx: Ctx,
+  message: MailMessage,
+): Promise<{ id: string; status: string }> {
+  let status: 'queued' | 'suppressed' = 'queued';
+  if (message.toUserId) {
+    const user = await tx
+      .selectFrom('users')
+      .select('status')
+      .where('tenantId', '=', ctx.tenantId)
+      .where('id', '=', message.toUserId)
+      .executeTakeFirst();
+    if (!user || SILENT_STATUSES.has(user.status)) status = 'suppressed';
+  }
+  const id = uuidv7();
+  await tx
+    .insertInto('outbox')
+    .values({
+      tenantId: ctx.tenantId,
+      id,
+      toAddress: message.to,
+      toUserId: message.toUserId ?? null,
+      kind: message.kind,
+      subject: message.subject,
+      textBody: message.text,
+      htmlBody: message.html,
+      status,
+      createdAt: ctx.clock.now(),
+    })
+    .execute();
+  if (status === 'queued')
+    await platform.jobs.enqueue(tx, MAIL_JOB, { tenantId: ctx.tenantId, id }, { singletonKey: `mail:${id}` });
+  return { id, status };
+}
+
+export function createMailer(smtpUrl: string | null) {
+  return smtpUrl ? nodemailer.createTransport(smtpUrl) : null;
+}
+
+export function registerMailJob(platform: Platform): void {
+  const transport = createMailer(platform.config.smtpUrl);
+  platform.jobs.define<{ tenantId: string; id: string }>({
+    name: MAIL_JOB,
+    retryLimit: 5,
+    retryDelaySeconds: 15,
+    concurrency: 4,
+    handler: async ({ tenantId, id }, job) => {
+      const message = await withTenantTx(platform.db, tenantId, (tx) =>
+        tx
+          .selectFrom('outbox')
+          .selectAll()
+          .where('tenantId', '=', tenantId)
+          .where('id', '=', id)
+          .executeTakeFirst(),
+      );
+      if (!message || message.status !== 'queued') return;
+      if (!transport) {
+        await withTenantTx(platform.db, tenantId, (tx) =>
+          tx
+            .updateTable('outbox')
+            .set({ status: 'kept' })
+            .where('tenantId', '=', tenantId)
+            .where('id', '=', id)
+            .execute(),
+        );
+        return;
+      }
+      try {
+        await transport.sendMail({
+          from: platform.config.mailFrom,
+          to: message.toAddress,
+          subject: message.subject,
+          text: message.textBody,
+          html: message.htmlBody,
+        });
+        await withTenantTx(platform.db, tenantId, (tx) =>
+          tx
+            .updateTable('outbox')
+            .set({ status: 'sent', sentAt: new Date(), attempts: message.attempts + 1, lastError: null })
+            .where('tenantId', '=', tenantId)
+            .where('id', '=', id)
+            .execute(),
+        );
+      } catch (error) {
+        const last =
+          (job as { retryCount?: number }).retryCount !== undefined &&
+          (job as { retryCount: number }).retryCount >= 5;
+        await withTenantTx(platform.db, tenantId, (tx) =>
+          tx
+            .updateTable('outbox')
+            .set({
+              attempts: message.attempts + 1,
+              lastError: String((error as Error).message).slice(0, 500),
+              ...(last ? { status: 'failed' } : {}),
+            })
+            .where('tenantId', '=', tenantId)
+            .where('id', '=', id)
+            .execute(),
+        );
+        throw error;
+      }
+    },
+  });
+}
