@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { type AccessInputs, evaluatePermissions } from '../modules/access/evaluator.ts';
+import { type IpRules, ipAllowed, ipNotAllowed } from '../modules/auth/ip-restrictions.ts';
 import { DEFAULT_SESSION_POLICY } from '../modules/auth/session-policy.ts';
 import type { Ctx } from './context.ts';
 import { withSystemTx } from './db.ts';
@@ -11,11 +12,14 @@ import { hashToken, hmac, safeEqual } from './tokens.ts';
 
 /** What `user_access_inputs()` returns: the evaluator's inputs plus each role's customer reach. */
 export type StoredAccessInputs = Omit<AccessInputs, 'directRoles' | 'groupRoles'> & {
+  userIpRanges: string[];
+  tenantIpRanges: string[];
   directRoles: Array<
     AccessInputs['directRoles'][number] & {
       key: string | null;
       customerAccess: string;
       customerTenantIds: string[];
+      ipRanges?: string[];
     }
   >;
   groupRoles: Array<
@@ -23,6 +27,7 @@ export type StoredAccessInputs = Omit<AccessInputs, 'directRoles' | 'groupRoles'
       key: string | null;
       customerAccess: string;
       customerTenantIds: string[];
+      ipRanges?: string[];
     }
   >;
 };
@@ -179,6 +184,7 @@ export async function resolvePrincipal(
   const row = await loadPrincipal(platform, via, token);
   if (!row) return null;
   const effective = evaluatePermissions(row.access);
+  if (!ipAllowed(request.ip, ipRulesOf(row.access))) throw ipNotAllowed();
   const roles = [...row.access.directRoles, ...row.access.groupRoles];
   const access = roles.map((r) => r.customerAccess);
   return {
@@ -278,4 +284,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
   }
+}
+
+/** The allow-lists that apply to a user, from the evaluator's inputs. */
+export function ipRulesOf(access: StoredAccessInputs): IpRules {
+  const roleLists = [...access.directRoles, ...access.groupRoles]
+    .map((r) => r.ipRanges ?? [])
+    .filter((l) => l.length > 0);
+  return { tenant: access.tenantIpRanges ?? [], user: access.userIpRanges ?? [], roles: roleLists };
 }

@@ -22,7 +22,8 @@ export interface Config {
   secret: string | null;
   /** `all` serves HTTP and works jobs; `http` or `worker` split the roles across processes. */
   role: 'all' | 'http' | 'worker';
-  trustProxy: boolean;
+  /** TRUST_PROXY: `true` trusts any proxy; a comma-separated list trusts only those addresses or ranges. */
+  trustProxy: boolean | string[];
   /** Sign-in attempts per minute from one IP address (password changes: a third of it per user). */
   authRateLimitPerMinute: number;
 }
@@ -54,6 +55,20 @@ function parseUrl(name: string, value: string | null, protocols: string[]): stri
     throw new ConfigError(name, `must start with ${protocols.join(' or ')} (got ${url.protocol}//)`);
   }
   return value;
+}
+
+function parseTrustProxy(value: string | null): boolean | string[] {
+  if (value === null || ['0', 'false', 'no'].includes(value.toLowerCase())) return false;
+  if (['1', 'true', 'yes'].includes(value.toLowerCase())) return true;
+  const list = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const item of list) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item))
+      throw new ConfigError('TRUST_PROXY', `"${item}" is not an IP address or CIDR range`);
+  }
+  return list;
 }
 
 function parsePositive(name: string, value: string | null, fallback: number): number {
@@ -114,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     providerSlug,
     secret,
     role,
-    trustProxy: ['1', 'true', 'yes'].includes((blankToNull(env.TRUST_PROXY) ?? '').toLowerCase()),
+    trustProxy: parseTrustProxy(blankToNull(env.TRUST_PROXY)),
     authRateLimitPerMinute: parsePositive(
       'ROLLCALL_AUTH_RATE_LIMIT',
       blankToNull(env.ROLLCALL_AUTH_RATE_LIMIT),

@@ -59,6 +59,7 @@ export interface UsersTable {
   statusChangedAt: Timestamp | null;
   removedAt: Timestamp | null;
   failedSignIns: ColumnType<number, number | undefined, number>;
+  ipRanges: ColumnType<string[], string[] | undefined, string[]>;
   failedWindowStartedAt: Timestamp | null;
   lockedUntil: Timestamp | null;
   mustChangePassword: ColumnType<boolean, boolean | undefined, boolean>;
@@ -105,6 +106,7 @@ export interface RolesTable {
   permissions: string[];
   customerAccess: Generated<CustomerAccess>;
   customerTenantIds: Generated<string[]>;
+  ipRanges: Generated<string[]>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }

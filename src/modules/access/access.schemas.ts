@@ -3,6 +3,10 @@ import { Timestamp, Uuid } from '../../platform/schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Permission = Type.String({ pattern: '^[a-z]+(\\.[a-z_]+)+$', maxLength: 100 });
+export const IpRanges = Type.Array(Type.String({ maxLength: 64 }), {
+  maxItems: 200,
+  description: 'CIDR ranges; empty = no restriction',
+});
 const CustomerAccess = Type.Union([Type.Literal('none'), Type.Literal('all'), Type.Literal('selected')]);
 
 export const RoleSchema = Type.Object({
@@ -14,6 +18,7 @@ export const RoleSchema = Type.Object({
   permissions: Type.Array(Type.String()),
   customerAccess: CustomerAccess,
   customerTenantIds: Type.Array(Uuid),
+  ipRanges: Type.Array(Type.String()),
   userCount: Type.Integer(),
   groupCount: Type.Integer(),
   createdAt: Timestamp,
@@ -27,6 +32,7 @@ export const CreateRoleBody = Type.Object(
     permissions: Type.Array(Permission, { maxItems: 200, uniqueItems: true }),
     customerAccess: Type.Optional(CustomerAccess),
     customerTenantIds: Type.Optional(Type.Array(Uuid, { maxItems: 1000, uniqueItems: true })),
+    ipRanges: Type.Optional(IpRanges),
   },
   { additionalProperties: false },
 );
@@ -39,6 +45,7 @@ export const UpdateRoleBody = Type.Object(
     permissions: Type.Optional(Type.Array(Permission, { maxItems: 200, uniqueItems: true })),
     customerAccess: Type.Optional(CustomerAccess),
     customerTenantIds: Type.Optional(Type.Array(Uuid, { maxItems: 1000, uniqueItems: true })),
+    ipRanges: Type.Optional(IpRanges),
   },
   { additionalProperties: false, minProperties: 1 },
 );

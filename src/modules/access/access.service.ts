@@ -4,6 +4,7 @@ import { type Tx, withSystemTx, withTenantTx } from '../../platform/db.ts';
 import type { Role } from '../../platform/db-schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
+import { assertValidCidrs } from '../auth/ip-restrictions.ts';
 import { UserErrors } from '../users/users.errors.ts';
 import { type Caller, loadScopedUser } from '../users/users.service.ts';
 import { AccessErrors } from './access.errors.ts';
@@ -35,6 +36,7 @@ export function toApiRole(
     permissions: [...r.permissions].sort(),
     customerAccess: r.customerAccess,
     customerTenantIds: r.customerTenantIds,
+    ipRanges: r.ipRanges,
     userCount: Number(r.userCount ?? 0),
     groupCount: Number(r.groupCount ?? 0),
     createdAt: r.createdAt,
@@ -104,6 +106,7 @@ export async function createRole(
       permissions: [...new Set(body.permissions)].sort(),
       customerAccess: body.customerAccess ?? 'none',
       customerTenantIds: body.customerTenantIds ?? [],
+      ipRanges: body.ipRanges ? assertValidCidrs(body.ipRanges, 'body/ipRanges') : [],
     };
     let role: Role;
     try {
@@ -176,6 +179,9 @@ export async function updateRole(
           ...(body.permissions !== undefined ? { permissions: [...new Set(body.permissions)].sort() } : {}),
           ...(body.customerAccess !== undefined ? { customerAccess: body.customerAccess } : {}),
           ...(body.customerTenantIds !== undefined ? { customerTenantIds: body.customerTenantIds } : {}),
+          ...(body.ipRanges !== undefined
+            ? { ipRanges: assertValidCidrs(body.ipRanges, 'body/ipRanges') }
+            : {}),
           updatedAt: caller.ctx.clock.now(),
         })
         .where('tenantId', '=', caller.ctx.tenantId)

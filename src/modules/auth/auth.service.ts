@@ -1,14 +1,16 @@
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
-import type { Principal } from '../../platform/auth.ts';
+import { ipRulesOf, type Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { type Tx, withSystemTx, withTenantTx } from '../../platform/db.ts';
 import type { SessionPurpose, User } from '../../platform/db-schema.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { hashToken, newToken } from '../../platform/tokens.ts';
+import { loadAccessInputs } from '../access/access.repository.ts';
 import { AuthErrors } from './auth.errors.ts';
 import * as repo from './auth.repository.ts';
 import { describeDevice } from './devices.ts';
+import { ipAllowed, ipNotAllowed } from './ip-restrictions.ts';
 import * as mfa from './mfa.service.ts';
 import { lockoutPolicyOf, passwordPolicyOf } from './password-policy.ts';
 import { dummyPasswordHash, verifyPassword } from './passwords.ts';
@@ -149,6 +151,9 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     const current = await repo.lockUserForSignIn(tx, tenant.id, user.id);
     if (current.lockedUntil && new Date(current.lockedUntil).getTime() > now.getTime())
       return { kind: 'locked' as const };
+    // rule 28: the allow-lists of the tenant, the user and their roles
+    if (!ipAllowed(info.ip, ipRulesOf(await loadAccessInputs(tx, tenant.id, user.id))))
+      return { kind: 'ip' as const };
     await repo.resetFailedSignIns(tx, tenant.id, user.id);
     // rule 26: a user with a second factor proves it before any session exists
     const factors = await mfa.confirmedFactorKinds(tx, tenant.id, user.id);
@@ -168,6 +173,16 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     return { kind: 'session' as const, ...opened };
   });
   if (outcome.kind === 'locked') return failed('locked');
+  if (outcome.kind === 'ip') {
+    await withTenantTx(platform.db, tenant.id, (tx) =>
+      recordAudit(tx, userCtx, {
+        action: 'auth.login.failed',
+        target: { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` },
+        after: { reason: 'ip_not_allowed', ip: info.ip ?? null },
+      }),
+    );
+    throw ipNotAllowed();
+  }
   const tenantSummary = {
     id: tenant.id,
     kind: tenant.kind,

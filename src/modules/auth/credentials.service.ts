@@ -15,6 +15,7 @@ import { AuthErrors } from './auth.errors.ts';
 import * as repo from './auth.repository.ts';
 import { findTenantBySlug, findUserByLogin } from './auth.repository.ts';
 import { describeDevice } from './devices.ts';
+import { assertValidCidrs, ipAllowed } from './ip-restrictions.ts';
 import { mfaSettingsOf } from './mfa.service.ts';
 import {
   assertPasswordAcceptable,
@@ -347,6 +348,7 @@ export async function endUserSessions(
 // ---------------------------------------------------------------- the tenant's security policy
 
 export interface SecurityPolicy {
+  ipAllowList: string[];
   mfa: { required: boolean; requiredRoleIds: string[] };
   password: PasswordPolicy;
   lockout: LockoutPolicy;
@@ -360,6 +362,7 @@ export function effectiveSecurityPolicy(settings: unknown): SecurityPolicy {
     session?: Partial<SessionPolicy>;
   };
   return {
+    ipAllowList: ((settings as { ipAllowList?: string[] })?.ipAllowList ?? []) as string[],
     mfa: mfaSettingsOf(settings),
     password: { ...DEFAULT_PASSWORD_POLICY, ...s.password },
     lockout: { ...DEFAULT_LOCKOUT_POLICY, ...s.lockout },
@@ -386,10 +389,25 @@ export async function setSecurityPolicy(
     lockout?: Partial<LockoutPolicy>;
     session?: Partial<SessionPolicy>;
     mfa?: { required?: boolean; requiredRoleIds?: string[] };
+    ipAllowList?: string[];
     forcePasswordChange?: boolean;
   },
 ) {
   authorize(caller.principal, 'settings.manage');
+  const ipAllowList = body.ipAllowList ? assertValidCidrs(body.ipAllowList, 'body/ipAllowList') : undefined;
+  // an allow-list that leaves out the administrator setting it would lock them out on the spot
+  if (
+    ipAllowList &&
+    ipAllowList.length > 0 &&
+    caller.principal.tenantId === caller.ctx.tenantId &&
+    !ipAllowed(caller.ctx.ip, { tenant: ipAllowList, user: [], roles: [] })
+  ) {
+    throw new AppError(
+      'conflict',
+      'security.ip_self_lockout',
+      `Your own address (${caller.ctx.ip}) is not in the new allow-list; add it first.`,
+    );
+  }
   const tenantId = caller.ctx.tenantId;
   return withTenantTx(platform.db, tenantId, async (tx) => {
     const row = await tx
@@ -406,6 +424,7 @@ export async function setSecurityPolicy(
       lockout: { ...(settings.lockout as object), ...body.lockout },
       session: { ...(settings.session as object), ...body.session },
       mfa: { ...(settings.mfa as object), ...body.mfa },
+      ...(ipAllowList ? { ipAllowList } : {}),
     };
     await tx
       .updateTable('tenants')
@@ -590,4 +609,26 @@ export async function sendResetLinkInTx(tx: Tx, platform: Platform, caller: Call
     target: { type: 'user', id: userId, label: label(user) },
   });
   return { changed: true };
+}
+
+/** Rule 28, per user: the ranges this user may sign in and work from (empty = no restriction of its own). */
+export async function setUserIpRanges(platform: Platform, caller: Caller, userId: string, ranges: string[]) {
+  authorize(caller.principal, 'settings.manage');
+  const normalized = assertValidCidrs(ranges, 'body/ipRanges');
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+    await tx
+      .updateTable('users')
+      .set({ ipRanges: normalized, updatedAt: caller.ctx.clock.now() })
+      .where('tenantId', '=', caller.ctx.tenantId)
+      .where('id', '=', userId)
+      .execute();
+    await recordAudit(tx, caller.ctx, {
+      action: 'user.ip_ranges_changed',
+      target: { type: 'user', id: userId, label: label(user) },
+      before: { ipRanges: user.ipRanges },
+      after: { ipRanges: normalized },
+    });
+    return { ipRanges: normalized };
+  });
 }

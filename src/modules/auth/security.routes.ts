@@ -12,6 +12,7 @@ import * as credentials from './credentials.service.ts';
 import {
   ChangePasswordBody,
   EndedCount,
+  IpRangesBody,
   PasswordResetBody,
   PasswordResetResult,
   SecurityPolicyBody,
@@ -204,6 +205,23 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
       const r = await credentials.adminResetPassword(platform, c, request.params.userId, request.body.mode);
       return { temporaryPassword: r.temporaryPassword, endedSessions: r.endedSessions };
     },
+  );
+
+  app.put(
+    '/api/v1/tenants/:tenantId/users/:userId/ip-ranges',
+    {
+      preHandler,
+      config: { permission: 'settings.manage' },
+      schema: {
+        tags,
+        summary: 'The CIDR ranges this user may sign in from (empty = no restriction of their own)',
+        params: UserParams,
+        body: IpRangesBody,
+        response: withProblems({ 200: IpRangesBody }),
+      },
+    },
+    async (request) =>
+      credentials.setUserIpRanges(platform, caller(request), request.params.userId, request.body.ipRanges),
   );
 
   app.post(

@@ -42,6 +42,12 @@ export const SecurityPolicyBody = Type.Object(
     lockout: Type.Optional(LockoutPolicySchema),
     session: Type.Optional(SessionPolicySchema),
     mfa: Type.Optional(MfaPolicySchema),
+    ipAllowList: Type.Optional(
+      Type.Array(Type.String({ maxLength: 64 }), {
+        maxItems: 200,
+        description: 'CIDR ranges (IPv4 or IPv6); empty = any address',
+      }),
+    ),
     forcePasswordChange: Type.Optional(
       Type.Boolean({ description: 'Every active user changes their password at next sign-in' }),
     ),
@@ -67,6 +73,7 @@ export const SecurityPolicyView = Type.Object({
     windowMinutes: Type.Integer(),
     lockMinutes: Type.Integer(),
   }),
+  ipAllowList: Type.Array(Type.String()),
   mfa: Type.Object({ required: Type.Boolean(), requiredRoleIds: Type.Array(Uuid) }),
   session: Type.Object({
     idleMinutes: Type.Integer(),
@@ -84,6 +91,11 @@ export const PasswordResetResult = Type.Object({
   temporaryPassword: Nullable(Type.String({ description: 'Shown once, with mode=temporary' })),
   endedSessions: Type.Integer(),
 });
+
+export const IpRangesBody = Type.Object(
+  { ipRanges: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 200 }) },
+  { additionalProperties: false },
+);
 
 export const EndedCount = Type.Object({ ended: Type.Integer() });
 export const LockState = Type.Object({ lockedUntil: NullableTimestamp });

@@ -63,6 +63,7 @@ export const TenantSettings = Type.Object(
     password: Type.Optional(PasswordPolicySchema),
     lockout: Type.Optional(LockoutPolicySchema),
     mfa: Type.Optional(MfaPolicySchema),
+    ipAllowList: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 200 })),
     branding: Type.Optional(
       Type.Object(
         {

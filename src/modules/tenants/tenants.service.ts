@@ -8,6 +8,7 @@ import { PlatformErrors } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
 import { insertPredefinedRoles } from '../access/access.repository.ts';
+import { assertValidCidrs } from '../auth/ip-restrictions.ts';
 import { insertDefaultGroup } from '../groups/groups.repository.ts';
 import { TenantErrors } from './tenants.errors.ts';
 import * as repo from './tenants.repository.ts';
@@ -29,6 +30,8 @@ export function isValidTimeZone(tz: string): boolean {
 
 /** What the schema cannot say: the time zone must be one the runtime knows. */
 function checkSettings(settings: TenantSettings | undefined): void {
+  if (settings?.ipAllowList)
+    settings.ipAllowList = assertValidCidrs(settings.ipAllowList, 'body/settings/ipAllowList');
   if (settings?.timeZone !== undefined && !isValidTimeZone(settings.timeZone)) {
     throw TenantErrors.invalidSettings('timeZone', `"${settings.timeZone}" is not a known IANA time zone`);
   }

@@ -35,6 +35,7 @@ const USER_COLUMNS = [
   'failedWindowStartedAt',
   'lockedUntil',
   'mustChangePassword',
+  'ipRanges',
   'createdAt',
   'updatedAt',
 ] as const;
