@@ -30,12 +30,113 @@ const t = (tenantId: string) => `/api/v1/tenants/${tenantId}`;
 export const useMe = () =>
   useQuery({ queryKey: ['me'], queryFn: () => get<Me>('/api/v1/me'), retry: false, staleTime: 60_000 });
 
+export type SignInAnswer =
+  | { mfaRequired: false; passwordChangeRequired: boolean; mfaEnrolmentRequired: boolean }
+  | { mfaRequired: true; mfaToken: string; methods: string[]; user: { firstName: string } };
+
 export function useSignIn() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (body: { tenant: string; login: string; password: string }) =>
-      post('/api/v1/auth/login', body),
+      post<SignInAnswer>('/api/v1/auth/login', body),
+    onSuccess: (answer) => {
+      if (!answer.mfaRequired) void qc.invalidateQueries({ queryKey: ['me'] });
+    },
+  });
+}
+
+export function useCompleteMfa() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { mfaToken: string; method: string; code: string }) =>
+      post<SignInAnswer>('/api/v1/auth/mfa', body),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['me'] }),
+  });
+}
+
+export const useSendEmailCode = () =>
+  useMutation({ mutationFn: (mfaToken: string) => post('/api/v1/auth/mfa/email-code', { mfaToken }) });
+
+export function useChangePassword() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: { currentPassword: string; newPassword: string }) => post('/api/v1/me/password', body),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['me'] }),
+  });
+}
+
+export interface MfaState {
+  factors: Array<{ id: string; kind: string; name: string; createdAt: string; lastUsedAt: string | null }>;
+  recoveryCodesRemaining: number;
+  enforced: boolean;
+}
+export interface SessionInfo {
+  id: string;
+  current: boolean;
+  browser: string | null;
+  os: string | null;
+  deviceType: string | null;
+  ip: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+}
+export const useMySessions = () =>
+  useQuery({
+    queryKey: ['my-sessions'],
+    queryFn: () => get<{ items: SessionInfo[] }>('/api/v1/me/sessions'),
+  });
+
+export function useEndMySession() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => del(`/api/v1/me/sessions/${id}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['my-sessions'] }),
+  });
+}
+
+export function useEndOtherSessions() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: () => post<{ ended: number }>('/api/v1/me/sessions/end-others'),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['my-sessions'] }),
+  });
+}
+
+export function useRemoveFactor() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string) => del(`/api/v1/me/mfa/factors/${id}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['my-mfa'] }),
+  });
+}
+
+export const useRegenerateRecoveryCodes = () =>
+  useMutation({ mutationFn: () => post<{ recoveryCodes: string[] }>('/api/v1/me/mfa/recovery-codes') });
+
+export const useMyMfa = () =>
+  useQuery({ queryKey: ['my-mfa'], queryFn: () => get<MfaState>('/api/v1/me/mfa') });
+
+export function useStartTotp() {
+  return useMutation({
+    mutationFn: () =>
+      post<{ factorId: string; secret: string; otpauthUri: string; qrCode: string }>(
+        '/api/v1/me/mfa/totp',
+        {},
+      ),
+  });
+}
+
+export function useConfirmTotp() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ factorId, code }: { factorId: string; code: string }) =>
+      post<{ factorId: string; recoveryCodes: string[] | null }>(`/api/v1/me/mfa/totp/${factorId}/confirm`, {
+        code,
+      }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['my-mfa'] });
+      void qc.invalidateQueries({ queryKey: ['me'] });
+    },
   });
 }
 

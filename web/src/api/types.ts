@@ -30,6 +30,8 @@ export interface Me {
   tenant: { id: string; kind: TenantKind; parentId: string | null; name: string; slug: string };
   permissions: string[];
   customerAccess: string;
+  passwordChangeRequired: boolean;
+  mfaEnrolmentRequired: boolean;
 }
 
 export interface Page<T> {

@@ -23,6 +23,7 @@ import { Link, Outlet, useNavigate, useParams, useRouterState } from '@tanstack/
 import { useEffect } from 'react';
 import { ApiError } from '../api/client.ts';
 import { useMe, useSignOut, useTenants } from '../api/hooks.ts';
+import { ForcedEnrolment, ForcedPasswordChange } from '../pages/SignIn/RestrictedScreens.tsx';
 import { UserAvatar } from '../ui/index.tsx';
 
 function Logo() {
@@ -69,6 +70,8 @@ export function Shell() {
       </Center>
     );
   }
+  if (me.data.passwordChangeRequired) return <ForcedPasswordChange />;
+  if (me.data.mfaEnrolmentRequired) return <ForcedEnrolment onDone={() => void me.refetch()} />;
   const user = me.data.user;
   const can = (p: string) => me.data.permissions.includes(p);
   const section = pathname.split('/')[3] ?? 'users';
@@ -155,6 +158,12 @@ export function Shell() {
             </Menu.Target>
             <Menu.Dropdown>
               <Menu.Label>{user.email ?? user.username}</Menu.Label>
+              <Menu.Item
+                leftSection={<IconShieldLock size={16} />}
+                onClick={() => void navigate({ to: `/t/${user.tenantId}/me/security` })}
+              >
+                My security
+              </Menu.Item>
               <Menu.Item
                 leftSection={<IconLogout size={16} />}
                 onClick={() =>

@@ -2,6 +2,7 @@ import { Center, Loader } from '@mantine/core';
 import { createRootRoute, createRoute, createRouter, Navigate, Outlet } from '@tanstack/react-router';
 import { useMe } from '../api/hooks.ts';
 import { AuditPage } from '../pages/Audit/AuditPage.tsx';
+import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
 import { SignInPage } from '../pages/SignIn/SignInPage.tsx';
 import { TenantDetailPage } from '../pages/Tenants/TenantDetailPage.tsx';
@@ -41,13 +42,18 @@ const tenantDetail = createRoute({
   path: 'tenants/$customerId',
   component: TenantDetailPage,
 });
+const mySecurity = createRoute({
+  getParentRoute: () => tenant,
+  path: 'me/security',
+  component: MySecurityPage,
+});
 const audit = createRoute({ getParentRoute: () => tenant, path: 'audit', component: AuditPage });
 
 export const router = createRouter({
   routeTree: root.addChildren([
     signIn,
     home,
-    tenant.addChildren([tenantHome, users, user, roles, tenants, tenantDetail, audit]),
+    tenant.addChildren([tenantHome, users, user, roles, tenants, tenantDetail, audit, mySecurity]),
   ]),
   defaultPreload: false,
 });

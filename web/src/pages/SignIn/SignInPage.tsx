@@ -3,6 +3,7 @@ import { useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { useSignIn } from '../../api/hooks.ts';
 import { ErrorAlert } from '../../ui/index.tsx';
+import { MfaStep } from './MfaStep.tsx';
 
 export function SignInPage() {
   const navigate = useNavigate();
@@ -10,14 +11,27 @@ export function SignInPage() {
   const [tenant, setTenant] = useState(() => localStorage.getItem('rollcall.tenant') ?? '');
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
+  const [challenge, setChallenge] = useState<null | {
+    mfaToken: string;
+    methods: string[];
+    firstName: string;
+  }>(null);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     signIn.mutate(
       { tenant: tenant.trim(), login: login.trim(), password },
       {
-        onSuccess: () => {
+        onSuccess: (answer) => {
           localStorage.setItem('rollcall.tenant', tenant.trim());
+          if (answer.mfaRequired) {
+            setChallenge({
+              mfaToken: answer.mfaToken,
+              methods: answer.methods,
+              firstName: answer.user.firstName,
+            });
+            return;
+          }
           void navigate({ to: '/' });
         },
       },
@@ -51,40 +65,53 @@ export function SignInPage() {
             </Text>
           </Stack>
           <Paper withBorder shadow="sm" p="xl" radius="lg">
-            <form onSubmit={submit}>
-              <Stack>
-                <TextInput
-                  label="Organization"
-                  description="Your organization’s short name, e.g. msp"
-                  name="tenant"
-                  value={tenant}
-                  onChange={(e) => setTenant(e.currentTarget.value)}
-                  required
-                  autoFocus={!tenant}
-                />
-                <TextInput
-                  label="Email or username"
-                  name="login"
-                  autoComplete="username"
-                  value={login}
-                  onChange={(e) => setLogin(e.currentTarget.value)}
-                  required
-                  autoFocus={!!tenant}
-                />
-                <PasswordInput
-                  label="Password"
-                  name="password"
-                  autoComplete="current-password"
-                  value={password}
-                  onChange={(e) => setPassword(e.currentTarget.value)}
-                  required
-                />
-                <ErrorAlert error={signIn.error} />
-                <Button type="submit" loading={signIn.isPending} fullWidth size="md">
-                  Sign in
-                </Button>
-              </Stack>
-            </form>
+            {challenge ? (
+              <MfaStep
+                mfaToken={challenge.mfaToken}
+                methods={challenge.methods}
+                firstName={challenge.firstName}
+                onDone={() => void navigate({ to: '/' })}
+                onCancel={() => {
+                  setChallenge(null);
+                  setPassword('');
+                }}
+              />
+            ) : (
+              <form onSubmit={submit}>
+                <Stack>
+                  <TextInput
+                    label="Organization"
+                    description="Your organization’s short name, e.g. msp"
+                    name="tenant"
+                    value={tenant}
+                    onChange={(e) => setTenant(e.currentTarget.value)}
+                    required
+                    autoFocus={!tenant}
+                  />
+                  <TextInput
+                    label="Email or username"
+                    name="login"
+                    autoComplete="username"
+                    value={login}
+                    onChange={(e) => setLogin(e.currentTarget.value)}
+                    required
+                    autoFocus={!!tenant}
+                  />
+                  <PasswordInput
+                    label="Password"
+                    name="password"
+                    autoComplete="current-password"
+                    value={password}
+                    onChange={(e) => setPassword(e.currentTarget.value)}
+                    required
+                  />
+                  <ErrorAlert error={signIn.error} />
+                  <Button type="submit" loading={signIn.isPending} fullWidth size="md">
+                    Sign in
+                  </Button>
+                </Stack>
+              </form>
+            )}
           </Paper>
         </Stack>
       </Center>

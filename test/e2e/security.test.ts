@@ -1,0 +1,99 @@
+import { Secret, TOTP } from 'otpauth';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestClient } from '../helpers/app.ts';
+import { hasChromium, launch, screenshot, signInThroughPage } from '../helpers/browser.ts';
+import { startTestServer } from '../helpers/server.ts';
+
+/** Sign-in security in the console: TOTP enrolment, a two-step sign-in, ending another session. */
+describe.skipIf(!hasChromium)('console: my security', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let browser: Browser;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    browser = await launch();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (e) => errors.push(e.message));
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('enrols an authenticator app, signs in with password + code, and ends another session', async () => {
+    await signInThroughPage(page, server.url, server.admin.tenant, server.admin.login, server.admin.password);
+    await page.getByTestId('account-menu').click();
+    await page.getByRole('menuitem', { name: 'My security' }).click();
+    await page.getByRole('heading', { name: 'My security' }).waitFor();
+    await page.getByRole('button', { name: 'Add authenticator app' }).click();
+    await page.getByRole('button', { name: 'Set up authenticator app' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+    await screenshot(page, 'security-01-totp-qr');
+    const code = () =>
+      new TOTP({ secret: Secret.fromBase32(secret) }).generate({
+        timestamp: server.testApp.clock.now().getTime(),
+      });
+    await page.locator('input[name=totp-code]').fill(code());
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByTestId('recovery-codes').waitFor();
+    expect(await page.getByTestId('recovery-codes').locator('code').count()).toBe(10);
+    await screenshot(page, 'security-02-recovery-codes');
+    await page.getByRole('button', { name: 'Continue' }).click();
+
+    // sign out, then in again: the password alone is no longer enough
+    await page.getByTestId('account-menu').click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.locator('input[name=login]').waitFor();
+    await page.locator('input[name=tenant]').fill(server.admin.tenant);
+    await page.locator('input[name=login]').fill(server.admin.login);
+    await page.locator('input[name=password]').fill(server.admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('one more step').waitFor();
+    await screenshot(page, 'security-03-mfa-step');
+    // the enrolment used this step's code: wait for the next one, as a person would
+    server.testApp.clock.advance(30_000);
+    await page.locator('.mantine-PinInput-input').first().click();
+    await page.keyboard.type(code());
+    await page.waitForURL(/\/t\/[^/]+\/users/);
+
+    // another session (a script, another browser) shows up and can be ended from here
+    const other = new TestClient(server.testApp.app);
+    const login = await other.request({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { tenant: server.admin.tenant, login: server.admin.login, password: server.admin.password },
+      headers: {
+        'user-agent':
+          'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      },
+    });
+    server.testApp.clock.advance(30_000);
+    const mfa = await other.request({
+      method: 'POST',
+      url: '/api/v1/auth/mfa',
+      payload: { mfaToken: login.json().mfaToken, method: 'totp', code: code() },
+      headers: {
+        'user-agent':
+          'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+      },
+    });
+    expect(mfa.statusCode).toBe(200);
+    expect((await other.get('/api/v1/me')).statusCode).toBe(200);
+
+    await page.getByTestId('account-menu').click();
+    await page.getByRole('menuitem', { name: 'My security' }).click();
+    const sessions = page.getByTestId('my-sessions');
+    await sessions.getByText('Mobile Safari').waitFor();
+    await screenshot(page, 'security-04-sessions');
+    await sessions
+      .locator('tr', { hasText: 'Mobile Safari' })
+      .getByRole('button', { name: 'Sign out' })
+      .click();
+    await page.getByText('Session ended').waitFor();
+    expect((await other.get('/api/v1/me')).statusCode).toBe(401);
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
