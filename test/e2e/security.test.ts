@@ -96,4 +96,34 @@ describe.skipIf(!hasChromium)('console: my security', () => {
     expect((await other.get('/api/v1/me')).statusCode).toBe(401);
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('an admin edits the tenant’s security settings and a user’s security', async () => {
+    const tenantId = server.testApp.providerId;
+    await page.goto(`${server.url}/t/${tenantId}/security`);
+    await page.getByRole('heading', { name: 'Security settings' }).waitFor();
+    await page.getByLabel('Minimum length').fill('20');
+    await page.locator('textarea[name=ip-allow-list]').fill('127.0.0.0/8\n::1/128');
+    await screenshot(page, 'security-05-settings');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Security settings saved').waitFor();
+    const saved = (await server.testApp.admin.get(`/api/v1/tenants/${tenantId}/security-policy`)).json();
+    expect(saved.password.minLength).toBe(20);
+    expect(saved.ipAllowList).toEqual(['127.0.0.0/8', '::1/128']);
+
+    const user = (
+      await server.testApp.admin.post(`/api/v1/tenants/${tenantId}/users`, {
+        firstName: 'Tess',
+        lastName: 'Temp',
+        email: 'tess@msp.test',
+        password: 'Granite-Harbor-Lantern-Maple-7',
+      })
+    ).json();
+    await page.goto(`${server.url}/t/${tenantId}/users/${user.id}`);
+    await page.getByRole('tab', { name: 'Security' }).click();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Set temporary password' }).click();
+    await page.getByText('Temporary password (shown only now)').waitFor();
+    await screenshot(page, 'security-06-user-security-tab');
+    expect(errors).toEqual([]);
+  }, 120_000);
 });

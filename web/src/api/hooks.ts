@@ -113,6 +113,69 @@ export function useRemoveFactor() {
 export const useRegenerateRecoveryCodes = () =>
   useMutation({ mutationFn: () => post<{ recoveryCodes: string[] }>('/api/v1/me/mfa/recovery-codes') });
 
+export const useUserSessions = (tenantId: string, userId: string) =>
+  useQuery({
+    queryKey: ['user-sessions', tenantId, userId],
+    queryFn: () => get<{ items: SessionInfo[] }>(`${t(tenantId)}/users/${userId}/sessions`),
+  });
+
+export function useEndUserSessions(tenantId: string, userId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (sessionId?: string) =>
+      del<{ ended: number }>(`${t(tenantId)}/users/${userId}/sessions${sessionId ? `/${sessionId}` : ''}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['user-sessions', tenantId, userId] }),
+  });
+}
+
+export const useAdminPasswordReset = (tenantId: string, userId: string) =>
+  useDirectoryMutation((mode: 'force_change' | 'temporary' | 'send_link') =>
+    post<{ temporaryPassword: string | null; endedSessions: number }>(
+      `${t(tenantId)}/users/${userId}/password-reset`,
+      { mode },
+    ),
+  );
+export const useAdminMfaReset = (tenantId: string, userId: string) =>
+  useDirectoryMutation(() => post(`${t(tenantId)}/users/${userId}/mfa/reset`));
+export const useUnlockUser = (tenantId: string, userId: string) =>
+  useDirectoryMutation(() => post(`${t(tenantId)}/users/${userId}/unlock`));
+
+export interface SecurityPolicy {
+  ipAllowList: string[];
+  mfa: { required: boolean; requiredRoleIds: string[] };
+  password: {
+    minLength: number;
+    requireLower: boolean;
+    requireUpper: boolean;
+    requireDigit: boolean;
+    requireSymbol: boolean;
+    maxAgeDays: number;
+    historyCount: number;
+    forbidCommon: boolean;
+    forbidPersonalInfo: boolean;
+  };
+  lockout: { maxFailures: number; windowMinutes: number; lockMinutes: number };
+  session: {
+    idleMinutes: number;
+    absoluteHours: number;
+    maxConcurrent: number;
+    onLimit: 'refuse' | 'end_oldest';
+  };
+}
+export const useSecurityPolicy = (tenantId: string) =>
+  useQuery({
+    queryKey: ['security-policy', tenantId],
+    queryFn: () => get<SecurityPolicy>(`${t(tenantId)}/security-policy`),
+  });
+export function useSaveSecurityPolicy(tenantId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Partial<SecurityPolicy> & { forcePasswordChange?: boolean }) =>
+      put<SecurityPolicy>(`${t(tenantId)}/security-policy`, body),
+    onSuccess: (data) => qc.setQueryData(['security-policy', tenantId], data),
+  });
+}
+
 export const useMyMfa = () =>
   useQuery({ queryKey: ['my-mfa'], queryFn: () => get<MfaState>('/api/v1/me/mfa') });
 

@@ -14,6 +14,7 @@ import {
   IconBuildingSkyscraper,
   IconChevronDown,
   IconListDetails,
+  IconLock,
   IconLogout,
   IconShieldLock,
   IconUsers,
@@ -90,6 +91,7 @@ export function Shell() {
       icon: IconBuildingSkyscraper,
       show: can('tenants.read') && tenantId === user.tenantId,
     },
+    { to: 'security', label: 'Security settings', icon: IconLock, show: can('settings.manage') },
     { to: 'audit', label: 'Audit log', icon: IconListDetails, show: can('audit.read') },
   ];
 

@@ -4,6 +4,7 @@ import { useMe } from '../api/hooks.ts';
 import { AuditPage } from '../pages/Audit/AuditPage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
+import { SecuritySettingsPage } from '../pages/SecuritySettings/SecuritySettingsPage.tsx';
 import { SignInPage } from '../pages/SignIn/SignInPage.tsx';
 import { TenantDetailPage } from '../pages/Tenants/TenantDetailPage.tsx';
 import { TenantsPage } from '../pages/Tenants/TenantsPage.tsx';
@@ -47,13 +48,28 @@ const mySecurity = createRoute({
   path: 'me/security',
   component: MySecurityPage,
 });
+const securitySettings = createRoute({
+  getParentRoute: () => tenant,
+  path: 'security',
+  component: SecuritySettingsPage,
+});
 const audit = createRoute({ getParentRoute: () => tenant, path: 'audit', component: AuditPage });
 
 export const router = createRouter({
   routeTree: root.addChildren([
     signIn,
     home,
-    tenant.addChildren([tenantHome, users, user, roles, tenants, tenantDetail, audit, mySecurity]),
+    tenant.addChildren([
+      tenantHome,
+      users,
+      user,
+      roles,
+      tenants,
+      tenantDetail,
+      audit,
+      mySecurity,
+      securitySettings,
+    ]),
   ]),
   defaultPreload: false,
 });

@@ -44,6 +44,7 @@ import {
   StatusBadge,
   UserAvatar,
 } from '../../ui/index.tsx';
+import { SecurityTab } from './SecurityTab.tsx';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -580,6 +581,9 @@ export function UserDetailPage() {
           <Tabs.Tab value="groups">Groups ({u.groups.length})</Tabs.Tab>
           <Tabs.Tab value="roles">Roles &amp; permissions</Tabs.Tab>
           <Tabs.Tab value="skills">Skills</Tabs.Tab>
+          {can('users.sessions') || can('users.passwords') ? (
+            <Tabs.Tab value="security">Security</Tabs.Tab>
+          ) : null}
         </Tabs.List>
         <Tabs.Panel value="info">
           <InfoTab tenantId={tenantId} user={u} canEdit={can('users.update')} />
@@ -595,6 +599,9 @@ export function UserDetailPage() {
         </Tabs.Panel>
         <Tabs.Panel value="roles">
           <RolesTab tenantId={tenantId} user={u} canEdit={can('roles.manage')} />
+        </Tabs.Panel>
+        <Tabs.Panel value="security">
+          <SecurityTab tenantId={tenantId} user={u} can={can} />
         </Tabs.Panel>
         <Tabs.Panel value="skills">
           <SkillsTab tenantId={tenantId} user={u} canEdit={can('users.update')} />

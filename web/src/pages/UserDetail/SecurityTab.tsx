@@ -1,0 +1,168 @@
+import { Alert, Badge, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import {
+  useAdminMfaReset,
+  useAdminPasswordReset,
+  useEndUserSessions,
+  useUnlockUser,
+  useUserSessions,
+} from '../../api/hooks.ts';
+import type { UserDetail } from '../../api/types.ts';
+import { ErrorAlert, formatDateTime, notifyDone, notifyError } from '../../ui/index.tsx';
+
+/** An administrator's view of a user's sign-in security: sessions, password, second factors, lockout. */
+export function SecurityTab({
+  tenantId,
+  user,
+  can,
+}: {
+  tenantId: string;
+  user: UserDetail;
+  can: (p: string) => boolean;
+}) {
+  const sessions = useUserSessions(tenantId, user.id);
+  const end = useEndUserSessions(tenantId, user.id);
+  const reset = useAdminPasswordReset(tenantId, user.id);
+  const mfaReset = useAdminMfaReset(tenantId, user.id);
+  const unlock = useUnlockUser(tenantId, user.id);
+  const items = sessions.data?.items ?? [];
+  const confirmThen = (text: string, fn: () => void) => {
+    if (window.confirm(text)) fn();
+  };
+  return (
+    <Stack>
+      <Paper withBorder radius="lg" p="lg">
+        <Stack>
+          <Group justify="space-between">
+            <Title order={4}>Sessions</Title>
+            {can('users.sessions') ? (
+              <Button
+                size="xs"
+                color="red"
+                variant="light"
+                disabled={items.length === 0}
+                onClick={() =>
+                  end.mutate(undefined, {
+                    onSuccess: (r) => notifyDone(`Ended ${r.ended} session(s)`),
+                    onError: notifyError,
+                  })
+                }
+              >
+                End all sessions
+              </Button>
+            ) : null}
+          </Group>
+          {items.length === 0 ? (
+            <Text size="sm" c="dimmed">
+              Not signed in anywhere.
+            </Text>
+          ) : (
+            <Table verticalSpacing="xs" data-testid="user-sessions">
+              <Table.Tbody>
+                {items.map((s) => (
+                  <Table.Tr key={s.id}>
+                    <Table.Td>
+                      <Text size="sm" fw={600}>
+                        {s.browser ?? 'Unknown browser'} on {s.os ?? 'unknown system'}
+                      </Text>
+                      <Text size="xs" c="dimmed">
+                        {s.ip} · since {formatDateTime(s.createdAt)} · last seen{' '}
+                        {formatDateTime(s.lastSeenAt)}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td ta="right">
+                      <Button
+                        size="xs"
+                        variant="subtle"
+                        color="red"
+                        onClick={() => end.mutate(s.id, { onSuccess: () => notifyDone('Session ended') })}
+                      >
+                        End
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          )}
+        </Stack>
+      </Paper>
+      {can('users.passwords') ? (
+        <Paper withBorder radius="lg" p="lg">
+          <Stack>
+            <Title order={4}>Password and second factors</Title>
+            <Group>
+              <Button
+                variant="default"
+                onClick={() =>
+                  confirmThen('Email this user a link to choose a new password?', () =>
+                    reset.mutate('send_link', { onSuccess: () => notifyDone('Reset link sent') }),
+                  )
+                }
+                disabled={!user.email}
+              >
+                Email reset link
+              </Button>
+              <Button
+                variant="default"
+                onClick={() =>
+                  confirmThen(
+                    'Make this user change their password at the next sign-in? Their sessions end now.',
+                    () =>
+                      reset.mutate('force_change', {
+                        onSuccess: () => notifyDone('They will change it at the next sign-in'),
+                      }),
+                  )
+                }
+              >
+                Force change at next sign-in
+              </Button>
+              <Button
+                variant="default"
+                onClick={() =>
+                  confirmThen('Replace the password with a temporary one? Their sessions end now.', () =>
+                    reset.mutate('temporary'),
+                  )
+                }
+              >
+                Set temporary password
+              </Button>
+              <Button
+                variant="default"
+                color="orange"
+                onClick={() =>
+                  confirmThen('Remove all of this user’s second factors and recovery codes?', () =>
+                    mfaReset.mutate(undefined, { onSuccess: () => notifyDone('Second factors removed') }),
+                  )
+                }
+              >
+                Reset two-step verification
+              </Button>
+              <Button
+                variant="default"
+                onClick={() =>
+                  unlock.mutate(undefined, { onSuccess: () => notifyDone('Unlocked'), onError: notifyError })
+                }
+              >
+                Unlock sign-in
+              </Button>
+            </Group>
+            {reset.data?.temporaryPassword ? (
+              <Alert color="yellow" title="Temporary password (shown only now)">
+                <Code fz="md">{reset.data.temporaryPassword}</Code>
+                <Text size="sm" mt={6}>
+                  Give it to the user through a channel you trust. They must change it at the first sign-in.
+                </Text>
+              </Alert>
+            ) : null}
+            <ErrorAlert error={reset.error ?? mfaReset.error ?? unlock.error} />
+          </Stack>
+        </Paper>
+      ) : null}
+      {user.status !== 'active' ? (
+        <Badge color="gray" variant="light">
+          This user is {user.status}: they cannot sign in.
+        </Badge>
+      ) : null}
+    </Stack>
+  );
+}
