@@ -225,6 +225,7 @@ export interface MfaFactorsTable {
   publicKey: Buffer | null;
   signCount: string | null;
   transports: string[] | null;
+  pendingChallenge: string | null;
   confirmedAt: Timestamp | null;
   lastUsedAt: Timestamp | null;
   createdAt: Timestamp;
@@ -281,7 +282,17 @@ export interface PasswordResetTokensTable {
   createdAt: Timestamp;
 }
 
+export interface WebauthnChallengesTable {
+  tenantId: string;
+  id: string;
+  challenge: string;
+  expiresAt: Timestamp;
+  usedAt: Timestamp | null;
+  createdAt: Timestamp;
+}
+
 export interface Database {
+  webauthnChallenges: WebauthnChallengesTable;
   outbox: OutboxTable;
   passwordResetTokens: PasswordResetTokensTable;
   mfaFactors: MfaFactorsTable;

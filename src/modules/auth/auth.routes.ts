@@ -24,6 +24,7 @@ import {
 import * as auth from './auth.service.ts';
 import { completePasswordReset, requestPasswordReset } from './credentials.service.ts';
 import { completeMfa, sendEmailCode } from './mfa.service.ts';
+import { passwordlessOptions, passwordlessSignIn, secondFactorOptions } from './passkeys.service.ts';
 
 const requestInfo = (request: FastifyRequest) => ({
   ip: request.ip,
@@ -130,6 +131,66 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
     async (request, reply) => {
       await sendEmailCode(platform, request.body.mfaToken, requestInfo(request));
       return reply.status(202).send();
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/mfa/passkey-options',
+    {
+      config: publicLimited,
+      schema: {
+        tags: ['auth'],
+        summary: 'WebAuthn request options to prove a sign-in’s second factor with a passkey',
+        body: Type.Object({ mfaToken: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false }),
+        response: withProblems({ 200: Type.Record(Type.String(), Type.Unknown()) }),
+      },
+    },
+    async (request) => secondFactorOptions(platform, request.body.mfaToken),
+  );
+
+  app.post(
+    '/api/v1/auth/passkey/options',
+    {
+      config: publicLimited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Start a password-less sign-in with a passkey',
+        body: Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 63 }) }, { additionalProperties: false }),
+        response: withProblems({ 200: Type.Object({ challengeId: Uuid, options: Type.Record(Type.String(), Type.Unknown()) }) }),
+      },
+    },
+    async (request) => passwordlessOptions(platform, request.body.tenant),
+  );
+
+  app.post(
+    '/api/v1/auth/passkey',
+    {
+      config: publicLimited,
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with a passkey alone',
+        body: Type.Object(
+          {
+            tenant: Type.String({ minLength: 1, maxLength: 63 }),
+            challengeId: Uuid,
+            credential: Type.Record(Type.String(), Type.Unknown()),
+          },
+          { additionalProperties: false },
+        ),
+        response: withProblems({ 200: SignedInResponse }),
+      },
+    },
+    async (request, reply) => {
+      const result = await passwordlessSignIn(platform, request.body, requestInfo(request));
+      setSessionCookies(reply, result.session.sessionToken, result.session.expiresAt);
+      return {
+        mfaRequired: false as const,
+        user: auth.publicUser(result.user),
+        tenant: result.tenant,
+        expiresAt: result.session.expiresAt.toISOString(),
+        passwordChangeRequired: result.session.passwordChangeRequired,
+        mfaEnrolmentRequired: result.session.mfaEnrolmentRequired,
+      };
     },
   );
 

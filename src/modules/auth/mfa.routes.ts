@@ -7,6 +7,7 @@ import { NullableTimestamp, Timestamp, Uuid, withProblems } from '../../platform
 import { scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
 import { UserParams } from '../users/users.schemas.ts';
 import * as mfa from './mfa.service.ts';
+import * as passkeys from './passkeys.service.ts';
 
 const own = (platform: Platform, request: FastifyRequest) => {
   const principal = requirePrincipal(request);
@@ -98,6 +99,43 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asyn
     async (request) => {
       const { principal, ctx } = own(platform, request);
       return mfa.confirmTotpEnrolment(platform, ctx, principal, request.params.factorId, request.body.code);
+    },
+  );
+
+  app.post(
+    '/api/v1/me/mfa/passkeys/options',
+    {
+      config: { allowRestricted: enrolling },
+      schema: {
+        tags,
+        summary: 'Start registering a passkey: WebAuthn creation options for navigator.credentials.create',
+        response: withProblems({ 200: Type.Object({ factorId: Uuid, options: Type.Record(Type.String(), Type.Unknown()) }) }),
+      },
+    },
+    async (request) => {
+      const { principal, ctx } = own(platform, request);
+      return passkeys.registrationOptions(platform, ctx, principal);
+    },
+  );
+
+  app.post(
+    '/api/v1/me/mfa/passkeys/:factorId/verify',
+    {
+      config: { allowRestricted: enrolling },
+      schema: {
+        tags,
+        summary: 'Finish registering a passkey with the authenticator’s answer, and name it',
+        params: Type.Object({ factorId: Uuid }),
+        body: Type.Object(
+          { response: Type.Record(Type.String(), Type.Unknown()), name: Type.Optional(Type.String({ maxLength: 100 })) },
+          { additionalProperties: false },
+        ),
+        response: withProblems({ 200: Type.Object({ factorId: Uuid, recoveryCodes: Type.Union([Type.Array(Type.String()), Type.Null()]) }) }),
+      },
+    },
+    async (request) => {
+      const { principal, ctx } = own(platform, request);
+      return passkeys.verifyRegistration(platform, ctx, principal, request.params.factorId, request.body);
     },
   );
 

@@ -224,17 +224,7 @@ export async function confirmTotpEnrolment(
       .where('tenantId', '=', principal.tenantId)
       .where('id', '=', factorId)
       .execute();
-    const recoveryCodes = first ? await replaceRecoveryCodes(tx, platform, ctx, principal.userId) : null;
-    if (principal.sessionId) {
-      // the enrolment the session was restricted to is done
-      await tx
-        .updateTable('sessions')
-        .set({ purpose: 'full' })
-        .where('tenantId', '=', principal.tenantId)
-        .where('id', '=', principal.sessionId)
-        .where('purpose', '=', 'mfa_enrolment')
-        .execute();
-    }
+    const recoveryCodes = first ? await issueFirstFactorRecoveryCodes(tx, platform, ctx, principal) : null;
     await recordAudit(tx, ctx, {
       action: 'user.mfa_factor_added',
       target: { type: 'user', id: principal.userId, label: principal.label },
@@ -242,6 +232,24 @@ export async function confirmTotpEnrolment(
     });
     return { factorId, recoveryCodes };
   });
+}
+
+/**
+ * A user's first factor comes with their recovery codes, and ends the enrolment-only restriction of
+ * the session that enrolled it.
+ */
+export async function issueFirstFactorRecoveryCodes(tx: Tx, platform: Platform, ctx: Ctx, principal: Principal) {
+  const codes = await replaceRecoveryCodes(tx, platform, ctx, principal.userId);
+  if (principal.sessionId) {
+    await tx
+      .updateTable('sessions')
+      .set({ purpose: 'full' })
+      .where('tenantId', '=', principal.tenantId)
+      .where('id', '=', principal.sessionId)
+      .where('purpose', '=', 'mfa_enrolment')
+      .execute();
+  }
+  return codes;
 }
 
 // ---------------------------------------------------------------- recovery codes
@@ -306,8 +314,10 @@ async function useRecoveryCode(tx: Tx, platform: Platform, ctx: Ctx, userId: str
 
 export interface MfaCompletion {
   mfaToken: string;
-  method: 'totp' | 'recovery_code' | 'email';
-  code: string;
+  method: 'totp' | 'recovery_code' | 'email' | 'passkey';
+  code?: string;
+  /** The authenticator's answer, for `passkey`. */
+  credential?: unknown;
 }
 
 /** `POST /api/v1/auth/mfa`: proves the second factor of a sign-in that answered `mfaRequired`. */
@@ -369,15 +379,18 @@ export async function completeMfa(platform: Platform, body: MfaCompletion, info:
         .where('confirmedAt', 'is not', null)
         .execute();
       if (factors.length === 0) return { error: MfaErrors.methodUnavailable('totp') };
-      for (const f of factors) if (!ok) ok = await verifyTotp(tx, platform, ctx, f, body.code);
+      for (const f of factors) if (!ok) ok = await verifyTotp(tx, platform, ctx, f, body.code ?? '');
     } else if (body.method === 'recovery_code') {
-      ok = await useRecoveryCode(tx, platform, ctx, user.id, body.code);
+      ok = await useRecoveryCode(tx, platform, ctx, user.id, body.code ?? '');
     } else if (body.method === 'email') {
       ok =
         challenge.emailCodeHash !== null &&
         challenge.emailCodeExpiresAt !== null &&
         new Date(challenge.emailCodeExpiresAt).getTime() > now.getTime() &&
-        safeEqual(challenge.emailCodeHash, hashToken(`email:${challenge.id}:${body.code}`));
+        safeEqual(challenge.emailCodeHash, hashToken(`email:${challenge.id}:${body.code ?? ''}`));
+    } else if (body.method === 'passkey') {
+      const { verifySecondFactorPasskey } = await import('./passkeys.service.ts');
+      ok = await verifySecondFactorPasskey(tx, platform, found.tenantId, user.id, challenge.webauthnChallenge, body.credential);
     }
     const target = { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` };
     if (!ok) {
