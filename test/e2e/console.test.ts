@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)('console: platform shell', () => {
     await page.locator('input[name=tenant]').fill(server.admin.tenant);
     await page.locator('input[name=login]').fill(server.admin.login);
     await page.locator('input[name=password]').fill('wrong password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByTestId('error-alert').waitFor();
     expect(await page.getByTestId('error-alert').textContent()).toContain('not correct');
     await screenshot(page, 'shell-01-sign-in-error');

@@ -50,7 +50,7 @@ describe.skipIf(!hasChromium)('console: my security', () => {
     await page.locator('input[name=tenant]').fill(server.admin.tenant);
     await page.locator('input[name=login]').fill(server.admin.login);
     await page.locator('input[name=password]').fill(server.admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByText('one more step').waitFor();
     await screenshot(page, 'security-03-mfa-step');
     // the enrolment used this step's code: wait for the next one, as a person would

@@ -50,6 +50,6 @@ export async function signInThroughPage(
   await page.locator('input[name=tenant]').fill(tenant);
   await page.locator('input[name=login]').fill(login);
   await page.locator('input[name=password]').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(/\/t\/[^/]+\/users/);
 }

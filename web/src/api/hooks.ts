@@ -176,6 +176,58 @@ export function useSaveSecurityPolicy(tenantId: string) {
   });
 }
 
+/** Registers a passkey: options from the server, the browser's authenticator, the answer back. */
+export function useAddPasskey() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (name: string) => {
+      const { startRegistration } = await import('@simplewebauthn/browser');
+      const { factorId, options } = await post<{ factorId: string; options: Record<string, unknown> }>(
+        '/api/v1/me/mfa/passkeys/options',
+      );
+      const response = await startRegistration({ optionsJSON: options as never });
+      return post<{ factorId: string; recoveryCodes: string[] | null }>(
+        `/api/v1/me/mfa/passkeys/${factorId}/verify`,
+        { response, name },
+      );
+    },
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['my-mfa'] });
+      void qc.invalidateQueries({ queryKey: ['me'] });
+    },
+  });
+}
+
+/** A sign-in's second factor, or a password-less sign-in, with a passkey. */
+export function usePasskeySignIn() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: async (input: { mfaToken: string } | { tenant: string }) => {
+      const { startAuthentication } = await import('@simplewebauthn/browser');
+      if ('mfaToken' in input) {
+        const options = await post<Record<string, unknown>>('/api/v1/auth/mfa/passkey-options', {
+          mfaToken: input.mfaToken,
+        });
+        const credential = await startAuthentication({ optionsJSON: options as never });
+        return post<SignInAnswer>('/api/v1/auth/mfa', {
+          mfaToken: input.mfaToken,
+          method: 'passkey',
+          credential,
+        });
+      }
+      const { challengeId, options } = await post<{ challengeId: string; options: Record<string, unknown> }>(
+        '/api/v1/auth/passkey/options',
+        {
+          tenant: input.tenant,
+        },
+      );
+      const credential = await startAuthentication({ optionsJSON: options as never });
+      return post<SignInAnswer>('/api/v1/auth/passkey', { tenant: input.tenant, challengeId, credential });
+    },
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['me'] }),
+  });
+}
+
 export const useMyMfa = () =>
   useQuery({ queryKey: ['my-mfa'], queryFn: () => get<MfaState>('/api/v1/me/mfa') });
 

@@ -10,11 +10,13 @@ import {
   Stack,
   Table,
   Text,
+  TextInput,
   Title,
 } from '@mantine/core';
 import { IconDeviceDesktop, IconDeviceMobile } from '@tabler/icons-react';
 import { type FormEvent, useState } from 'react';
 import {
+  useAddPasskey,
   useChangePassword,
   useEndMySession,
   useEndOtherSessions,
@@ -77,6 +79,8 @@ function MfaCard() {
   const mfa = useMyMfa();
   const remove = useRemoveFactor();
   const regenerate = useRegenerateRecoveryCodes();
+  const addPasskey = useAddPasskey();
+  const [passkeyName, setPasskeyName] = useState('');
   const [adding, setAdding] = useState(false);
   const factors = mfa.data?.factors ?? [];
   return (
@@ -125,12 +129,44 @@ function MfaCard() {
           <Button variant="light" onClick={() => setAdding(true)}>
             Add authenticator app
           </Button>
+          <TextInput
+            placeholder="Passkey name, e.g. Work laptop"
+            value={passkeyName}
+            onChange={(e) => setPasskeyName(e.currentTarget.value)}
+            aria-label="Passkey name"
+            w={220}
+          />
+          <Button
+            variant="light"
+            loading={addPasskey.isPending}
+            onClick={() =>
+              addPasskey.mutate(passkeyName.trim() || 'Passkey', {
+                onSuccess: () => {
+                  notifyDone('Passkey added');
+                  setPasskeyName('');
+                },
+                onError: notifyError,
+              })
+            }
+          >
+            Add passkey
+          </Button>
           {factors.length > 0 ? (
             <Button variant="subtle" onClick={() => regenerate.mutate(undefined, { onError: notifyError })}>
               New recovery codes ({mfa.data?.recoveryCodesRemaining ?? 0} left)
             </Button>
           ) : null}
         </Group>
+        {addPasskey.data?.recoveryCodes ? (
+          <Stack gap={6}>
+            <Text size="sm">Your recovery codes, shown only now:</Text>
+            <SimpleGrid cols={5}>
+              {addPasskey.data.recoveryCodes.map((c) => (
+                <Code key={c}>{c}</Code>
+              ))}
+            </SimpleGrid>
+          </Stack>
+        ) : null}
         {regenerate.data ? (
           <Stack gap={6}>
             <Text size="sm">Your new recovery codes (the old ones no longer work). Shown only now:</Text>

@@ -1,6 +1,6 @@
 import { Anchor, Button, Group, PinInput, SegmentedControl, Stack, Text, TextInput } from '@mantine/core';
 import { type FormEvent, useState } from 'react';
-import { useCompleteMfa, useSendEmailCode } from '../../api/hooks.ts';
+import { useCompleteMfa, usePasskeySignIn, useSendEmailCode } from '../../api/hooks.ts';
 import { ErrorAlert } from '../../ui/index.tsx';
 
 /** The second step of a sign-in: a code from the authenticator app, a recovery code, or an emailed code. */
@@ -19,6 +19,7 @@ export function MfaStep({
 }) {
   const complete = useCompleteMfa();
   const sendEmail = useSendEmailCode();
+  const passkey = usePasskeySignIn();
   const options = [
     ...(methods.includes('totp') ? [{ value: 'totp', label: 'App' }] : []),
     ...(methods.includes('email') ? [{ value: 'email', label: 'Email' }] : []),
@@ -86,7 +87,16 @@ export function MfaStep({
             ) : null}
           </Stack>
         )}
-        <ErrorAlert error={complete.error ?? sendEmail.error} />
+        {methods.includes('passkey') ? (
+          <Button
+            variant="light"
+            loading={passkey.isPending}
+            onClick={() => passkey.mutate({ mfaToken }, { onSuccess: onDone })}
+          >
+            Use a passkey instead
+          </Button>
+        ) : null}
+        <ErrorAlert error={complete.error ?? sendEmail.error ?? passkey.error} />
         <Button type="submit" loading={complete.isPending} disabled={code.trim().length < 6} fullWidth>
           Verify
         </Button>

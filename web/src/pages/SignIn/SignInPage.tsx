@@ -1,13 +1,14 @@
 import { Box, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
-import { useSignIn } from '../../api/hooks.ts';
+import { usePasskeySignIn, useSignIn } from '../../api/hooks.ts';
 import { ErrorAlert } from '../../ui/index.tsx';
 import { MfaStep } from './MfaStep.tsx';
 
 export function SignInPage() {
   const navigate = useNavigate();
   const signIn = useSignIn();
+  const passkey = usePasskeySignIn();
   const [tenant, setTenant] = useState(() => localStorage.getItem('rollcall.tenant') ?? '');
   const [login, setLogin] = useState('');
   const [password, setPassword] = useState('');
@@ -105,9 +106,28 @@ export function SignInPage() {
                     onChange={(e) => setPassword(e.currentTarget.value)}
                     required
                   />
-                  <ErrorAlert error={signIn.error} />
+                  <ErrorAlert error={signIn.error ?? passkey.error} />
                   <Button type="submit" loading={signIn.isPending} fullWidth size="md">
                     Sign in
+                  </Button>
+                  <Button
+                    variant="default"
+                    fullWidth
+                    loading={passkey.isPending}
+                    disabled={!tenant.trim()}
+                    onClick={() =>
+                      passkey.mutate(
+                        { tenant: tenant.trim() },
+                        {
+                          onSuccess: () => {
+                            localStorage.setItem('rollcall.tenant', tenant.trim());
+                            void navigate({ to: '/' });
+                          },
+                        },
+                      )
+                    }
+                  >
+                    Sign in with a passkey
                   </Button>
                 </Stack>
               </form>
