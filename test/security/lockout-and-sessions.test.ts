@@ -224,3 +224,30 @@ describe('rule 27: sessions and devices', () => {
     }
   });
 });
+
+describe('security events', () => {
+  it('publishes sign-ins, failures, lockouts and session ends in one place for notifications to subscribe', async () => {
+    const { securityEvents } = await import('../../src/modules/auth/security-events.ts');
+    const seen: string[] = [];
+    const unsubscribe = securityEvents.subscribe((e) =>
+      seen.push(`${e.type}${'reason' in e ? `:${e.reason}` : ''}`),
+    );
+    try {
+      await apiCreateUser(t.admin, tenant, { email: 'events@lock.test' });
+      await attempt('events@lock.test', USER_PASSWORD);
+      for (let i = 0; i < 3; i++) await attempt('events@lock.test', 'wrong');
+      const c = await signIn(t.app, 'lock-co', 'other-events@lock.test').catch(() => null);
+      expect(c).toBeNull();
+      expect(seen).toEqual(
+        expect.arrayContaining([
+          'signed_in',
+          'sign_in_failed:wrong_password',
+          'account_locked',
+          'sign_in_failed:unknown_login',
+        ]),
+      );
+    } finally {
+      unsubscribe();
+    }
+  });
+});

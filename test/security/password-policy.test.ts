@@ -224,3 +224,16 @@ describe('password change and admin reset', () => {
     }
   });
 });
+
+describe('argon2id parameters', () => {
+  it('re-hashes on sign-in a password stored with older, weaker parameters', async () => {
+    const { hash } = await import('@node-rs/argon2');
+    const user = await apiCreateUser(t.admin, tenant, { email: 'oldhash@policy.test' });
+    const weak = await hash(USER_PASSWORD, { algorithm: 2, memoryCost: 4096, timeCost: 1, parallelism: 1 });
+    await t.ownerQuery('update users set password_hash = $1 where id = $2', [weak, user.id]);
+    await signIn(t.app, 'policy-co', 'oldhash@policy.test');
+    const row = await t.ownerQuery('select password_hash from users where id = $1', [user.id]);
+    expect(row.rows[0].password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    await signIn(t.app, 'policy-co', 'oldhash@policy.test');
+  });
+});

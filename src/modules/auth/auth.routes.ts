@@ -141,7 +141,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       schema: {
         tags: ['auth'],
         summary: 'WebAuthn request options to prove a sign-in’s second factor with a passkey',
-        body: Type.Object({ mfaToken: Type.String({ minLength: 10, maxLength: 200 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { mfaToken: Type.String({ minLength: 10, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
         response: withProblems({ 200: Type.Record(Type.String(), Type.Unknown()) }),
       },
     },
@@ -155,8 +158,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       schema: {
         tags: ['auth'],
         summary: 'Start a password-less sign-in with a passkey',
-        body: Type.Object({ tenant: Type.String({ minLength: 1, maxLength: 63 }) }, { additionalProperties: false }),
-        response: withProblems({ 200: Type.Object({ challengeId: Uuid, options: Type.Record(Type.String(), Type.Unknown()) }) }),
+        body: Type.Object(
+          { tenant: Type.String({ minLength: 1, maxLength: 63 }) },
+          { additionalProperties: false },
+        ),
+        response: withProblems({
+          200: Type.Object({ challengeId: Uuid, options: Type.Record(Type.String(), Type.Unknown()) }),
+        }),
       },
     },
     async (request) => passwordlessOptions(platform, request.body.tenant),

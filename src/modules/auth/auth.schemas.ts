@@ -55,9 +55,16 @@ export const MfaRequiredResponse = Type.Object({
 export const MfaBody = Type.Object(
   {
     mfaToken: Type.String({ minLength: 10, maxLength: 200 }),
-    method: Type.Union([Type.Literal('totp'), Type.Literal('recovery_code'), Type.Literal('email'), Type.Literal('passkey')]),
+    method: Type.Union([
+      Type.Literal('totp'),
+      Type.Literal('recovery_code'),
+      Type.Literal('email'),
+      Type.Literal('passkey'),
+    ]),
     code: Type.Optional(Type.String({ minLength: 4, maxLength: 40 })),
-    credential: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'The authenticator’s answer (passkey)' })),
+    credential: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: 'The authenticator’s answer (passkey)' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -13,7 +13,7 @@ import { describeDevice } from './devices.ts';
 import { ipAllowed, ipNotAllowed } from './ip-restrictions.ts';
 import * as mfa from './mfa.service.ts';
 import { lockoutPolicyOf, passwordPolicyOf } from './password-policy.ts';
-import { dummyPasswordHash, verifyPassword } from './passwords.ts';
+import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './passwords.ts';
 import { securityEvents } from './security-events.ts';
 import { sessionPolicyOf } from './session-policy.ts';
 
@@ -133,6 +133,13 @@ export async function login(platform: Platform, input: LoginInput, info: Request
         }
       }
     });
+    securityEvents.emit({
+      type: 'sign_in_failed',
+      tenantId: tenant.id,
+      userId: user?.id ?? null,
+      at: now,
+      reason: why,
+    });
     throw AuthErrors.invalidCredentials();
   };
   if (reason || !user) return failed(reason ?? 'unknown_login');
@@ -155,6 +162,18 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     if (!ipAllowed(info.ip, ipRulesOf(await loadAccessInputs(tx, tenant.id, user.id))))
       return { kind: 'ip' as const };
     await repo.resetFailedSignIns(tx, tenant.id, user.id);
+    if (user.passwordHash && needsRehash(user.passwordHash)) {
+      await tx
+        .updateTable('users')
+        .set({ passwordHash: await hashPassword(input.password) })
+        .where('tenantId', '=', tenant.id)
+        .where('id', '=', user.id)
+        .execute();
+      await recordAudit(tx, userCtx, {
+        action: 'user.password_rehashed',
+        target: { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` },
+      });
+    }
     // rule 26: a user with a second factor proves it before any session exists
     const factors = await mfa.confirmedFactorKinds(tx, tenant.id, user.id);
     if (factors.length > 0) {
@@ -200,6 +219,13 @@ export async function login(platform: Platform, input: LoginInput, info: Request
       tenant: tenantSummary,
     };
   }
+  securityEvents.emit({
+    type: 'signed_in',
+    tenantId: tenant.id,
+    userId: user.id,
+    at: now,
+    method: 'password',
+  });
   return { ...outcome, user, tenant: tenantSummary, mfaRequired: false };
 }
 

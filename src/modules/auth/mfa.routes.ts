@@ -109,7 +109,9 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asyn
       schema: {
         tags,
         summary: 'Start registering a passkey: WebAuthn creation options for navigator.credentials.create',
-        response: withProblems({ 200: Type.Object({ factorId: Uuid, options: Type.Record(Type.String(), Type.Unknown()) }) }),
+        response: withProblems({
+          200: Type.Object({ factorId: Uuid, options: Type.Record(Type.String(), Type.Unknown()) }),
+        }),
       },
     },
     async (request) => {
@@ -127,10 +129,18 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asyn
         summary: 'Finish registering a passkey with the authenticator’s answer, and name it',
         params: Type.Object({ factorId: Uuid }),
         body: Type.Object(
-          { response: Type.Record(Type.String(), Type.Unknown()), name: Type.Optional(Type.String({ maxLength: 100 })) },
+          {
+            response: Type.Record(Type.String(), Type.Unknown()),
+            name: Type.Optional(Type.String({ maxLength: 100 })),
+          },
           { additionalProperties: false },
         ),
-        response: withProblems({ 200: Type.Object({ factorId: Uuid, recoveryCodes: Type.Union([Type.Array(Type.String()), Type.Null()]) }) }),
+        response: withProblems({
+          200: Type.Object({
+            factorId: Uuid,
+            recoveryCodes: Type.Union([Type.Array(Type.String()), Type.Null()]),
+          }),
+        }),
       },
     },
     async (request) => {

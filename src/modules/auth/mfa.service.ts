@@ -15,6 +15,7 @@ import { authorize } from '../access/authorize.ts';
 import { signInCodeEmail } from '../notifications/templates.ts';
 import { type Caller, loadScopedUser } from '../users/users.service.ts';
 import type { RequestInfo } from './auth.service.ts';
+import { securityEvents } from './security-events.ts';
 
 /**
  * Rule 26: second factors. TOTP (6 digits, 30 s, ±1 step, a used code never accepted again), ten
@@ -231,6 +232,15 @@ export async function confirmTotpEnrolment(
       after: { factorId, kind: 'totp', name: factor.name, recoveryCodesIssued: recoveryCodes !== null },
     });
     return { factorId, recoveryCodes };
+  }).then((r) => {
+    securityEvents.emit({
+      type: 'mfa_changed',
+      tenantId: principal.tenantId,
+      userId: principal.userId,
+      at: ctx.clock.now(),
+      change: 'added',
+    });
+    return r;
   });
 }
 
@@ -238,7 +248,12 @@ export async function confirmTotpEnrolment(
  * A user's first factor comes with their recovery codes, and ends the enrolment-only restriction of
  * the session that enrolled it.
  */
-export async function issueFirstFactorRecoveryCodes(tx: Tx, platform: Platform, ctx: Ctx, principal: Principal) {
+export async function issueFirstFactorRecoveryCodes(
+  tx: Tx,
+  platform: Platform,
+  ctx: Ctx,
+  principal: Principal,
+) {
   const codes = await replaceRecoveryCodes(tx, platform, ctx, principal.userId);
   if (principal.sessionId) {
     await tx
@@ -390,7 +405,14 @@ export async function completeMfa(platform: Platform, body: MfaCompletion, info:
         safeEqual(challenge.emailCodeHash, hashToken(`email:${challenge.id}:${body.code ?? ''}`));
     } else if (body.method === 'passkey') {
       const { verifySecondFactorPasskey } = await import('./passkeys.service.ts');
-      ok = await verifySecondFactorPasskey(tx, platform, found.tenantId, user.id, challenge.webauthnChallenge, body.credential);
+      ok = await verifySecondFactorPasskey(
+        tx,
+        platform,
+        found.tenantId,
+        user.id,
+        challenge.webauthnChallenge,
+        body.credential,
+      );
     }
     const target = { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` };
     if (!ok) {
@@ -442,7 +464,15 @@ export async function completeMfa(platform: Platform, body: MfaCompletion, info:
     return { session, user, tenant: t };
   });
   if ('error' in result && result.error) throw result.error;
-  return result as Exclude<typeof result, { error: AppError }>;
+  const done = result as Exclude<typeof result, { error: AppError }>;
+  securityEvents.emit({
+    type: 'signed_in',
+    tenantId: found.tenantId,
+    userId: done.user.id,
+    at: platform.clock.now(),
+    method: `password+${body.method}`,
+  });
+  return done;
 }
 
 // ---------------------------------------------------------------- my factors, an admin's reset

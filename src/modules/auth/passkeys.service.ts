@@ -27,8 +27,14 @@ import { confirmedFactorKinds, issueFirstFactorRecoveryCodes, MfaErrors } from '
  * host users reach Rollcall at (PUBLIC_URL).
  */
 export const PasskeyErrors = {
-  verificationFailed: () => new AppError('unauthenticated', 'auth.passkey_failed', 'The passkey could not be verified.'),
-  challengeInvalid: () => new AppError('unauthenticated', 'auth.passkey_challenge_invalid', 'This passkey request has expired; try again.'),
+  verificationFailed: () =>
+    new AppError('unauthenticated', 'auth.passkey_failed', 'The passkey could not be verified.'),
+  challengeInvalid: () =>
+    new AppError(
+      'unauthenticated',
+      'auth.passkey_challenge_invalid',
+      'This passkey request has expired; try again.',
+    ),
 };
 
 const CHALLENGE_MINUTES = 5;
@@ -56,7 +62,10 @@ export async function registrationOptions(platform: Platform, ctx: Ctx, principa
       userDisplayName: principal.label,
       userID: new TextEncoder().encode(principal.userId),
       attestationType: 'none',
-      excludeCredentials: existing.map((e) => ({ id: e.credentialId!, transports: (e.transports ?? undefined) as never })),
+      excludeCredentials: existing.map((e) => ({
+        id: e.credentialId!,
+        transports: (e.transports ?? undefined) as never,
+      })),
       authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' },
     });
     await tx
@@ -83,7 +92,13 @@ export async function registrationOptions(platform: Platform, ctx: Ctx, principa
   });
 }
 
-export async function verifyRegistration(platform: Platform, ctx: Ctx, principal: Principal, factorId: string, body: { response: unknown; name?: string }) {
+export async function verifyRegistration(
+  platform: Platform,
+  ctx: Ctx,
+  principal: Principal,
+  factorId: string,
+  body: { response: unknown; name?: string },
+) {
   const { rpID, origin } = relyingParty(platform);
   return withTenantTx(platform.db, principal.tenantId, async (tx) => {
     const factor = await tx
@@ -107,7 +122,11 @@ export async function verifyRegistration(platform: Platform, ctx: Ctx, principal
         requireUserVerification: false,
       });
     } catch (error) {
-      throw new AppError('invalid', 'auth.passkey_failed', `The passkey could not be registered: ${(error as Error).message}`);
+      throw new AppError(
+        'invalid',
+        'auth.passkey_failed',
+        `The passkey could not be registered: ${(error as Error).message}`,
+      );
     }
     if (!verification.verified) throw PasskeyErrors.verificationFailed();
     const { credential } = verification.registrationInfo;
@@ -130,16 +149,35 @@ export async function verifyRegistration(platform: Platform, ctx: Ctx, principal
     await recordAudit(tx, ctx, {
       action: 'user.mfa_factor_added',
       target: { type: 'user', id: principal.userId, label: principal.label },
-      after: { factorId, kind: 'passkey', name: body.name?.trim() || 'Passkey', recoveryCodesIssued: recoveryCodes !== null },
+      after: {
+        factorId,
+        kind: 'passkey',
+        name: body.name?.trim() || 'Passkey',
+        recoveryCodesIssued: recoveryCodes !== null,
+      },
     });
     return { factorId, recoveryCodes };
   });
 }
 
-type StoredPasskey = { id: string; credentialId: string | null; publicKey: Buffer | null; signCount: string | null; transports: string[] | null };
+type StoredPasskey = {
+  id: string;
+  credentialId: string | null;
+  publicKey: Buffer | null;
+  signCount: string | null;
+  transports: string[] | null;
+};
 
 /** Verifies an assertion against a stored passkey and advances its signature counter. */
-async function verifyAssertion(tx: Tx, platform: Platform, tenantId: string, passkey: StoredPasskey, response: AuthenticationResponseJSON, challenge: string, requireUserVerification: boolean) {
+async function verifyAssertion(
+  tx: Tx,
+  platform: Platform,
+  tenantId: string,
+  passkey: StoredPasskey,
+  response: AuthenticationResponseJSON,
+  challenge: string,
+  requireUserVerification: boolean,
+) {
   const { rpID, origin } = relyingParty(platform);
   let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
@@ -185,24 +223,44 @@ async function userPasskeys(tx: Tx, tenantId: string, userId: string) {
 export async function secondFactorOptions(platform: Platform, mfaToken: string) {
   const { rpID } = relyingParty(platform);
   const found = await withSystemTx(platform.db, (tx) =>
-    tx.selectFrom('mfaChallenges').select(['tenantId', 'id', 'userId', 'expiresAt', 'completedAt']).where('tokenHash', '=', hashToken(mfaToken)).executeTakeFirst(),
+    tx
+      .selectFrom('mfaChallenges')
+      .select(['tenantId', 'id', 'userId', 'expiresAt', 'completedAt'])
+      .where('tokenHash', '=', hashToken(mfaToken))
+      .executeTakeFirst(),
   );
-  if (!found || found.completedAt || new Date(found.expiresAt).getTime() <= platform.clock.now().getTime()) throw MfaErrors.challengeInvalid();
+  if (!found || found.completedAt || new Date(found.expiresAt).getTime() <= platform.clock.now().getTime())
+    throw MfaErrors.challengeInvalid();
   return withTenantTx(platform.db, found.tenantId, async (tx) => {
     const passkeys = await userPasskeys(tx, found.tenantId, found.userId);
     if (passkeys.length === 0) throw MfaErrors.methodUnavailable('passkey');
     const options = await generateAuthenticationOptions({
       rpID,
-      allowCredentials: passkeys.map((p) => ({ id: p.credentialId!, transports: (p.transports ?? undefined) as never })),
+      allowCredentials: passkeys.map((p) => ({
+        id: p.credentialId!,
+        transports: (p.transports ?? undefined) as never,
+      })),
       userVerification: 'preferred',
     });
-    await tx.updateTable('mfaChallenges').set({ webauthnChallenge: options.challenge }).where('tenantId', '=', found.tenantId).where('id', '=', found.id).execute();
+    await tx
+      .updateTable('mfaChallenges')
+      .set({ webauthnChallenge: options.challenge })
+      .where('tenantId', '=', found.tenantId)
+      .where('id', '=', found.id)
+      .execute();
     return options;
   });
 }
 
 /** Used by completeMfa for `method: 'passkey'`. */
-export async function verifySecondFactorPasskey(tx: Tx, platform: Platform, tenantId: string, userId: string, challenge: string | null, credential: unknown) {
+export async function verifySecondFactorPasskey(
+  tx: Tx,
+  platform: Platform,
+  tenantId: string,
+  userId: string,
+  challenge: string | null,
+  credential: unknown,
+) {
   if (!challenge || !credential || typeof credential !== 'object') return false;
   const response = credential as AuthenticationResponseJSON;
   const passkey = (await userPasskeys(tx, tenantId, userId)).find((p) => p.credentialId === response.id);
@@ -216,21 +274,35 @@ export async function passwordlessOptions(platform: Platform, tenantSlug: string
   const { rpID } = relyingParty(platform);
   const tenant = await withSystemTx(platform.db, (tx) => findTenantBySlug(tx, tenantSlug.trim()));
   // an unknown organization gets options too, so the answer tells nothing
-  const options = await generateAuthenticationOptions({ rpID, allowCredentials: [], userVerification: 'required' });
+  const options = await generateAuthenticationOptions({
+    rpID,
+    allowCredentials: [],
+    userVerification: 'required',
+  });
   const challengeId = uuidv7();
   if (tenant?.status === 'active') {
     const now = platform.clock.now();
     await withTenantTx(platform.db, tenant.id, (tx) =>
       tx
         .insertInto('webauthnChallenges')
-        .values({ tenantId: tenant.id, id: challengeId, challenge: options.challenge, expiresAt: new Date(now.getTime() + CHALLENGE_MINUTES * 60_000), createdAt: now })
+        .values({
+          tenantId: tenant.id,
+          id: challengeId,
+          challenge: options.challenge,
+          expiresAt: new Date(now.getTime() + CHALLENGE_MINUTES * 60_000),
+          createdAt: now,
+        })
         .execute(),
     );
   }
   return { challengeId, options };
 }
 
-export async function passwordlessSignIn(platform: Platform, body: { tenant: string; challengeId: string; credential: unknown }, info: RequestInfo) {
+export async function passwordlessSignIn(
+  platform: Platform,
+  body: { tenant: string; challengeId: string; credential: unknown },
+  info: RequestInfo,
+) {
   const tenant = await withSystemTx(platform.db, (tx) => findTenantBySlug(tx, body.tenant.trim()));
   if (tenant?.status !== 'active') throw PasskeyErrors.verificationFailed();
   const response = body.credential as AuthenticationResponseJSON;
@@ -244,8 +316,14 @@ export async function passwordlessSignIn(platform: Platform, body: { tenant: str
       .where('id', '=', body.challengeId)
       .forUpdate()
       .executeTakeFirst();
-    if (!challenge || challenge.usedAt || new Date(challenge.expiresAt).getTime() <= now.getTime()) return { error: PasskeyErrors.challengeInvalid() };
-    await tx.updateTable('webauthnChallenges').set({ usedAt: now }).where('tenantId', '=', tenant.id).where('id', '=', challenge.id).execute();
+    if (!challenge || challenge.usedAt || new Date(challenge.expiresAt).getTime() <= now.getTime())
+      return { error: PasskeyErrors.challengeInvalid() };
+    await tx
+      .updateTable('webauthnChallenges')
+      .set({ usedAt: now })
+      .where('tenantId', '=', tenant.id)
+      .where('id', '=', challenge.id)
+      .execute();
     const passkey = await tx
       .selectFrom('mfaFactors')
       .select(['id', 'userId', 'credentialId', 'publicKey', 'signCount', 'transports'])
@@ -254,18 +332,57 @@ export async function passwordlessSignIn(platform: Platform, body: { tenant: str
       .where('kind', '=', 'passkey')
       .where('confirmedAt', 'is not', null)
       .executeTakeFirst();
-    if (!passkey || !(await verifyAssertion(tx, platform, tenant.id, passkey, response, challenge.challenge, true))) {
+    if (
+      !passkey ||
+      !(await verifyAssertion(tx, platform, tenant.id, passkey, response, challenge.challenge, true))
+    ) {
       return { error: PasskeyErrors.verificationFailed() };
     }
-    const user = await tx.selectFrom('users').selectAll().where('tenantId', '=', tenant.id).where('id', '=', passkey.userId).executeTakeFirstOrThrow();
-    const ctx: Ctx = { tenantId: tenant.id, actor: { type: 'user', userId: user.id, tenantId: tenant.id, label: `${user.firstName} ${user.lastName}` }, clock: platform.clock, ...info };
-    if (user.status !== 'active' || (user.lockedUntil && new Date(user.lockedUntil).getTime() > now.getTime())) {
-      await recordAudit(tx, ctx, { action: 'auth.login.failed', target: { type: 'user', id: user.id, label: ctx.actor.label }, after: { reason: user.status !== 'active' ? `status_${user.status}` : 'locked', method: 'passkey' } });
+    const user = await tx
+      .selectFrom('users')
+      .selectAll()
+      .where('tenantId', '=', tenant.id)
+      .where('id', '=', passkey.userId)
+      .executeTakeFirstOrThrow();
+    const ctx: Ctx = {
+      tenantId: tenant.id,
+      actor: {
+        type: 'user',
+        userId: user.id,
+        tenantId: tenant.id,
+        label: `${user.firstName} ${user.lastName}`,
+      },
+      clock: platform.clock,
+      ...info,
+    };
+    if (
+      user.status !== 'active' ||
+      (user.lockedUntil && new Date(user.lockedUntil).getTime() > now.getTime())
+    ) {
+      await recordAudit(tx, ctx, {
+        action: 'auth.login.failed',
+        target: { type: 'user', id: user.id, label: ctx.actor.label },
+        after: { reason: user.status !== 'active' ? `status_${user.status}` : 'locked', method: 'passkey' },
+      });
       return { error: PasskeyErrors.verificationFailed(), commit: true };
     }
-    if (!ipAllowed(info.ip, ipRulesOf(await loadAccessInputs(tx, tenant.id, user.id)))) return { error: ipNotAllowed() };
-    const session = await openSessionInTx(tx, ctx, tenant.settings, user, info, { method: 'passkey', enrol: false });
-    return { session, user, tenant: { id: tenant.id, kind: tenant.kind, parentId: tenant.parentId, name: tenant.name, slug: tenant.slug } };
+    if (!ipAllowed(info.ip, ipRulesOf(await loadAccessInputs(tx, tenant.id, user.id))))
+      return { error: ipNotAllowed() };
+    const session = await openSessionInTx(tx, ctx, tenant.settings, user, info, {
+      method: 'passkey',
+      enrol: false,
+    });
+    return {
+      session,
+      user,
+      tenant: {
+        id: tenant.id,
+        kind: tenant.kind,
+        parentId: tenant.parentId,
+        name: tenant.name,
+        slug: tenant.slug,
+      },
+    };
   });
   if ('error' in result && result.error) throw result.error;
   return result as Exclude<typeof result, { error: AppError }>;

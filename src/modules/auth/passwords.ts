@@ -18,6 +18,20 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 }
 
 /**
+ * Whether a stored hash was made with other parameters than today's (an older, weaker setting):
+ * sign-in then re-hashes the password it just verified.
+ */
+export function needsRehash(passwordHash: string): boolean {
+  const m = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(passwordHash);
+  if (!m) return true;
+  return (
+    Number(m[1]) !== ARGON2_OPTIONS.memoryCost ||
+    Number(m[2]) !== ARGON2_OPTIONS.timeCost ||
+    Number(m[3]) !== ARGON2_OPTIONS.parallelism
+  );
+}
+
+/**
  * Verifying against this when the account does not exist makes an unknown login cost the same time
  * as a wrong password, so response times do not tell which accounts exist.
  */

@@ -6,6 +6,9 @@ import { EventEmitter } from 'node:events';
  * correctness, since the audit log is the record.
  */
 export type SecurityEvent =
+  | { type: 'signed_in'; tenantId: string; userId: string; at: Date; method: string }
+  | { type: 'sign_in_failed'; tenantId: string; userId: string | null; at: Date; reason: string }
+  | { type: 'mfa_changed'; tenantId: string; userId: string; at: Date; change: 'added' | 'removed' | 'reset' }
   | { type: 'account_locked'; tenantId: string; userId: string; at: Date }
   | { type: 'password_changed'; tenantId: string; userId: string; at: Date; by: 'self' | 'admin' }
   | { type: 'sessions_ended'; tenantId: string; userId: string; at: Date; count: number };
