@@ -29,6 +29,7 @@ export async function run(db: BenchDatabase, seconds: number): Promise<void> {
   const connections = 8;
   try {
     // raw argon2id verifies, same parameters, same number of requests in flight
+    const userPassword = 'Granite-Harbor-Lantern-Bench-7';
     const hash = await hashPassword(password);
     const rawUntil = performance.now() + seconds * 1000;
     let verifies = 0;
@@ -43,11 +44,36 @@ export async function run(db: BenchDatabase, seconds: number): Promise<void> {
     const rawRate = verifies / ((performance.now() - rawStart) / 1000);
 
     const base = rollcall.url!.replace('localhost', '127.0.0.1');
+    // many people sign in at once, not one person many times (one user's sign-ins are serialised)
+    const { TestClient } = await import('../test/helpers/app.ts');
+    const admin = new TestClient(rollcall.app);
+    await admin.login('msp', 'bench@msp.test', password);
+    const providerId = (await admin.get('/api/v1/me')).json().tenant.id;
+    const logins: string[] = [];
+    for (let i = 0; i < 32; i++) {
+      const email = `signer${i}@msp.test`;
+      const res = await admin.post(`/api/v1/tenants/${providerId}/users`, {
+        firstName: 'Signer',
+        lastName: `No${i}`,
+        email,
+        password: userPassword,
+      });
+      if (res.statusCode !== 201) throw new Error(res.body);
+      logins.push(email);
+    }
+    let next = 0;
     const request = {
       url: `${base}/api/v1/auth/login`,
       method: 'POST' as const,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ tenant: 'msp', login: 'bench@msp.test', password }),
+      requests: [
+        {
+          setupRequest: ((req: Record<string, unknown>) => {
+            const login = logins[next++ % logins.length];
+            return { ...req, body: JSON.stringify({ tenant: 'msp', login, password: userPassword }) };
+          }) as never,
+        },
+      ],
       connections,
       pipelining: 1,
     };

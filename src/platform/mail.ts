@@ -79,7 +79,7 @@ export function registerMailJob(platform: Platform): void {
           .where('id', '=', id)
           .executeTakeFirst(),
       );
-      if (!message || message.status !== 'queued') return;
+      if (message?.status !== 'queued') return;
       if (!transport) {
         await withTenantTx(platform.db, tenantId, (tx) =>
           tx

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import type { Tx } from '../../platform/db.ts';
-import type { ApiToken, Session, User } from '../../platform/db-schema.ts';
+import type { StoredAccessInputs } from '../../platform/auth.ts';
+import type { Db, Tx } from '../../platform/db.ts';
+import type { ApiToken, Session, Tenant, User } from '../../platform/db-schema.ts';
 
 export async function findTenantBySlug(tx: Tx, slug: string) {
   return tx
@@ -174,4 +175,43 @@ export async function revokeSessionsOfUser(
   if (exceptSessionId) q = q.where('id', '<>', exceptSessionId);
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/**
+ * Sign-in's first read, in one statement on the owner connection (the tenant is not known until
+ * the slug is resolved): the tenant by slug and the user by email or username within it.
+ */
+export async function findSignInTarget(db: Db, slug: string, login: string) {
+  const value = login.trim().toLowerCase();
+  const result = await sql<{ tenant: Record<string, unknown>; user: Record<string, unknown> | null }>`
+    select to_jsonb(t) as tenant,
+           (select to_jsonb(u) from users u
+             where u.tenant_id = t.id and u.status <> 'removed'
+               and (lower(u.email) = ${value} or lower(u.username) = ${value})
+             limit 1) as user
+      from tenants t where lower(t.slug) = ${slug.trim().toLowerCase()}`.execute(db);
+  const row = result.rows[0];
+  if (!row) return { tenant: undefined, user: undefined };
+  return {
+    tenant: row.tenant as unknown as Tenant,
+    user: (row.user ?? undefined) as unknown as User | undefined,
+  };
+}
+
+/** What sign-in needs to know once the password is right, in one round trip. */
+export async function signInFacts(tx: Tx, tenantId: string, userId: string) {
+  const result = await sql<{
+    lockedUntil: string | null;
+    factorKinds: string[] | null;
+    access: StoredAccessInputs;
+  }>`
+    select u.locked_until,
+           (select array_agg(distinct f.kind) from mfa_factors f
+             where f.tenant_id = u.tenant_id and f.user_id = u.id and f.confirmed_at is not null) as factor_kinds,
+           user_access_inputs(u.tenant_id, u.id) as access
+      from users u where u.tenant_id = ${tenantId} and u.id = ${userId}
+       -- one sign-in of a user at a time: the session limit and the lockout count right under parallel requests
+       for update of u`.execute(tx);
+  const row = result.rows[0]!;
+  return { lockedUntil: row.lockedUntil, factorKinds: row.factorKinds ?? [], access: row.access };
 }

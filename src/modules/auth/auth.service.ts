@@ -2,11 +2,10 @@ import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import { ipRulesOf, type Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
-import { type Tx, withSystemTx, withTenantTx } from '../../platform/db.ts';
+import { type Tx, withTenantTx } from '../../platform/db.ts';
 import type { SessionPurpose, User } from '../../platform/db-schema.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { hashToken, newToken } from '../../platform/tokens.ts';
-import { loadAccessInputs } from '../access/access.repository.ts';
 import { AuthErrors } from './auth.errors.ts';
 import * as repo from './auth.repository.ts';
 import { describeDevice } from './devices.ts';
@@ -83,7 +82,7 @@ export function publicUser(u: User) {
  * expired or that an admin reset yields a session that may only change the password.
  */
 export async function login(platform: Platform, input: LoginInput, info: RequestInfo): Promise<LoginResult> {
-  const tenant = await withSystemTx(platform.db, (tx) => repo.findTenantBySlug(tx, input.tenant.trim()));
+  const { tenant, user } = await repo.findSignInTarget(platform.db, input.tenant, input.login);
   if (tenant?.status !== 'active') {
     await verifyPassword(await dummyPasswordHash(), input.password);
     throw AuthErrors.invalidCredentials();
@@ -95,9 +94,6 @@ export async function login(platform: Platform, input: LoginInput, info: Request
     ...info,
   };
   const now = platform.clock.now();
-  const user = await withTenantTx(platform.db, tenant.id, (tx) =>
-    repo.findUserByLogin(tx, tenant.id, input.login),
-  );
   const locked = user?.lockedUntil != null && new Date(user.lockedUntil).getTime() > now.getTime();
   const passwordOk =
     (await verifyPassword(
@@ -155,12 +151,11 @@ export async function login(platform: Platform, input: LoginInput, info: Request
   };
   const outcome = await withTenantTx(platform.db, tenant.id, async (tx) => {
     // a parallel failure may have locked the account since the password was checked
-    const current = await repo.lockUserForSignIn(tx, tenant.id, user.id);
-    if (current.lockedUntil && new Date(current.lockedUntil).getTime() > now.getTime())
+    const facts = await repo.signInFacts(tx, tenant.id, user.id);
+    if (facts.lockedUntil && new Date(facts.lockedUntil).getTime() > now.getTime())
       return { kind: 'locked' as const };
     // rule 28: the allow-lists of the tenant, the user and their roles
-    if (!ipAllowed(info.ip, ipRulesOf(await loadAccessInputs(tx, tenant.id, user.id))))
-      return { kind: 'ip' as const };
+    if (!ipAllowed(info.ip, ipRulesOf(facts.access))) return { kind: 'ip' as const };
     await repo.resetFailedSignIns(tx, tenant.id, user.id);
     if (user.passwordHash && needsRehash(user.passwordHash)) {
       await tx
@@ -175,7 +170,7 @@ export async function login(platform: Platform, input: LoginInput, info: Request
       });
     }
     // rule 26: a user with a second factor proves it before any session exists
-    const factors = await mfa.confirmedFactorKinds(tx, tenant.id, user.id);
+    const factors = facts.factorKinds;
     if (factors.length > 0) {
       const challenge = await mfa.openChallenge(tx, userCtx, user.id, info);
       return {

@@ -531,7 +531,7 @@ export async function requestPasswordReset(
       clock: platform.clock,
       ...info,
     };
-    if (!user || user.status !== 'active' || !user.email) {
+    if (user?.status !== 'active' || !user.email) {
       await recordAudit(tx, ctx, {
         action: 'auth.password_reset_refused',
         target: user
@@ -573,7 +573,7 @@ export async function completePasswordReset(
       .executeTakeFirstOrThrow();
     if (row.usedAt || new Date(row.expiresAt).getTime() <= now.getTime()) throw ResetErrors.linkInvalid();
     const user = await usersRepo.findUser(tx, found.tenantId, row.userId);
-    if (!user || user.status !== 'active') throw ResetErrors.linkInvalid();
+    if (user?.status !== 'active') throw ResetErrors.linkInvalid();
     const ctx: Ctx = {
       tenantId: found.tenantId,
       actor: { type: 'user', userId: user.id, tenantId: found.tenantId, label: label(user) },

@@ -215,7 +215,7 @@ export async function confirmTotpEnrolment(
       .where('userId', '=', principal.userId)
       .forUpdate()
       .executeTakeFirst();
-    if (!factor || factor.kind !== 'totp') throw MfaErrors.factorNotFound();
+    if (factor?.kind !== 'totp') throw MfaErrors.factorNotFound();
     if (factor.confirmedAt) throw MfaErrors.alreadyConfirmed();
     if (!(await verifyTotp(tx, platform, ctx, factor, code))) throw MfaErrors.codeWrong();
     const first = (await confirmedFactorKinds(tx, principal.tenantId, principal.userId)).length === 0;
@@ -313,7 +313,7 @@ export async function regenerateRecoveryCodes(platform: Platform, ctx: Ctx, prin
   });
 }
 
-async function useRecoveryCode(tx: Tx, platform: Platform, ctx: Ctx, userId: string, code: string) {
+async function consumeRecoveryCode(tx: Tx, platform: Platform, ctx: Ctx, userId: string, code: string) {
   const used = await tx
     .updateTable('recoveryCodes')
     .set({ usedAt: ctx.clock.now() })
@@ -396,7 +396,7 @@ export async function completeMfa(platform: Platform, body: MfaCompletion, info:
       if (factors.length === 0) return { error: MfaErrors.methodUnavailable('totp') };
       for (const f of factors) if (!ok) ok = await verifyTotp(tx, platform, ctx, f, body.code ?? '');
     } else if (body.method === 'recovery_code') {
-      ok = await useRecoveryCode(tx, platform, ctx, user.id, body.code ?? '');
+      ok = await consumeRecoveryCode(tx, platform, ctx, user.id, body.code ?? '');
     } else if (body.method === 'email') {
       ok =
         challenge.emailCodeHash !== null &&
