@@ -291,7 +291,25 @@ export interface WebauthnChallengesTable {
   createdAt: Timestamp;
 }
 
+export interface LicensePoolsTable {
+  tenantId: string;
+  type: string;
+  quantity: number;
+  alertRaised: ColumnType<boolean, boolean | undefined, boolean>;
+  updatedAt: Timestamp;
+}
+
+export interface LicenseAssignmentsTable {
+  tenantId: string;
+  type: string;
+  userId: string;
+  assignedAt: Timestamp;
+  assignedBy: string | null;
+}
+
 export interface Database {
+  licensePools: LicensePoolsTable;
+  licenseAssignments: LicenseAssignmentsTable;
   webauthnChallenges: WebauthnChallengesTable;
   outbox: OutboxTable;
   passwordResetTokens: PasswordResetTokensTable;

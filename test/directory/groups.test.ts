@@ -115,6 +115,14 @@ describe('rule 7: a group role applies to every member while they are members; a
       'group.default_member_not_member',
     );
     await t.admin.post(g(`/${group.id}/members`), { userIds: [member.id] });
+    // and licensed (rule 7 with rule 16)
+    expect((await t.admin.patch(g(`/${group.id}`), { defaultMemberId: member.id })).json().code).toBe(
+      'group.default_member_unlicensed',
+    );
+    await t.admin.put(`/api/v1/tenants/${tenant}/licenses`, { pools: [{ type: 'people', quantity: 5 }] });
+    expect((await t.admin.post(`/api/v1/tenants/${tenant}/users/${member.id}/license`, {})).statusCode).toBe(
+      200,
+    );
     const set = await t.admin.patch(g(`/${group.id}`), { defaultMemberId: member.id });
     expect(set.json().defaultMember).toMatchObject({ id: member.id });
     await t.admin.post(u(`/${member.id}/suspend`));

@@ -63,6 +63,14 @@ describe.skipIf(!hasChromium)('console: directory', () => {
     const deskTable = page.getByTestId('group-table-Service Desk');
     await deskTable.getByRole('link', { name: 'Weber' }).waitFor();
 
+    // the default member must hold a licence (rule 7): give Marta one through the API
+    const api = server.testApp.admin;
+    const tenantId = server.testApp.providerId;
+    await api.put(`/api/v1/tenants/${tenantId}/licenses`, { pools: [{ type: 'people', quantity: 10 }] });
+    const marta = (await api.get(`/api/v1/tenants/${tenantId}/users?q=marta@msp.test`)).json().items[0];
+    expect((await api.post(`/api/v1/tenants/${tenantId}/users/${marta.id}/license`, {})).statusCode).toBe(
+      200,
+    );
     // group configuration: the group role Help Desk and a default member
     await page.getByLabel('Configure Service Desk').click();
     await page.getByRole('dialog').getByLabel('Group role').click();

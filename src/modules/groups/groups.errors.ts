@@ -25,6 +25,12 @@ export const GroupErrors = {
       'group.default_member_not_member',
       'The default group member must be a member of the group.',
     ),
+  defaultMemberUnlicensed: () =>
+    new AppError(
+      'invalid',
+      'group.default_member_unlicensed',
+      'The default group member must hold a people licence (rule 7).',
+    ),
   defaultMemberInactive: () =>
     new AppError(
       'invalid',

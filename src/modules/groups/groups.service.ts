@@ -6,6 +6,7 @@ import { AccessErrors } from '../access/access.errors.ts';
 import * as accessRepo from '../access/access.repository.ts';
 import { assertWithinCeiling, authorize } from '../access/authorize.ts';
 import { keepingASuperAdmin } from '../access/super-admins.ts';
+import { hasLicense } from '../licenses/licenses.service.ts';
 import * as usersRepo from '../users/users.repository.ts';
 import {
   assertGroupRolesWithinCeiling,
@@ -124,6 +125,8 @@ export async function updateGroup(
           if (!members.includes(body.defaultMemberId)) throw GroupErrors.defaultMemberNotMember();
           const member = await usersRepo.findUser(tx, tenantId, body.defaultMemberId);
           if (member?.status !== 'active') throw GroupErrors.defaultMemberInactive();
+          if (!(await hasLicense(tx, tenantId, body.defaultMemberId)))
+            throw GroupErrors.defaultMemberUnlicensed();
         }
         changes.defaultMemberId = body.defaultMemberId;
       }

@@ -14,6 +14,7 @@ import { assertPasswordAcceptable, passwordPolicyOf } from '../auth/password-pol
 import { hashPassword } from '../auth/passwords.ts';
 import { GroupErrors } from '../groups/groups.errors.ts';
 import * as groupsRepo from '../groups/groups.repository.ts';
+import { hasLicense, PEOPLE, releaseLicensesInTx } from '../licenses/licenses.service.ts';
 import { isValidTimeZone } from '../tenants/tenants.service.ts';
 import { planTransition, type StatusAction } from './user-status.ts';
 import { UserErrors } from './users.errors.ts';
@@ -503,6 +504,8 @@ export async function changeStatusInTx(
     await repo.setStatus(tx, tenantId, userId, transition.to, now);
     // rule 3 and 27: a suspended or archived user cannot sign in, so every session and token ends now
     const revoked = action === 'reactivate' ? null : await repo.revokeAccess(tx, tenantId, userId, now);
+    // rule 16: archiving frees the user's licences; suspension keeps them
+    const licenses = action === 'archive' ? await releaseLicensesInTx(tx, caller, userId) : null;
     await recordAudit(tx, caller.ctx, {
       action: STATUS_EVENT[action],
       target: { type: 'user', id: userId, label: label(user) },
@@ -510,6 +513,7 @@ export async function changeStatusInTx(
       after: {
         status: transition.to,
         ...(revoked ? { endedSessions: revoked.sessions, revokedTokens: revoked.tokens } : {}),
+        ...(licenses?.released.length ? { releasedLicenses: licenses.released } : {}),
       },
     });
     return { changed: true };
@@ -562,6 +566,23 @@ export async function removeUserInTx(tx: Tx, caller: Caller, userId: string, bod
       // rule 18: the recipient joins every group of the user, so routed work stays reachable
       for (const g of userGroupIds) await groupsRepo.addMember(tx, tenantId, g, recipient.id);
     }
+    // licences: a people licence moves to a recipient who has none (a transferred item), else it is freed
+    let movedLicense = false;
+    if (
+      recipient &&
+      (await hasLicense(tx, tenantId, userId)) &&
+      !(await hasLicense(tx, tenantId, recipient.id))
+    ) {
+      await tx
+        .updateTable('licenseAssignments')
+        .set({ userId: recipient.id, assignedAt: now })
+        .where('tenantId', '=', tenantId)
+        .where('userId', '=', userId)
+        .where('type', '=', PEOPLE)
+        .execute();
+      movedLicense = true;
+    }
+    const licenses = await releaseLicensesInTx(tx, caller, userId);
     const revoked = await repo.revokeAccess(tx, tenantId, userId, now);
     await groupsRepo.removeAllMemberships(tx, tenantId, userId);
     await repo.detachFromManagement(tx, tenantId, userId);
@@ -577,6 +598,8 @@ export async function removeUserInTx(tx: Tx, caller: Caller, userId: string, bod
         defaultMemberOf: owned.defaultMemberOf.map((g) => g.id),
         endedSessions: revoked.sessions,
         revokedTokens: revoked.tokens,
+        licenseMovedToRecipient: movedLicense,
+        releasedLicenses: licenses.released,
       },
     });
     return preview;
