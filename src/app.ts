@@ -19,6 +19,7 @@ import { authRoutes } from './modules/auth/auth.routes.ts';
 import { mfaRoutes } from './modules/auth/mfa.routes.ts';
 import { securityRoutes } from './modules/auth/security.routes.ts';
 import { groupRoutes } from './modules/groups/groups.routes.ts';
+import { invitationRoutes } from './modules/invitations/invitations.routes.ts';
 import { licenseRoutes } from './modules/licenses/licenses.routes.ts';
 import { tenantRoutes } from './modules/tenants/tenants.routes.ts';
 import { registerImageParsers, userRoutes } from './modules/users/users.routes.ts';
@@ -255,6 +256,7 @@ export async function buildApp(
   await app.register(securityRoutes, { platform });
   await app.register(mfaRoutes, { platform });
   await app.register(licenseRoutes, { platform });
+  await app.register(invitationRoutes, { platform });
 
   const consoleBuilt = existsSync(path.join(CONSOLE_DIR, 'index.html'));
   if (consoleBuilt) {

@@ -307,7 +307,21 @@ export interface LicenseAssignmentsTable {
   assignedBy: string | null;
 }
 
+export interface InvitationsTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  email: string;
+  tokenHash: string;
+  invitedBy: string | null;
+  status: 'sent' | 'accepted' | 'cancelled' | 'replaced';
+  expiresAt: Timestamp;
+  createdAt: Timestamp;
+  closedAt: Timestamp | null;
+}
+
 export interface Database {
+  invitations: InvitationsTable;
   licensePools: LicensePoolsTable;
   licenseAssignments: LicenseAssignmentsTable;
   webauthnChallenges: WebauthnChallengesTable;

@@ -64,6 +64,9 @@ export const TenantSettings = Type.Object(
     lockout: Type.Optional(LockoutPolicySchema),
     mfa: Type.Optional(MfaPolicySchema),
     ipAllowList: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 200 })),
+    invitationDays: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 90, description: 'How long invitation links work' }),
+    ),
     branding: Type.Optional(
       Type.Object(
         {
