@@ -21,6 +21,7 @@ import { securityRoutes } from './modules/auth/security.routes.ts';
 import { groupRoutes } from './modules/groups/groups.routes.ts';
 import { invitationRoutes } from './modules/invitations/invitations.routes.ts';
 import { licenseRoutes } from './modules/licenses/licenses.routes.ts';
+import { outboxRoutes } from './modules/notifications/outbox.routes.ts';
 import { tenantRoutes } from './modules/tenants/tenants.routes.ts';
 import { registerImageParsers, userRoutes } from './modules/users/users.routes.ts';
 import { requirePermission, resolvePrincipal } from './platform/auth.ts';
@@ -257,6 +258,7 @@ export async function buildApp(
   await app.register(mfaRoutes, { platform });
   await app.register(licenseRoutes, { platform });
   await app.register(invitationRoutes, { platform });
+  await app.register(outboxRoutes, { platform });
 
   const consoleBuilt = existsSync(path.join(CONSOLE_DIR, 'index.html'));
   if (consoleBuilt) {

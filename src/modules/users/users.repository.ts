@@ -391,3 +391,20 @@ export async function writeAvatar(
     .where('id', '=', userId)
     .execute();
 }
+
+/** Which of these users hold a people licence. */
+export async function licensedUsers(
+  tx: Tx,
+  tenantId: string,
+  userIds: readonly string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await tx
+    .selectFrom('licenseAssignments')
+    .select('userId')
+    .where('tenantId', '=', tenantId)
+    .where('type', '=', 'people')
+    .where('userId', 'in', userIds)
+    .execute();
+  return new Set(rows.map((r) => r.userId));
+}

@@ -124,6 +124,7 @@ export const UserSummarySchema = Type.Object({
   initials: Type.String(),
   avatarUrl: Type.String(),
   source: Nullable(Type.String()),
+  licensed: Type.Boolean({ description: 'Holds a people licence' }),
   roles: Type.Array(RoleRef),
   groups: Type.Array(GroupRef),
   createdAt: Timestamp,

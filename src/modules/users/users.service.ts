@@ -47,7 +47,7 @@ export function avatarUrl(u: Pick<UserRow, 'tenantId' | 'id' | 'avatarUpdatedAt'
 type RoleRef = { id: string; name: string; key: string | null };
 type GroupRef = { id: string; name: string; isDefault: boolean };
 
-export function toSummary(u: UserRow, roles: RoleRef[], groups: GroupRef[]) {
+export function toSummary(u: UserRow, roles: RoleRef[], groups: GroupRef[], licensed = false) {
   return {
     id: u.id,
     tenantId: u.tenantId,
@@ -62,6 +62,7 @@ export function toSummary(u: UserRow, roles: RoleRef[], groups: GroupRef[]) {
     initials: initials(u.firstName, u.lastName),
     avatarUrl: avatarUrl(u),
     source: u.source,
+    licensed,
     roles,
     groups,
     createdAt: u.createdAt,
@@ -169,6 +170,7 @@ export async function getUser(platform: Platform, caller: Caller, userId: string
         u,
         roles.map(({ userId: _, ...r }) => r),
         groups.map(({ userId: _, ...g }) => g),
+        (await repo.licensedUsers(tx, tenantId, [u.id])).has(u.id),
       ),
       phoneNumbers: u.phoneNumbers,
       employeeId: u.employeeId,
@@ -217,9 +219,10 @@ export async function listUsers(platform: Platform, caller: Caller, query: ListU
     ]);
     const page = rows.slice(0, limit);
     const ids = page.map((r) => r.id);
-    const [roles, groups] = await Promise.all([
+    const [roles, groups, licensed] = await Promise.all([
       repo.rolesOfUsers(tx, tenantId, ids),
       repo.groupsOfUsers(tx, tenantId, ids),
+      repo.licensedUsers(tx, tenantId, ids),
     ]);
     const rolesBy = groupBy(roles);
     const groupsBy = groupBy(groups);
@@ -233,7 +236,9 @@ export async function listUsers(platform: Platform, caller: Caller, query: ListU
     };
     const last = page[page.length - 1];
     return {
-      items: page.map((u) => toSummary(u, rolesBy.get(u.id) ?? [], groupsBy.get(u.id) ?? [])),
+      items: page.map((u) =>
+        toSummary(u, rolesBy.get(u.id) ?? [], groupsBy.get(u.id) ?? [], licensed.has(u.id)),
+      ),
       nextCursor: rows.length > limit && last ? encodeCursor([last.sortValue, last.id]) : null,
       total:
         !query.status || query.status === 'all'

@@ -228,6 +228,99 @@ export function usePasskeySignIn() {
   });
 }
 
+export interface LicensePool {
+  type: string;
+  quantity: number;
+  used: number;
+  free: number;
+}
+export const useLicenses = (tenantId: string) =>
+  useQuery({
+    queryKey: ['licenses', tenantId],
+    queryFn: () => get<{ items: LicensePool[] }>(`${t(tenantId)}/licenses`),
+  });
+
+export function useLicenseAction(tenantId: string) {
+  const qc = useQueryClient();
+  const invalidate = useDirectoryInvalidation();
+  return useMutation({
+    mutationFn: ({ userId, assign }: { userId: string; assign: boolean }) =>
+      assign
+        ? post(`${t(tenantId)}/users/${userId}/license`, {})
+        : del(`${t(tenantId)}/users/${userId}/license`),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['licenses', tenantId] });
+      void invalidate();
+    },
+  });
+}
+
+export function useSetLicenses(tenantId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (pools: Array<{ type: string; quantity: number }>) =>
+      put<{ items: LicensePool[] }>(`${t(tenantId)}/licenses`, { pools }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['licenses', tenantId] }),
+  });
+}
+
+export interface Invitation {
+  id: string;
+  userId: string;
+  email: string;
+  status: string;
+  expiresAt: string;
+}
+export const useInvitations = (tenantId: string) =>
+  useQuery({
+    queryKey: ['invitations', tenantId],
+    queryFn: () => get<{ items: Invitation[] }>(`${t(tenantId)}/invitations`),
+  });
+
+export interface InviteResult {
+  results: Array<{ email: string; ok: boolean; code?: string; detail?: string }>;
+  sent: number;
+  failed: number;
+}
+export function useInvite(tenantId: string) {
+  const qc = useQueryClient();
+  const invalidate = useDirectoryInvalidation();
+  return useMutation({
+    mutationFn: (entries: Array<{ emails: string; groupIds?: string[]; roleIds?: string[] }>) =>
+      post<InviteResult>(`${t(tenantId)}/invitations`, { entries }),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['invitations', tenantId] });
+      void invalidate();
+    },
+  });
+}
+
+export function useInvitationAction(tenantId: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, action }: { id: string; action: 'resend' | 'cancel' }) =>
+      post(`${t(tenantId)}/invitations/${id}/${action}`),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['invitations', tenantId] }),
+  });
+}
+
+export interface OutboxItem {
+  id: string;
+  toAddress: string;
+  kind: string;
+  subject: string;
+  textBody: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+}
+export const useOutbox = (tenantId: string) =>
+  useQuery({
+    queryKey: ['outbox', tenantId],
+    queryFn: () => get<{ items: OutboxItem[]; smtpConfigured: boolean }>(`${t(tenantId)}/outbox`),
+  });
+
 export const useMyMfa = () =>
   useQuery({ queryKey: ['my-mfa'], queryFn: () => get<MfaState>('/api/v1/me/mfa') });
 

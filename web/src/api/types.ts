@@ -86,6 +86,7 @@ export interface UserSummary {
   initials: string;
   avatarUrl: string;
   source: string | null;
+  licensed: boolean;
   roles: RoleRef[];
   groups: GroupRef[];
   createdAt: string;

@@ -16,6 +16,7 @@ import {
   IconListDetails,
   IconLock,
   IconLogout,
+  IconMail,
   IconShieldLock,
   IconUsers,
   IconUsersGroup,
@@ -92,6 +93,7 @@ export function Shell() {
       show: can('tenants.read') && tenantId === user.tenantId,
     },
     { to: 'security', label: 'Security settings', icon: IconLock, show: can('settings.manage') },
+    { to: 'outbox', label: 'Outbox', icon: IconMail, show: can('settings.manage') },
     { to: 'audit', label: 'Audit log', icon: IconListDetails, show: can('audit.read') },
   ];
 

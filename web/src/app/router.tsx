@@ -1,8 +1,10 @@
 import { Center, Loader } from '@mantine/core';
 import { createRootRoute, createRoute, createRouter, Navigate, Outlet } from '@tanstack/react-router';
 import { useMe } from '../api/hooks.ts';
+import { AcceptPage } from '../pages/Accept/AcceptPage.tsx';
 import { AuditPage } from '../pages/Audit/AuditPage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
+import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
 import { SecuritySettingsPage } from '../pages/SecuritySettings/SecuritySettingsPage.tsx';
 import { SignInPage } from '../pages/SignIn/SignInPage.tsx';
@@ -22,11 +24,19 @@ function Home() {
     );
   }
   if (!me.data) return <Navigate to="/sign-in" />;
+  // people without access to the directory land on their own security page
+  if (!me.data.permissions.includes('users.read'))
+    return <Navigate to="/t/$tenantId/me/security" params={{ tenantId: me.data.tenant.id }} />;
   return <Navigate to="/t/$tenantId/users" params={{ tenantId: me.data.tenant.id }} />;
 }
 
 const root = createRootRoute({ component: () => <Outlet /> });
 const signIn = createRoute({ getParentRoute: () => root, path: '/sign-in', component: SignInPage });
+const acceptInvitation = createRoute({
+  getParentRoute: () => root,
+  path: '/invitation',
+  component: AcceptPage,
+});
 const home = createRoute({ getParentRoute: () => root, path: '/', component: Home });
 const tenant = createRoute({ getParentRoute: () => root, path: '/t/$tenantId', component: Shell });
 function TenantHome() {
@@ -53,11 +63,13 @@ const securitySettings = createRoute({
   path: 'security',
   component: SecuritySettingsPage,
 });
+const outbox = createRoute({ getParentRoute: () => tenant, path: 'outbox', component: OutboxPage });
 const audit = createRoute({ getParentRoute: () => tenant, path: 'audit', component: AuditPage });
 
 export const router = createRouter({
   routeTree: root.addChildren([
     signIn,
+    acceptInvitation,
     home,
     tenant.addChildren([
       tenantHome,
@@ -69,6 +81,7 @@ export const router = createRouter({
       audit,
       mySecurity,
       securitySettings,
+      outbox,
     ]),
   ]),
   defaultPreload: false,

@@ -21,6 +21,9 @@ import {
   IconChevronDown,
   IconChevronRight,
   IconChevronUp,
+  IconMailForward,
+  IconMailOff,
+  IconMedal,
   IconPlus,
   IconSearch,
   IconSelector,
@@ -29,10 +32,21 @@ import {
 } from '@tabler/icons-react';
 import { Link, useParams } from '@tanstack/react-router';
 import { useMemo, useState } from 'react';
-import { useBulkAction, useGroups, useMe, useRoles, useUsers } from '../../api/hooks.ts';
+import {
+  useBulkAction,
+  useGroups,
+  useInvitationAction,
+  useInvitations,
+  useLicenseAction,
+  useLicenses,
+  useMe,
+  useRoles,
+  useUsers,
+} from '../../api/hooks.ts';
 import type { Group as GroupT, UserSummary } from '../../api/types.ts';
 import { ErrorAlert, notifyDone, notifyError, PageHeader, StatusBadge, UserAvatar } from '../../ui/index.tsx';
 import { CreateGroupModal, CreateUserModal, GroupConfigModal, PickManyModal } from './dialogs.tsx';
+import { InviteDialog } from './InviteDialog.tsx';
 
 const TABS = [
   { value: 'active', label: 'Active' },
@@ -86,6 +100,10 @@ function GroupTable({
   onSort,
   onConfigure,
   canManageGroups,
+  invitations,
+  onLicense,
+  onInvitation,
+  canLicense,
 }: {
   tenantId: string;
   group: GroupT;
@@ -96,6 +114,10 @@ function GroupTable({
   onSort: (s: string) => void;
   onConfigure: (g: GroupT) => void;
   canManageGroups: boolean;
+  invitations: Map<string, string>;
+  onLicense: (u: UserSummary) => void;
+  onInvitation: (invitationId: string, action: 'resend' | 'cancel') => void;
+  canLicense: boolean;
 }) {
   const [open, { toggle }] = useDisclosure(true);
   const chosen = users.filter((u) => selected.has(u.id)).length;
@@ -193,6 +215,7 @@ function GroupTable({
                 <SortHeader label="Email" field="email" sort={sort} onSort={onSort} />
                 <Table.Th>Role</Table.Th>
                 <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
+                <Table.Th w={110}>Actions</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -260,6 +283,52 @@ function GroupTable({
                   <Table.Td>
                     <StatusBadge status={u.status} />
                   </Table.Td>
+                  <Table.Td>
+                    <Group gap={2} wrap="nowrap">
+                      {canLicense && u.status !== 'archived' ? (
+                        <Tooltip
+                          label={
+                            u.licensed
+                              ? 'Licensed — select to unregister'
+                              : 'Unlicensed — select to register a licence'
+                          }
+                        >
+                          <ActionIcon
+                            variant="subtle"
+                            color={u.licensed ? 'yellow' : 'gray'}
+                            aria-label={`${u.licensed ? 'Unregister licence of' : 'Register licence to'} ${u.firstName} ${u.lastName}`}
+                            onClick={() => onLicense(u)}
+                          >
+                            <IconMedal size={18} />
+                          </ActionIcon>
+                        </Tooltip>
+                      ) : null}
+                      {u.status === 'pending' && invitations.get(u.id) ? (
+                        <>
+                          <Tooltip label="Resend invitation">
+                            <ActionIcon
+                              variant="subtle"
+                              color="indigo"
+                              aria-label={`Resend invitation to ${u.email}`}
+                              onClick={() => onInvitation(invitations.get(u.id)!, 'resend')}
+                            >
+                              <IconMailForward size={18} />
+                            </ActionIcon>
+                          </Tooltip>
+                          <Tooltip label="Cancel invitation (the pending user stays)">
+                            <ActionIcon
+                              variant="subtle"
+                              color="red"
+                              aria-label={`Cancel invitation to ${u.email}`}
+                              onClick={() => onInvitation(invitations.get(u.id)!, 'cancel')}
+                            >
+                              <IconMailOff size={18} />
+                            </ActionIcon>
+                          </Tooltip>
+                        </>
+                      ) : null}
+                    </Group>
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>
@@ -281,6 +350,51 @@ export function UsersPage() {
   const groups = useGroups(tenantId);
   const roles = useRoles(tenantId);
   const bulk = useBulkAction(tenantId);
+  const licenses = useLicenses(tenantId);
+  const licenseAction = useLicenseAction(tenantId);
+  const invitationsQuery = useInvitations(tenantId);
+  const invitationAction = useInvitationAction(tenantId);
+  const [inviting, invitingCtl] = useDisclosure(false);
+  const people = licenses.data?.items.find((p) => p.type === 'people');
+  const invitationByUser = useMemo(
+    () =>
+      new Map(
+        (invitationsQuery.data?.items ?? []).filter((i) => i.status === 'sent').map((i) => [i.userId, i.id]),
+      ),
+    [invitationsQuery.data],
+  );
+  const onLicense = (u: UserSummary) => {
+    if (
+      u.licensed &&
+      !window.confirm(
+        `Unregister the licence of ${u.firstName} ${u.lastName}? The seat becomes free, and groups where they are the default member lose their default member.`,
+      )
+    )
+      return;
+    licenseAction.mutate(
+      { userId: u.id, assign: !u.licensed },
+      {
+        onSuccess: () => notifyDone(u.licensed ? 'Licence unregistered' : 'Licence registered'),
+        onError: notifyError,
+      },
+    );
+  };
+  const onInvitation = (id: string, action: 'resend' | 'cancel') => {
+    if (
+      action === 'cancel' &&
+      !window.confirm(
+        'Cancel this invitation? The pending user stays; you can invite them again or remove them.',
+      )
+    )
+      return;
+    invitationAction.mutate(
+      { id, action },
+      {
+        onSuccess: () => notifyDone(action === 'resend' ? 'Invitation sent again' : 'Invitation cancelled'),
+        onError: notifyError,
+      },
+    );
+  };
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [createUser, createUserCtl] = useDisclosure(false);
   const [createGroup, createGroupCtl] = useDisclosure(false);
@@ -376,9 +490,27 @@ export function UsersPage() {
                 Create group
               </Button>
             ) : null}
+            {people && can('licenses.read') ? (
+              <Tooltip label={`${people.free} free of ${people.quantity} people licences`}>
+                <Badge
+                  size="lg"
+                  variant="light"
+                  color={people.quantity > 0 && people.used / people.quantity >= 0.9 ? 'orange' : 'gray'}
+                  leftSection={<IconMedal size={14} />}
+                  data-testid="license-counter"
+                >
+                  {people.used}/{people.quantity}
+                </Badge>
+              </Tooltip>
+            ) : null}
             {can('users.create') ? (
-              <Button leftSection={<IconPlus size={16} />} onClick={createUserCtl.open}>
+              <Button variant="default" leftSection={<IconPlus size={16} />} onClick={createUserCtl.open}>
                 Create user
+              </Button>
+            ) : null}
+            {can('invitations.send') ? (
+              <Button leftSection={<IconMailForward size={16} />} onClick={invitingCtl.open}>
+                Invite users
               </Button>
             ) : null}
           </>
@@ -466,6 +598,10 @@ export function UsersPage() {
             onSort={setSort}
             onConfigure={setConfiguring}
             canManageGroups={can('groups.manage')}
+            invitations={invitationByUser}
+            onLicense={onLicense}
+            onInvitation={onInvitation}
+            canLicense={can('licenses.assign')}
           />
         ))}
       </Stack>
@@ -481,6 +617,7 @@ export function UsersPage() {
         </Group>
       ) : null}
       <CreateUserModal tenantId={tenantId} opened={createUser} onClose={createUserCtl.close} />
+      <InviteDialog tenantId={tenantId} opened={inviting} onClose={invitingCtl.close} />
       <CreateGroupModal tenantId={tenantId} opened={createGroup} onClose={createGroupCtl.close} />
       <GroupConfigModal tenantId={tenantId} group={configuring} onClose={() => setConfiguring(null)} />
       <PickManyModal
