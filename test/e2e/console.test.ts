@@ -45,6 +45,15 @@ describe.skipIf(!hasChromium)('console: platform shell', () => {
     await page.getByTestId('tenant-row-acme-dental').waitFor();
     await screenshot(page, 'shell-04-tenants');
 
+    // the provider gives the customer its licences from the customer's page
+    await page.getByTestId('tenant-row-acme-dental').click();
+    await page.locator('input[name=people-licences]').fill('25');
+    await page.getByRole('button', { name: 'Save licences' }).click();
+    await page.getByText('Licences saved').waitFor();
+    await page.getByText('0 of 25 people licences in use.').waitFor();
+    await screenshot(page, 'shell-04b-customer-licences');
+    await page.getByRole('link', { name: '← Tenants' }).click();
+
     // switch the tenant switcher to the new customer
     await page.getByTestId('tenant-switcher').click();
     await page.getByRole('option', { name: 'Acme Dental' }).click();

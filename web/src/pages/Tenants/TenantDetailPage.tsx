@@ -1,7 +1,18 @@
-import { Anchor, Badge, Button, Group, Paper, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import {
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  NumberInput,
+  Paper,
+  SimpleGrid,
+  Stack,
+  Text,
+  TextInput,
+} from '@mantine/core';
 import { Link, useParams } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
-import { useMe, useTenant, useUpdateTenant } from '../../api/hooks.ts';
+import { useLicenses, useMe, useSetLicenses, useTenant, useUpdateTenant } from '../../api/hooks.ts';
 import { ErrorAlert, formatDateTime, notifyDone, PageHeader } from '../../ui/index.tsx';
 
 export function TenantDetailPage() {
@@ -21,6 +32,10 @@ export function TenantDetailPage() {
   const t = tenant.data;
   const canManage = me.data?.permissions.includes('tenants.manage');
   const isOwnCustomer = t.parentId === me.data?.tenant.id;
+  // quantities are the provider's to set, for its customers and for itself
+  const canManageLicenses =
+    (me.data?.permissions.includes('licenses.manage') ?? false) &&
+    (isOwnCustomer || t.id === me.data?.tenant.id);
 
   return (
     <>
@@ -130,7 +145,51 @@ export function TenantDetailPage() {
             ) : null}
           </Stack>
         </Paper>
+        {canManageLicenses ? <LicensesCard tenantId={t.id} /> : null}
       </SimpleGrid>
     </>
+  );
+}
+
+/** The provider sets how many seats each tenant (a customer, or itself) may use. */
+function LicensesCard({ tenantId }: { tenantId: string }) {
+  const pools = useLicenses(tenantId);
+  const save = useSetLicenses(tenantId);
+  const people = pools.data?.items.find((p) => p.type === 'people');
+  const [quantity, setQuantity] = useState<number | string>('');
+  useEffect(() => {
+    if (people) setQuantity(people.quantity);
+  }, [people]);
+  return (
+    <Paper withBorder radius="lg" p="lg">
+      <Stack>
+        <Text fw={600}>Licences</Text>
+        <Text size="sm" c="dimmed">
+          {people ? `${people.used} of ${people.quantity} people licences in use.` : 'No licences yet.'}
+        </Text>
+        <Group align="flex-end">
+          <NumberInput
+            label="People licences"
+            min={0}
+            max={1_000_000}
+            value={quantity}
+            onChange={setQuantity}
+            w={200}
+            name="people-licences"
+          />
+          <Button
+            loading={save.isPending}
+            onClick={() =>
+              save.mutate([{ type: 'people', quantity: Number(quantity) || 0 }], {
+                onSuccess: () => notifyDone('Licences saved'),
+              })
+            }
+          >
+            Save licences
+          </Button>
+        </Group>
+        <ErrorAlert error={save.error} />
+      </Stack>
+    </Paper>
   );
 }
