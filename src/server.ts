@@ -58,9 +58,11 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
   let handle: DbHandle | null = null;
   let jobs: Jobs | null = null;
   let app: FastifyInstance | null = null;
+  let closeMail: (() => void) | null = null;
   const stop = async () => {
     await app?.close().catch(() => {});
     await jobs?.stop().catch(() => {});
+    closeMail?.();
     await handle?.close().catch(() => {});
     await embedded?.stop().catch(() => {});
   };
@@ -81,7 +83,7 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
       baseUrl: config.publicUrl ?? `http://localhost:${config.port}`,
     };
     registerPlatformJobs(platform);
-    registerMailJob(platform);
+    closeMail = registerMailJob(platform);
     options.defineJobs?.(jobs);
     await jobs.start();
     await grantJobQueueAccess(connectionString);

@@ -15,7 +15,10 @@ export interface JobDefinition<P> {
   retryDelaySeconds?: number;
   /** Cron schedule (UTC), for recurring maintenance. */
   cron?: string;
+  /** Workers in this process; each takes one job per poll. */
   concurrency?: number;
+  /** How often an idle worker looks for work (pg-boss allows down to 0.5 s). */
+  pollingIntervalSeconds?: number;
 }
 
 export interface EnqueueOptions {
@@ -73,7 +76,11 @@ export class Jobs {
     for (const def of this.definitions.values()) {
       await this.boss.work<any>(
         def.name,
-        { batchSize: 1, localConcurrency: def.concurrency ?? 1, pollingIntervalSeconds: 1 } as never,
+        {
+          batchSize: 1,
+          localConcurrency: def.concurrency ?? 1,
+          pollingIntervalSeconds: def.pollingIntervalSeconds ?? 1,
+        } as never,
         async (jobs: Job<any>[]) => {
           for (const job of jobs) await def.handler(job.data, job);
         },

@@ -28,6 +28,8 @@ export async function startSmtpServer(): Promise<{
   const messages: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
+    // no reverse DNS lookup of the client: this machine has no resolver for it, and each lookup stalls
+    disableReverseLookup: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onData(stream, session, callback) {

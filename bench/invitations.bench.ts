@@ -1,0 +1,60 @@
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../src/platform/config.ts';
+import { startRollcall } from '../src/server.ts';
+import { TestClient } from '../test/helpers/app.ts';
+import { startSmtpServer } from '../test/helpers/smtp.ts';
+import { type BenchDatabase, fmt } from './harness.ts';
+
+/**
+ * 1,000 addresses in one invitation request, delivered to a local SMTP server: the time to answer
+ * the request (1,000 pending users, links, outbox rows and jobs, each address its own transaction),
+ * the time until every email arrived, and emails per second. Baseline: the same request for 10.
+ */
+export async function run(db: BenchDatabase): Promise<void> {
+  const smtp = await startSmtpServer();
+  const url = await db.createDatabase('rollcall_bench_invitations');
+  const password = 'Bench-Password-123!';
+  const rollcall = await startRollcall(
+    loadConfig({
+      DATABASE_URL: url,
+      LOG_LEVEL: 'silent',
+      ROLLCALL_ADMIN_EMAIL: 'bench@msp.test',
+      ROLLCALL_ADMIN_PASSWORD: password,
+      SMTP_URL: smtp.url,
+    }),
+    { logger: false, skipConsoleBuild: true, listen: false },
+  );
+  try {
+    const admin = new TestClient(rollcall.app);
+    await admin.login('msp', 'bench@msp.test', password);
+    const tenant = (
+      await admin.post('/api/v1/tenants', { name: 'Invite Bench', slug: 'invite-bench' })
+    ).json().id;
+    const measure = async (count: number, prefix: string) => {
+      const before = smtp.messages.length;
+      const emails = Array.from({ length: count }, (_, i) => `${prefix}${i}@bench.test`).join(', ');
+      const t0 = performance.now();
+      const res = await admin.post(`/api/v1/tenants/${tenant}/invitations`, { entries: [{ emails }] });
+      const answered = performance.now() - t0;
+      if (res.statusCode !== 200 || res.json().sent !== count)
+        throw new Error(`invite failed: ${res.body.slice(0, 300)}`);
+      await smtp.waitFor(() => smtp.messages.length - before >= count, 600_000);
+      const delivered = performance.now() - t0;
+      return { answered, delivered, rate: count / (delivered / 1000) };
+    };
+    const small = await measure(10, 'warm');
+    const big = await measure(1000, 'person');
+    console.log(
+      `invite 1,000 in one request: answered in ${fmt(big.answered / 1000, 2)} s, all delivered in ${fmt(big.delivered / 1000, 2)} s, ${fmt(big.rate, 1)} emails/s`,
+    );
+    console.log(
+      `baseline, 10 in one request: answered in ${fmt(small.answered, 0)} ms, delivered in ${fmt(small.delivered, 0)} ms`,
+    );
+    console.log(
+      `ratio per address (1,000 vs 10): answer ${fmt(big.answered / 1000 / (small.answered / 10), 2)}×`,
+    );
+  } finally {
+    await rollcall.stop();
+    await smtp.close();
+  }
+}
