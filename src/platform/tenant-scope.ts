@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { contextFor, requirePrincipal, resolveTenantForPrincipal } from './auth.ts';
+import { contextFor, type Principal, requirePrincipal, resolveTenantForPrincipal } from './auth.ts';
 import type { Ctx } from './context.ts';
 import type { Tenant } from './db-schema.ts';
 import type { Platform } from './platform.ts';
@@ -31,4 +31,9 @@ export function tenantScopeHook(platform: Platform) {
 export function scopeOf(request: FastifyRequest): TenantScope {
   if (!request.tenantScope) throw new Error('route is missing the tenant scope hook');
   return request.tenantScope;
+}
+
+/** Who is asking, and in which tenant: the principal and the scoped context every service takes. */
+export function callerOf(request: FastifyRequest): { principal: Principal; ctx: Ctx } {
+  return { principal: requirePrincipal(request), ctx: scopeOf(request).ctx };
 }

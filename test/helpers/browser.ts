@@ -2,6 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { vi } from 'vitest';
+
+// A browser test walks through many pages; on a loaded 2-core machine that takes longer than an API
+// test. Each step still fails on its own after ACTION_TIMEOUT, naming the locator it waited for.
+vi.setConfig({ testTimeout: 120_000 });
+const ACTION_TIMEOUT = 20_000;
 
 /**
  * Debian's chromium, driven by playwright-core. Without it the browser tests say so in one line and
@@ -18,7 +24,7 @@ if (!hasChromium) {
 }
 
 export async function launch(): Promise<Browser> {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless',
@@ -31,6 +37,13 @@ export async function launch(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+  const newPage = browser.newPage.bind(browser);
+  browser.newPage = async (options) => {
+    const page = await newPage(options);
+    page.setDefaultTimeout(ACTION_TIMEOUT);
+    return page;
+  };
+  return browser;
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -1,11 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { requirePrincipal } from '../../platform/auth.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { TenantParams, withProblems } from '../../platform/schemas.ts';
-import { scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
-import type { Caller } from '../users/users.service.ts';
+import { callerOf, scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
 import {
   CatalogSchema,
   CreateRoleBody,
@@ -15,11 +12,6 @@ import {
   UpdateRoleBody,
 } from './access.schemas.ts';
 import * as access from './access.service.ts';
-
-const caller = (request: FastifyRequest): Caller => ({
-  principal: requirePrincipal(request),
-  ctx: scopeOf(request).ctx,
-});
 
 export const accessRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = async (app, { platform }) => {
   const preHandler = tenantScopeHook(platform);
@@ -44,7 +36,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = a
         response: withProblems({ 200: Type.Object({ items: Type.Array(RoleSchema) }) }),
       },
     },
-    async (request) => access.listRoles(platform, caller(request)),
+    async (request) => access.listRoles(platform, callerOf(request)),
   );
 
   app.post(
@@ -63,7 +55,9 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = a
     async (request, reply) =>
       reply
         .status(201)
-        .send(await access.createRole(platform, caller(request), scopeOf(request).tenant.kind, request.body)),
+        .send(
+          await access.createRole(platform, callerOf(request), scopeOf(request).tenant.kind, request.body),
+        ),
   );
 
   app.get(
@@ -78,7 +72,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = a
         response: withProblems({ 200: RoleSchema }),
       },
     },
-    async (request) => access.getRole(platform, caller(request), request.params.roleId),
+    async (request) => access.getRole(platform, callerOf(request), request.params.roleId),
   );
 
   app.patch(
@@ -97,7 +91,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = a
     async (request) =>
       access.updateRole(
         platform,
-        caller(request),
+        callerOf(request),
         scopeOf(request).tenant.kind,
         request.params.roleId,
         request.body,
@@ -117,7 +111,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = a
       },
     },
     async (request, reply) => {
-      await access.deleteRole(platform, caller(request), request.params.roleId);
+      await access.deleteRole(platform, callerOf(request), request.params.roleId);
       return reply.status(204).send();
     },
   );
@@ -134,7 +128,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = a
         response: withProblems({ 200: DefaultPermissionsBody }),
       },
     },
-    async (request) => access.getTenantDefaults(platform, caller(request)),
+    async (request) => access.getTenantDefaults(platform, callerOf(request)),
   );
 
   app.put(
@@ -150,6 +144,6 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = a
         response: withProblems({ 200: DefaultPermissionsBody }),
       },
     },
-    async (request) => access.setTenantDefaults(platform, caller(request), request.body.permissions),
+    async (request) => access.setTenantDefaults(platform, callerOf(request), request.body.permissions),
   );
 };

@@ -5,9 +5,8 @@ import { contextFor, requirePrincipal } from '../../platform/auth.ts';
 import { withTenantTx } from '../../platform/db.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { TenantParams, Uuid, withProblems } from '../../platform/schemas.ts';
-import { scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
+import { callerOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
 import { UserParams } from '../users/users.schemas.ts';
-import type { Caller } from '../users/users.service.ts';
 import * as credentials from './credentials.service.ts';
 import {
   ChangePasswordBody,
@@ -20,10 +19,6 @@ import {
   SessionList,
 } from './security.schemas.ts';
 
-const caller = (request: FastifyRequest): Caller => ({
-  principal: requirePrincipal(request),
-  ctx: scopeOf(request).ctx,
-});
 const own = (platform: Platform, request: FastifyRequest) => {
   const principal = requirePrincipal(request);
   return { principal, ctx: contextFor(platform, request, principal.tenantId) };
@@ -116,7 +111,7 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
         response: withProblems({ 200: SecurityPolicyView }),
       },
     },
-    async (request) => credentials.getSecurityPolicy(platform, caller(request)),
+    async (request) => credentials.getSecurityPolicy(platform, callerOf(request)),
   );
 
   app.put(
@@ -132,7 +127,7 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
         response: withProblems({ 200: SecurityPolicyView }),
       },
     },
-    async (request) => credentials.setSecurityPolicy(platform, caller(request), request.body),
+    async (request) => credentials.setSecurityPolicy(platform, callerOf(request), request.body),
   );
 
   app.get(
@@ -147,7 +142,7 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
         response: withProblems({ 200: SessionList }),
       },
     },
-    async (request) => credentials.listUserSessions(platform, caller(request), request.params.userId),
+    async (request) => credentials.listUserSessions(platform, callerOf(request), request.params.userId),
   );
 
   app.delete(
@@ -162,7 +157,7 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
         response: withProblems({ 200: EndedCount }),
       },
     },
-    async (request) => credentials.endUserSessions(platform, caller(request), request.params.userId),
+    async (request) => credentials.endUserSessions(platform, callerOf(request), request.params.userId),
   );
 
   app.delete(
@@ -178,7 +173,12 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
       },
     },
     async (request) =>
-      credentials.endUserSessions(platform, caller(request), request.params.userId, request.params.sessionId),
+      credentials.endUserSessions(
+        platform,
+        callerOf(request),
+        request.params.userId,
+        request.params.sessionId,
+      ),
   );
 
   app.post(
@@ -195,7 +195,7 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
       },
     },
     async (request) => {
-      const c = caller(request);
+      const c = callerOf(request);
       if (request.body.mode === 'send_link') {
         await withTenantTx(platform.db, c.ctx.tenantId, (tx) =>
           credentials.sendResetLinkInTx(tx, platform, c, request.params.userId),
@@ -221,7 +221,7 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
       },
     },
     async (request) =>
-      credentials.setUserIpRanges(platform, caller(request), request.params.userId, request.body.ipRanges),
+      credentials.setUserIpRanges(platform, callerOf(request), request.params.userId, request.body.ipRanges),
   );
 
   app.post(
@@ -237,7 +237,7 @@ export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> =
       },
     },
     async (request, reply) => {
-      await credentials.unlockUser(platform, caller(request), request.params.userId);
+      await credentials.unlockUser(platform, callerOf(request), request.params.userId);
       return reply.status(204).send();
     },
   );

@@ -1,11 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { requirePrincipal } from '../../platform/auth.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { TenantParams, Uuid, withProblems } from '../../platform/schemas.ts';
-import { scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
-import type { Caller } from '../users/users.service.ts';
+import { callerOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
 import {
   CreateGroupBody,
   GroupParams,
@@ -15,11 +12,6 @@ import {
   UpdateGroupBody,
 } from './groups.schemas.ts';
 import * as groups from './groups.service.ts';
-
-const caller = (request: FastifyRequest): Caller => ({
-  principal: requirePrincipal(request),
-  ctx: scopeOf(request).ctx,
-});
 
 export const groupRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = async (app, { platform }) => {
   const preHandler = tenantScopeHook(platform);
@@ -38,7 +30,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = as
         response: withProblems({ 200: Type.Object({ items: Type.Array(GroupSchema) }) }),
       },
     },
-    async (request) => groups.listGroups(platform, caller(request)),
+    async (request) => groups.listGroups(platform, callerOf(request)),
   );
 
   app.post(
@@ -55,7 +47,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = as
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await groups.createGroup(platform, caller(request), request.body)),
+      reply.status(201).send(await groups.createGroup(platform, callerOf(request), request.body)),
   );
 
   app.get(
@@ -70,7 +62,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = as
         response: withProblems({ 200: GroupSchema }),
       },
     },
-    async (request) => groups.getGroup(platform, caller(request), request.params.groupId),
+    async (request) => groups.getGroup(platform, callerOf(request), request.params.groupId),
   );
 
   app.patch(
@@ -86,7 +78,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = as
         response: withProblems({ 200: GroupSchema }),
       },
     },
-    async (request) => groups.updateGroup(platform, caller(request), request.params.groupId, request.body),
+    async (request) => groups.updateGroup(platform, callerOf(request), request.params.groupId, request.body),
   );
 
   app.delete(
@@ -101,7 +93,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = as
         response: withProblems({ 200: Type.Object({ movedToDefault: Type.Array(Uuid) }) }),
       },
     },
-    async (request) => groups.deleteGroup(platform, caller(request), request.params.groupId),
+    async (request) => groups.deleteGroup(platform, callerOf(request), request.params.groupId),
   );
 
   app.post(
@@ -118,7 +110,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = as
       },
     },
     async (request) =>
-      groups.unassignGroupRole(platform, caller(request), request.params.groupId, request.body),
+      groups.unassignGroupRole(platform, callerOf(request), request.params.groupId, request.body),
   );
 
   app.post(
@@ -135,7 +127,7 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = as
       },
     },
     async (request) =>
-      groups.addMembers(platform, caller(request), request.params.groupId, request.body.userIds),
+      groups.addMembers(platform, callerOf(request), request.params.groupId, request.body.userIds),
   );
 
   app.delete(
@@ -151,6 +143,6 @@ export const groupRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = as
       },
     },
     async (request) =>
-      groups.removeMember(platform, caller(request), request.params.groupId, request.params.userId),
+      groups.removeMember(platform, callerOf(request), request.params.groupId, request.params.userId),
   );
 };

@@ -1,17 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { requirePrincipal } from '../../platform/auth.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { TenantParams, Timestamp, Uuid, withProblems } from '../../platform/schemas.ts';
-import { scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
-import type { Caller } from '../users/users.service.ts';
+import { callerOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
 import * as invitations from './invitations.service.ts';
 
-const caller = (request: FastifyRequest): Caller => ({
-  principal: requirePrincipal(request),
-  ctx: scopeOf(request).ctx,
-});
 const Token = Type.String({ minLength: 10, maxLength: 200 });
 
 export const invitationRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = async (
@@ -69,7 +62,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }>
         }),
       },
     },
-    async (request) => invitations.invite(platform, caller(request), request.body.entries),
+    async (request) => invitations.invite(platform, callerOf(request), request.body.entries),
   );
 
   app.get(
@@ -98,7 +91,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }>
         }),
       },
     },
-    async (request) => invitations.listInvitations(platform, caller(request)),
+    async (request) => invitations.listInvitations(platform, callerOf(request)),
   );
 
   for (const action of ['resend', 'cancel'] as const) {
@@ -118,7 +111,7 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }>
         },
       },
       async (request) => {
-        const c = caller(request);
+        const c = callerOf(request);
         if (action === 'resend') return invitations.resend(platform, c, request.params.invitationId);
         await invitations.cancel(platform, c, request.params.invitationId);
         return {};

@@ -90,7 +90,7 @@ async function issueLink(
   tx: Tx,
   ctx: Ctx,
   user: { id: string; email: string },
-  inviterName: string,
+  _inviterName: string,
 ) {
   const token = newToken('rc_inv');
   const now = ctx.clock.now();

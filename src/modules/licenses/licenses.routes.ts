@@ -1,18 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { requirePrincipal } from '../../platform/auth.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { NullableTimestamp, TenantParams, withProblems } from '../../platform/schemas.ts';
-import { scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
+import { callerOf, scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
 import { UserParams } from '../users/users.schemas.ts';
-import type { Caller } from '../users/users.service.ts';
 import * as licenses from './licenses.service.ts';
 
-const caller = (request: FastifyRequest): Caller => ({
-  principal: requirePrincipal(request),
-  ctx: scopeOf(request).ctx,
-});
 const PoolType = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,39}$', description: 'e.g. people' });
 const Pools = Type.Object({
   items: Type.Array(
@@ -42,7 +35,7 @@ export const licenseRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = 
         response: withProblems({ 200: Pools }),
       },
     },
-    async (request) => licenses.listPools(platform, caller(request)),
+    async (request) => licenses.listPools(platform, callerOf(request)),
   );
 
   app.put(
@@ -70,7 +63,7 @@ export const licenseRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = 
       },
     },
     async (request) =>
-      licenses.setPools(platform, caller(request), scopeOf(request).tenant, request.body.pools),
+      licenses.setPools(platform, callerOf(request), scopeOf(request).tenant, request.body.pools),
   );
 
   app.post(
@@ -87,7 +80,7 @@ export const licenseRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = 
       },
     },
     async (request) =>
-      licenses.assignLicense(platform, caller(request), request.params.userId, request.body.type),
+      licenses.assignLicense(platform, callerOf(request), request.params.userId, request.body.type),
   );
 
   app.delete(
@@ -107,6 +100,6 @@ export const licenseRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = 
         }),
       },
     },
-    async (request) => licenses.unassignLicense(platform, caller(request), request.params.userId),
+    async (request) => licenses.unassignLicense(platform, callerOf(request), request.params.userId),
   );
 };

@@ -1,10 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { requirePrincipal } from '../../platform/auth.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { TenantParams, withProblems } from '../../platform/schemas.ts';
-import { scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
+import { callerOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
 import {
   OverridesBody,
   PermissionsExplained,
@@ -32,11 +30,6 @@ import {
 } from './users.schemas.ts';
 import * as users from './users.service.ts';
 
-const caller = (request: FastifyRequest): users.Caller => ({
-  principal: requirePrincipal(request),
-  ctx: scopeOf(request).ctx,
-});
-
 export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = async (app, { platform }) => {
   const preHandler = tenantScopeHook(platform);
   const base = '/api/v1/tenants/:tenantId/users';
@@ -55,7 +48,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: UserPage }),
       },
     },
-    async (request) => users.listUsers(platform, caller(request), request.query),
+    async (request) => users.listUsers(platform, callerOf(request), request.query),
   );
 
   app.post(
@@ -72,7 +65,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await users.createUser(platform, caller(request), request.body)),
+      reply.status(201).send(await users.createUser(platform, callerOf(request), request.body)),
   );
 
   app.post(
@@ -87,7 +80,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: BulkResult }),
       },
     },
-    async (request) => runBulkAction(platform, caller(request), request.body),
+    async (request) => runBulkAction(platform, callerOf(request), request.body),
   );
 
   app.get(
@@ -102,7 +95,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: UserSchema }),
       },
     },
-    async (request) => users.getUser(platform, caller(request), request.params.userId),
+    async (request) => users.getUser(platform, callerOf(request), request.params.userId),
   );
 
   app.patch(
@@ -118,7 +111,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: UserSchema }),
       },
     },
-    async (request) => users.updateUser(platform, caller(request), request.params.userId, request.body),
+    async (request) => users.updateUser(platform, callerOf(request), request.params.userId, request.body),
   );
 
   for (const action of ['suspend', 'reactivate', 'archive'] as const) {
@@ -139,7 +132,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
           response: withProblems({ 200: UserSchema }),
         },
       },
-      async (request) => users.changeStatus(platform, caller(request), request.params.userId, action),
+      async (request) => users.changeStatus(platform, callerOf(request), request.params.userId, action),
     );
   }
 
@@ -168,7 +161,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         }),
       },
     },
-    async (request) => users.removeUser(platform, caller(request), request.params.userId, request.body ?? {}),
+    async (request) =>
+      users.removeUser(platform, callerOf(request), request.params.userId, request.body ?? {}),
   );
 
   app.put(
@@ -185,7 +179,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       },
     },
     async (request) =>
-      users.setManagers(platform, caller(request), request.params.userId, request.body.managerIds),
+      users.setManagers(platform, callerOf(request), request.params.userId, request.body.managerIds),
   );
 
   app.get(
@@ -200,7 +194,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: PeoplePage }),
       },
     },
-    async (request) => users.listManagedUsers(platform, caller(request), request.params.userId),
+    async (request) => users.listManagedUsers(platform, callerOf(request), request.params.userId),
   );
 
   app.get(
@@ -215,7 +209,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: Type.Object({ items: Type.Array(SkillView) }) }),
       },
     },
-    async (request) => users.listSkills(platform, caller(request), request.params.userId),
+    async (request) => users.listSkills(platform, callerOf(request), request.params.userId),
   );
 
   app.put(
@@ -231,7 +225,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: Type.Object({ items: Type.Array(SkillView) }) }),
       },
     },
-    async (request) => users.replaceSkills(platform, caller(request), request.params.userId, request.body),
+    async (request) => users.replaceSkills(platform, callerOf(request), request.params.userId, request.body),
   );
 
   app.get(
@@ -248,7 +242,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       },
     },
     async (request, reply) => {
-      const avatar = await users.readAvatar(platform, caller(request), request.params.userId);
+      const avatar = await users.readAvatar(platform, callerOf(request), request.params.userId);
       return reply
         .type(avatar.contentType)
         .header('cache-control', 'private, max-age=86400')
@@ -271,7 +265,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       },
     },
     async (request, reply) => {
-      await users.writeAvatar(platform, caller(request), request.params.userId, request.body as Buffer);
+      await users.writeAvatar(platform, callerOf(request), request.params.userId, request.body as Buffer);
       return reply.status(204).send();
     },
   );
@@ -288,7 +282,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       },
     },
     async (request, reply) => {
-      await users.writeAvatar(platform, caller(request), request.params.userId, null);
+      await users.writeAvatar(platform, callerOf(request), request.params.userId, null);
       return reply.status(204).send();
     },
   );
@@ -306,7 +300,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       },
     },
     async (request, reply) => {
-      await users.revokeUserAccess(platform, caller(request), request.params.userId);
+      await users.revokeUserAccess(platform, callerOf(request), request.params.userId);
       return reply.status(204).send();
     },
   );
@@ -323,7 +317,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: PermissionsExplained }),
       },
     },
-    async (request) => access.explainPermissions(platform, caller(request), request.params.userId),
+    async (request) => access.explainPermissions(platform, callerOf(request), request.params.userId),
   );
 
   app.put(
@@ -339,7 +333,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: PermissionsExplained }),
       },
     },
-    async (request) => access.setOverrides(platform, caller(request), request.params.userId, request.body),
+    async (request) => access.setOverrides(platform, callerOf(request), request.params.userId, request.body),
   );
 
   app.get(
@@ -354,7 +348,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: UserRolesView }),
       },
     },
-    async (request) => access.userRoles(platform, caller(request), request.params.userId),
+    async (request) => access.userRoles(platform, callerOf(request), request.params.userId),
   );
 
   app.put(
@@ -371,7 +365,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       },
     },
     async (request) =>
-      access.setUserRoles(platform, caller(request), request.params.userId, request.body.roleIds),
+      access.setUserRoles(platform, callerOf(request), request.params.userId, request.body.roleIds),
   );
 
   app.put(
@@ -388,8 +382,8 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       },
     },
     async (request) => {
-      await groups.setUserGroups(platform, caller(request), request.params.userId, request.body.groupIds);
-      return users.getUser(platform, caller(request), request.params.userId);
+      await groups.setUserGroups(platform, callerOf(request), request.params.userId, request.body.groupIds);
+      return users.getUser(platform, callerOf(request), request.params.userId);
     },
   );
 };
