@@ -90,6 +90,7 @@ interface PrincipalRow {
   tenantName: string;
   tenantSlug: string;
   department: string | null;
+  signInBlockedUntil: Date | null;
   access: StoredAccessInputs;
 }
 
@@ -114,7 +115,7 @@ function principalSql(credential: string): string {
       select c.kind, c.id, c.purpose, c.tenant_id as "tenantId", c.user_id as "userId", c.last_seen_at as "lastSeenAt",
              c.expires_at as "expiresAt", (tn.settings #>> '{session,idleMinutes}')::int as "idleMinutes",
              u.first_name as "firstName", u.last_name as "lastName", u.email, u.username, u.status,
-             u.kind as "userKind", u.department, tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
+             u.kind as "userKind", u.department, u.sign_in_blocked_until as "signInBlockedUntil", tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
              tn.name as "tenantName", tn.slug as "tenantSlug",
              user_access_inputs(c.tenant_id, c.user_id) as access
         from credential c
@@ -148,6 +149,8 @@ async function loadPrincipal(
   const row = result.rows[0];
   if (!row) return null;
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
+  // a duration transfer's sign-in block holds for API tokens too
+  if (row.signInBlockedUntil && row.signInBlockedUntil.getTime() > now.getTime()) return null;
   if (kind === 'session' && row.lastSeenAt) {
     const idleMs = (row.idleMinutes ?? DEFAULT_SESSION_POLICY.idleMinutes) * 60_000;
     if (now.getTime() - row.lastSeenAt.getTime() > idleMs) return null;

@@ -36,6 +36,7 @@ const USER_COLUMNS = [
   'lockedUntil',
   'mustChangePassword',
   'ipRanges',
+  'signInBlockedUntil',
   'createdAt',
   'updatedAt',
 ] as const;
