@@ -53,8 +53,8 @@ export function zonedInstant(date: string, hour: number, timeZone: string): Date
     const earlier = second - 3_600_000;
     return new Date(wallClockMs(earlier, timeZone) === target ? earlier : second);
   }
-  // a skipped hour: `second` is where the clocks jumped to
-  return new Date(second);
+  // a skipped hour: the two readings straddle the jump; the later one is where the clocks jumped to
+  return new Date(Math.max(first, second));
 }
 
 /** The date (YYYY-MM-DD) and hour the clocks of `timeZone` show at `instant`. */

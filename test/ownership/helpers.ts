@@ -43,7 +43,7 @@ export async function scenario(t: TestApp, o: OwnershipTenant) {
   const resource = async (type: string) => {
     const res = await o.admin.post(`${T}/resources`, {
       type,
-      externalId: `${type}-${n}`,
+      externalId: `${type}-scenario-${n}`,
       name: `${type} ${n}`,
       ownerId: alice.id,
     });
