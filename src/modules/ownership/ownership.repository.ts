@@ -293,6 +293,7 @@ export async function openTransfersOf(tx: Tx, tenantId: string, userIds: readonl
       't.startsAt',
       't.endsAt',
       't.blockSignIn',
+      't.timeZone',
       't.recipientId',
       'r.firstName as recipientFirstName',
       'r.lastName as recipientLastName',

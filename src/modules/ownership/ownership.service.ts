@@ -139,9 +139,13 @@ export async function planFor(
       workflows.map((w) => w.id),
     );
     if (unshared.size > 0) {
+      const one = unshared.size === 1;
+      const what = `${one ? 'One workflow' : `${unshared.size} workflows`} owned by ${label(user)} ${one ? 'is' : 'are'} shared with nobody`;
       warnings.push({
         code: 'workflows_shared_with_nobody',
-        message: `${unshared.size} workflow(s) owned by ${label(user)} are shared with nobody: without a recipient they would have no owner and nobody could reach them.`,
+        message: recipient
+          ? `${what}: after the removal only ${label(recipient)} can reach ${one ? 'it' : 'them'}.`
+          : `${what}: without a recipient ${one ? 'it' : 'they'} would have no owner and nobody could reach ${one ? 'it' : 'them'}.`,
         items: workflows.filter((w) => unshared.has(w.id)),
       });
     }
@@ -872,6 +876,7 @@ export async function ownershipFlagsOf(tx: Tx, tenantId: string, userIds: readon
         startsAt: new Date(t.startsAt).toISOString(),
         endsAt: iso(t.endsAt),
         blockSignIn: t.blockSignIn,
+        timeZone: t.timeZone,
         recipient: t.recipientId
           ? { id: t.recipientId, name: `${t.recipientFirstName ?? ''} ${t.recipientLastName ?? ''}`.trim() }
           : null,

@@ -137,6 +137,7 @@ export const UserSummarySchema = Type.Object({
           startsAt: Timestamp,
           endsAt: Nullable(Timestamp),
           blockSignIn: Type.Boolean(),
+          timeZone: Type.String({ description: 'The zone its date and hour were picked in' }),
           recipient: Nullable(Type.Object({ id: Uuid, name: Type.String() })),
         },
         { description: 'A pending ownership transfer or scheduled removal (the clock marker)' },
