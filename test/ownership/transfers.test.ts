@@ -5,7 +5,7 @@ import { transferOwnershipsNowInTx } from '../../src/modules/ownership/ownership
 import { TestClock } from '../../src/platform/clock.ts';
 import { withTenantTx } from '../../src/platform/db.ts';
 import { createTestApp, type TestApp, TestClient } from '../helpers/app.ts';
-import { USER_PASSWORD } from '../helpers/fixtures.ts';
+import { apiCreateUser, roleId, signIn, USER_PASSWORD } from '../helpers/fixtures.ts';
 import {
   berlin,
   groupIdsOf,
@@ -239,6 +239,49 @@ describe('rule 18: one-time transfers at a date and hour', () => {
       end: berlin(t, 2, 9),
     });
     expect(backwards.json().code).toBe('transfer.end_before_start');
+  });
+});
+
+describe('who may transfer', () => {
+  it('needs ownership.transfer, and the groups the recipient joins stay within the caller’s ceiling (rule 13)', async () => {
+    const s = await scenario(t, o);
+    const helpDesk = await apiCreateUser(o.admin, o.tenant, {
+      firstName: 'Hal',
+      lastName: 'Desk',
+      roleIds: [await roleId(o.admin, o.tenant, 'help_desk')],
+    });
+    const desk = await signIn(t.app, 'own-transfers', helpDesk.email!);
+    const body = { kind: 'one_time', recipientId: s.bob.id, at: berlin(t, 1, 9) };
+    const forbidden = await desk.post(`${s.T}/users/${s.alice.id}/transfers`, body);
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json()).toMatchObject({
+      code: 'auth.forbidden',
+      details: { permission: 'ownership.transfer' },
+    });
+    // a tenant admin moving Alice out of a group whose role is Super Admin would hand Bob that role
+    const admins = (
+      await o.admin.post(`${s.T}/groups`, {
+        name: `Admins ${s.alice.lastName}`,
+        roleId: await roleId(o.admin, o.tenant, 'super_admin'),
+      })
+    ).json();
+    await o.admin.put(`${s.T}/users/${s.alice.id}/groups`, {
+      groupIds: [o.defaultGroup, s.group.id, admins.id],
+    });
+    const tina = await apiCreateUser(o.admin, o.tenant, {
+      firstName: 'Tina',
+      lastName: 'Admin',
+      roleIds: [await roleId(o.admin, o.tenant, 'tenant_admin')],
+    });
+    const tenantAdmin = await signIn(t.app, 'own-transfers', tina.email!);
+    const preview = (
+      await tenantAdmin.post(`${s.T}/users/${s.alice.id}/transfers`, { ...body, preview: true })
+    ).json();
+    expect(preview.plan.warnings.map((w: { code: string }) => w.code)).toContain('group_roles_gained');
+    const ceiling = await tenantAdmin.post(`${s.T}/users/${s.alice.id}/transfers`, body);
+    expect(ceiling.statusCode).toBe(403);
+    expect(ceiling.json().code).toBe('role.ceiling');
+    expect((await o.admin.get(`${s.T}/users/${s.alice.id}`)).json().pendingChange).toBeNull();
   });
 });
 
