@@ -63,6 +63,10 @@ export interface UsersTable {
   failedWindowStartedAt: Timestamp | null;
   lockedUntil: Timestamp | null;
   mustChangePassword: ColumnType<boolean, boolean | undefined, boolean>;
+  /** When the owner of `email` proved it by opening a link sent there; null until then. */
+  emailVerifiedAt: Timestamp | null;
+  /** Joined by invitation and has not finished the first-sign-in setup yet. */
+  setupPending: ColumnType<boolean, boolean | undefined, boolean>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -320,7 +324,20 @@ export interface InvitationsTable {
   closedAt: Timestamp | null;
 }
 
+export interface EmailVerificationsTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  email: string;
+  tokenHash: string;
+  status: 'sent' | 'verified' | 'replaced';
+  expiresAt: Timestamp;
+  createdAt: Timestamp;
+  closedAt: Timestamp | null;
+}
+
 export interface Database {
+  emailVerifications: EmailVerificationsTable;
   invitations: InvitationsTable;
   licensePools: LicensePoolsTable;
   licenseAssignments: LicenseAssignmentsTable;

@@ -35,6 +35,8 @@ const USER_COLUMNS = [
   'failedWindowStartedAt',
   'lockedUntil',
   'mustChangePassword',
+  'emailVerifiedAt',
+  'setupPending',
   'ipRanges',
   'createdAt',
   'updatedAt',

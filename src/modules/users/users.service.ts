@@ -16,6 +16,7 @@ import { GroupErrors } from '../groups/groups.errors.ts';
 import * as groupsRepo from '../groups/groups.repository.ts';
 import { hasLicense, PEOPLE, releaseLicensesInTx } from '../licenses/licenses.service.ts';
 import { isValidTimeZone } from '../tenants/tenants.service.ts';
+import { asksForVerification, sendVerificationInTx } from './email-verification.ts';
 import { planTransition, type StatusAction } from './user-status.ts';
 import { UserErrors } from './users.errors.ts';
 import type { UserRow } from './users.repository.ts';
@@ -23,6 +24,7 @@ import * as repo from './users.repository.ts';
 import type {
   CreateUserBody,
   ListUsersQuery,
+  OwnProfileBody,
   RemoveUserBody,
   SkillsBody,
   UpdateUserBody,
@@ -181,6 +183,7 @@ export async function getUser(platform: Platform, caller: Caller, userId: string
       notificationPreferences: u.notificationPreferences,
       customAttributes: u.customAttributes,
       hasAvatar: u.avatarContentType !== null,
+      emailVerified: u.emailVerifiedAt !== null,
       sourceAttributes: u.sourceAttributes,
       idpGroups: u.idpGroups,
       statusChangedAt: u.statusChangedAt,
@@ -357,6 +360,12 @@ export async function createUser(platform: Platform, caller: Caller, body: Creat
     for (const r of roleIds) await accessRepo.assignDirectRole(tx, tenantId, user.id, r);
     for (const g of groupIds) await groupsRepo.addMember(tx, tenantId, g, user.id);
     if (managerIds.length) await repo.replaceManagers(tx, tenantId, user.id, managerIds);
+    if (user.email && asksForVerification(caller.ctx))
+      await sendVerificationInTx(platform, tx, caller.ctx, {
+        id: user.id,
+        email: user.email,
+        firstName: user.firstName,
+      });
     await recordAudit(tx, caller.ctx, {
       action: 'user.created',
       target: { type: 'user', id: user.id, label: label(user) },
@@ -403,59 +412,149 @@ const MASTERABLE = [
 
 export async function updateUser(platform: Platform, caller: Caller, userId: string, body: UpdateUserBody) {
   authorize(caller.principal, 'users.update');
-  const tenantId = caller.ctx.tenantId;
   checkProfile(body);
-  await withTenantTx(platform.db, tenantId, async (tx) => {
+  await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
     const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
-    // rule 4a: what a directory masters changes only through that directory
-    const mastered = current.source
-      ? Object.keys(body).filter(
-          (f) =>
-            current.sourceAttributes.includes(f) &&
-            MASTERABLE.includes(f) &&
-            JSON.stringify((body as Record<string, unknown>)[f]) !==
-              JSON.stringify((current as Record<string, unknown>)[f]),
-        )
-      : [];
-    if (mastered.length > 0 && caller.ctx.actor.type !== 'system')
-      throw UserErrors.attributeMastered(mastered, current.source!);
-    const email = body.email === undefined ? current.email : body.email;
-    const username = body.username === undefined ? current.username : body.username;
-    if (!email && !username) throw UserErrors.emailOrUsernameRequired();
-    checkProfile({
-      hireDate: body.hireDate === undefined ? current.hireDate : body.hireDate,
-      leaveDate: body.leaveDate === undefined ? current.leaveDate : body.leaveDate,
-    });
-    if (body.kind === 'external' && current.kind === 'internal' && caller.principal.userId === userId) {
-      throw UserErrors.selfAction('make external');
-    }
-    const changes: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body)) {
-      if (value === undefined) continue;
-      const trimmed = typeof value === 'string' ? value.trim() : value;
-      changes[key] = ['phoneNumbers', 'notificationPreferences', 'customAttributes'].includes(key)
-        ? JSON.stringify(value)
-        : trimmed;
-    }
-    let updated: UserRow;
-    try {
-      updated = await keepingASuperAdmin(tx, tenantId, () =>
-        repo.updateUser(tx, tenantId, userId, { ...changes, updatedAt: caller.ctx.clock.now() }),
-      );
-    } catch (error) {
-      translateUniqueViolation(error, { email, username });
-    }
-    const d = diff(auditView(current), auditView(updated));
-    if (d.changed.length > 0) {
-      await recordAudit(tx, caller.ctx, {
-        action: 'user.updated',
-        target: { type: 'user', id: userId, label: label(updated) },
-        before: d.before,
-        after: d.after,
-      });
-    }
+    await applyProfileChanges(platform, tx, caller, current, body);
   });
   return getUser(platform, caller, userId);
+}
+
+/**
+ * The one path a profile changes by, whether an administrator edits a user or a person edits
+ * themselves: directory-mastered fields (rule 4a), email-or-username (rule 1), uniqueness, the last
+ * Super Admin, a new address asked to be confirmed, and the audit event of what differs.
+ */
+async function applyProfileChanges(
+  platform: Platform,
+  tx: Tx,
+  caller: Caller,
+  current: UserRow,
+  body: UpdateUserBody,
+  auditAction = 'user.updated',
+) {
+  const tenantId = caller.ctx.tenantId;
+  const userId = current.id;
+  // rule 4a: what a directory masters changes only through that directory
+  const mastered = current.source
+    ? Object.keys(body).filter(
+        (f) =>
+          current.sourceAttributes.includes(f) &&
+          MASTERABLE.includes(f) &&
+          JSON.stringify((body as Record<string, unknown>)[f]) !==
+            JSON.stringify((current as Record<string, unknown>)[f]),
+      )
+    : [];
+  if (mastered.length > 0 && caller.ctx.actor.type !== 'system')
+    throw UserErrors.attributeMastered(mastered, current.source!);
+  const email = body.email === undefined ? current.email : body.email;
+  const username = body.username === undefined ? current.username : body.username;
+  if (!email && !username) throw UserErrors.emailOrUsernameRequired();
+  checkProfile({
+    hireDate: body.hireDate === undefined ? current.hireDate : body.hireDate,
+    leaveDate: body.leaveDate === undefined ? current.leaveDate : body.leaveDate,
+  });
+  if (body.kind === 'external' && current.kind === 'internal' && caller.principal.userId === userId) {
+    throw UserErrors.selfAction('make external');
+  }
+  const changes: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined) continue;
+    const trimmed = typeof value === 'string' ? value.trim() : value;
+    changes[key] = ['phoneNumbers', 'notificationPreferences', 'customAttributes'].includes(key)
+      ? JSON.stringify(value)
+      : trimmed;
+  }
+  // a different address is not the one its owner confirmed
+  const emailChanged = (email?.trim().toLowerCase() ?? null) !== (current.email?.toLowerCase() ?? null);
+  if (emailChanged) changes.emailVerifiedAt = null;
+  let updated: UserRow;
+  try {
+    updated = await keepingASuperAdmin(tx, tenantId, () =>
+      repo.updateUser(tx, tenantId, userId, { ...changes, updatedAt: caller.ctx.clock.now() }),
+    );
+  } catch (error) {
+    translateUniqueViolation(error, { email, username });
+  }
+  if (emailChanged && updated.email && asksForVerification(caller.ctx))
+    await sendVerificationInTx(platform, tx, caller.ctx, {
+      id: userId,
+      email: updated.email,
+      firstName: updated.firstName,
+    });
+  const d = diff(auditView(current), auditView(updated));
+  if (d.changed.length > 0) {
+    await recordAudit(tx, caller.ctx, {
+      action: auditAction,
+      target: { type: 'user', id: userId, label: label(updated) },
+      before: d.before,
+      after: d.after,
+    });
+  }
+}
+
+// ---------------------------------------------------------------- one's own profile and first-sign-in setup
+
+function ownProfileView(u: UserRow) {
+  return {
+    id: u.id,
+    tenantId: u.tenantId,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    email: u.email,
+    emailVerified: u.emailVerifiedAt !== null,
+    username: u.username,
+    phoneNumbers: u.phoneNumbers,
+    locale: u.locale,
+    timeZone: u.timeZone,
+    notificationPreferences: u.notificationPreferences,
+    initials: initials(u.firstName, u.lastName),
+    avatarUrl: avatarUrl(u),
+    hasAvatar: u.avatarContentType !== null,
+    source: u.source,
+    sourceAttributes: u.sourceAttributes,
+    setupPending: u.setupPending,
+  };
+}
+
+async function loadSelf(tx: Tx, caller: Caller, opts: { forUpdate?: boolean } = {}) {
+  const self = await repo.findUser(tx, caller.ctx.tenantId, caller.principal.userId, opts);
+  if (!self) throw UserErrors.notFound();
+  return self;
+}
+
+/** Everyone may read and change their own profile; no permission is needed to be oneself. */
+export async function getOwnProfile(platform: Platform, caller: Caller) {
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) =>
+    ownProfileView(await loadSelf(tx, caller)),
+  );
+}
+
+export async function updateOwnProfile(platform: Platform, caller: Caller, body: OwnProfileBody) {
+  checkProfile(body);
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const self = await loadSelf(tx, caller, { forUpdate: true });
+    await applyProfileChanges(platform, tx, caller, self, body, 'user.profile_updated');
+    return ownProfileView(await loadSelf(tx, caller));
+  });
+}
+
+/** The end of the first-sign-in setup (finished or skipped): it is not offered again. */
+export async function completeSetup(platform: Platform, caller: Caller, skipped: boolean) {
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const self = await loadSelf(tx, caller, { forUpdate: true });
+    if (self.setupPending) {
+      await repo.updateUser(tx, caller.ctx.tenantId, self.id, {
+        setupPending: false,
+        updatedAt: caller.ctx.clock.now(),
+      });
+      await recordAudit(tx, caller.ctx, {
+        action: skipped ? 'user.setup_skipped' : 'user.setup_completed',
+        target: { type: 'user', id: self.id, label: label(self) },
+      });
+    }
+    return ownProfileView(await loadSelf(tx, caller));
+  });
 }
 
 // ---------------------------------------------------------------- status (rule 3)
