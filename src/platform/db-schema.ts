@@ -336,8 +336,68 @@ export interface EmailVerificationsTable {
   closedAt: Timestamp | null;
 }
 
+export type ImportStatus =
+  | 'uploaded'
+  | 'validating'
+  | 'validated'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
+export type ImportPhase = 'dry_run' | 'run';
+
+export interface ImportsTable {
+  tenantId: string;
+  id: string;
+  fileName: string;
+  bytes: ColumnType<string, number | string, number | string>;
+  hasBom: boolean;
+  delimiter: string;
+  recordCount: number;
+  columnCount: number;
+  status: ImportStatus;
+  options: Json<Record<string, unknown> | null> | null;
+  phase: ImportPhase | null;
+  rowsTotal: Generated<number>;
+  rowsDone: Generated<number>;
+  createdCount: Generated<number>;
+  updatedCount: Generated<number>;
+  skippedCount: Generated<number>;
+  failedCount: Generated<number>;
+  cancelRequested: Generated<boolean>;
+  error: Json<{ code: string; message: string } | null> | null;
+  createdBy: string;
+  actor: Json<Record<string, unknown>>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  startedAt: Timestamp | null;
+  finishedAt: Timestamp | null;
+}
+
+export interface ImportChunksTable {
+  tenantId: string;
+  importId: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface ImportRowsTable {
+  tenantId: string;
+  importId: string;
+  phase: ImportPhase;
+  rowNumber: number;
+  outcome: 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
+  userId: string | null;
+  login: string | null;
+  code: string | null;
+  message: string | null;
+}
+
 export interface Database {
   emailVerifications: EmailVerificationsTable;
+  imports: ImportsTable;
+  importChunks: ImportChunksTable;
+  importRows: ImportRowsTable;
   invitations: InvitationsTable;
   licensePools: LicensePoolsTable;
   licenseAssignments: LicenseAssignmentsTable;

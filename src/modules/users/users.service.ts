@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
-import { recordAudit } from '../../platform/audit.ts';
+import { recordAudit, recordAudits } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
@@ -290,11 +290,8 @@ export async function listManagedUsers(platform: Platform, caller: Caller, userI
 export async function createUser(platform: Platform, caller: Caller, body: CreateUserBody) {
   authorize(caller.principal, 'users.create');
   const tenantId = caller.ctx.tenantId;
-  if (!body.email && !body.username) throw UserErrors.emailOrUsernameRequired();
-  checkProfile(body);
-  const now = caller.ctx.clock.now();
+  checkNewUser(body);
   const id = await withTenantTx(platform.db, tenantId, async (tx) => {
-    const kind = body.kind ?? 'internal';
     let passwordHash: string | null = null;
     if (body.password) {
       // rule 25: an initial password meets the tenant's policy like any other
@@ -304,81 +301,151 @@ export async function createUser(platform: Platform, caller: Caller, body: Creat
       assertPasswordAcceptable(passwordPolicyOf(settings), body.password, body);
       passwordHash = await hashPassword(body.password);
     }
-    // roles: those named, or the base role of the user's kind; never beyond the creator's ceiling (rule 13)
-    const roleIds = body.roleIds ?? [
-      (await accessRepo.findRoleByKey(tx, tenantId, kind === 'external' ? 'external_user' : 'user'))!.id,
-    ];
-    const roles = await accessRepo.findRoles(tx, tenantId, roleIds);
-    if (roles.length !== roleIds.length)
-      throw AccessErrors.unknownRoles(roleIds.filter((r) => !roles.some((x) => x.id === r)));
-    if (body.roleIds)
-      assertWithinCeiling(
-        caller.principal,
-        roles.flatMap((r) => r.permissions),
-      );
-    // groups: those named, or Default (rule 6: at least one); a group role is granted too (rule 13)
-    const groupIds = body.groupIds ?? [(await groupsRepo.findDefaultGroupId(tx, tenantId))!];
-    const groups = await groupsRepo.findGroups(tx, tenantId, groupIds);
-    if (groups.length !== groupIds.length)
-      throw GroupErrors.unknownGroups(groupIds.filter((g) => !groups.some((x) => x.id === g)));
-    await assertGroupRolesWithinCeiling(tx, caller, groups);
+    const access = await resolveNewUserAccess(tx, caller, body);
     const managerIds = body.managerIds ?? [];
     const managers = await repo.findUsers(tx, tenantId, managerIds);
     if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
       throw UserErrors.managerNotFound();
+    const [user] = await insertNewUsersInTx(tx, caller, [
+      { profile: body, passwordHash, access, managerIds },
+    ]);
+    if (user!.email && asksForVerification(caller.ctx))
+      await sendVerificationInTx(platform, tx, caller.ctx, {
+        id: user!.id,
+        email: user!.email,
+        firstName: user!.firstName,
+      });
+    return user!.id;
+  });
+  return getUser(platform, caller, id);
+}
 
-    let user: UserRow;
-    try {
-      user = await repo.insertUser(tx, {
+/** Rule 1 on a new user's profile, before anything is read or written. */
+export function checkNewUser(
+  body: Pick<CreateUserBody, 'email' | 'username' | 'timeZone' | 'hireDate' | 'leaveDate'>,
+) {
+  if (!body.email && !body.username) throw UserErrors.emailOrUsernameRequired();
+  checkProfile(body);
+}
+
+export interface NewUserAccess {
+  roles: Array<{ id: string; name: string; permissions: string[] }>;
+  groups: Array<{ id: string; name: string; roleId: string | null }>;
+}
+
+/**
+ * The roles and groups a new user starts with: those named, or the base role of the user's kind and
+ * the Default group (rule 6: at least one); never beyond the creator's ceiling, group roles
+ * included (rule 13). An import resolves each distinct combination once.
+ */
+export async function resolveNewUserAccess(
+  tx: Tx,
+  caller: Caller,
+  body: { kind?: 'internal' | 'external'; roleIds?: readonly string[]; groupIds?: readonly string[] },
+): Promise<NewUserAccess> {
+  const tenantId = caller.ctx.tenantId;
+  const kind = body.kind ?? 'internal';
+  const roleIds = body.roleIds?.length
+    ? [...body.roleIds]
+    : [(await accessRepo.findRoleByKey(tx, tenantId, kind === 'external' ? 'external_user' : 'user'))!.id];
+  const roles = await accessRepo.findRoles(tx, tenantId, roleIds);
+  if (roles.length !== roleIds.length)
+    throw AccessErrors.unknownRoles(roleIds.filter((r) => !roles.some((x) => x.id === r)));
+  if (body.roleIds?.length)
+    assertWithinCeiling(
+      caller.principal,
+      roles.flatMap((r) => r.permissions),
+    );
+  const groupIds = body.groupIds?.length
+    ? [...body.groupIds]
+    : [(await groupsRepo.findDefaultGroupId(tx, tenantId))!];
+  const groups = await groupsRepo.findGroups(tx, tenantId, groupIds);
+  if (groups.length !== groupIds.length)
+    throw GroupErrors.unknownGroups(groupIds.filter((g) => !groups.some((x) => x.id === g)));
+  await assertGroupRolesWithinCeiling(tx, caller, groups);
+  return { roles, groups };
+}
+
+export type NewUserProfile = Omit<CreateUserBody, 'password' | 'roleIds' | 'groupIds' | 'managerIds'>;
+
+export interface NewUserInput {
+  /** Already through `checkNewUser`. */
+  profile: NewUserProfile;
+  passwordHash: string | null;
+  access: NewUserAccess;
+  managerIds?: readonly string[];
+}
+
+/**
+ * Writes new users with their roles, groups and managers, and one `user.created` event each, in the
+ * caller's transaction; one user (the API) or a batch (an import) alike. A taken email or username
+ * fails the whole call: a batch caller that must keep the other rows retries them one by one.
+ */
+export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly NewUserInput[]) {
+  const tenantId = caller.ctx.tenantId;
+  const now = caller.ctx.clock.now();
+  let users: UserRow[];
+  try {
+    users = await repo.insertUsers(
+      tx,
+      items.map(({ profile, passwordHash }) => ({
         tenantId,
         id: uuidv7(),
-        firstName: body.firstName.trim(),
-        lastName: body.lastName.trim(),
-        email: body.email?.trim() ?? null,
-        username: body.username?.trim() ?? null,
-        status: 'active',
-        kind,
+        firstName: profile.firstName.trim(),
+        lastName: profile.lastName.trim(),
+        email: profile.email?.trim() || null,
+        username: profile.username?.trim() || null,
+        status: 'active' as const,
+        kind: profile.kind ?? 'internal',
         passwordHash,
         passwordChangedAt: passwordHash ? now : null,
-        phoneNumbers: JSON.stringify(body.phoneNumbers ?? []),
-        jobTitle: body.jobTitle ?? null,
-        department: body.department ?? null,
-        employeeId: body.employeeId ?? null,
-        hireDate: body.hireDate ?? null,
-        leaveDate: body.leaveDate ?? null,
-        locale: body.locale ?? null,
-        timeZone: body.timeZone ?? null,
-        notificationPreferences: JSON.stringify(body.notificationPreferences ?? {}),
-        customAttributes: JSON.stringify(body.customAttributes ?? {}),
+        phoneNumbers: JSON.stringify(profile.phoneNumbers ?? []),
+        jobTitle: profile.jobTitle ?? null,
+        department: profile.department ?? null,
+        employeeId: profile.employeeId ?? null,
+        hireDate: profile.hireDate ?? null,
+        leaveDate: profile.leaveDate ?? null,
+        locale: profile.locale ?? null,
+        timeZone: profile.timeZone ?? null,
+        notificationPreferences: JSON.stringify(profile.notificationPreferences ?? {}),
+        customAttributes: JSON.stringify(profile.customAttributes ?? {}),
         statusChangedAt: now,
         createdAt: now,
         updatedAt: now,
-      });
-    } catch (error) {
-      translateUniqueViolation(error, body);
-    }
-    for (const r of roleIds) await accessRepo.assignDirectRole(tx, tenantId, user.id, r);
-    for (const g of groupIds) await groupsRepo.addMember(tx, tenantId, g, user.id);
-    if (managerIds.length) await repo.replaceManagers(tx, tenantId, user.id, managerIds);
-    if (user.email && asksForVerification(caller.ctx))
-      await sendVerificationInTx(platform, tx, caller.ctx, {
-        id: user.id,
-        email: user.email,
-        firstName: user.firstName,
-      });
-    await recordAudit(tx, caller.ctx, {
+      })),
+    );
+  } catch (error) {
+    translateUniqueViolation(error, items.length === 1 ? items[0]!.profile : {});
+  }
+  await accessRepo.assignDirectRoles(
+    tx,
+    tenantId,
+    users.flatMap((u, i) => items[i]!.access.roles.map((r) => ({ userId: u.id, roleId: r.id }))),
+  );
+  await groupsRepo.addMemberships(
+    tx,
+    tenantId,
+    users.flatMap((u, i) => items[i]!.access.groups.map((g) => ({ groupId: g.id, userId: u.id }))),
+  );
+  for (const [i, u] of users.entries()) {
+    const managerIds = items[i]!.managerIds ?? [];
+    if (managerIds.length) await repo.replaceManagers(tx, tenantId, u.id, managerIds);
+  }
+  await recordAudits(
+    tx,
+    caller.ctx,
+    users.map((u, i) => ({
       action: 'user.created',
-      target: { type: 'user', id: user.id, label: label(user) },
+      target: { type: 'user', id: u.id, label: label(u) },
       after: {
-        ...auditView(user),
-        roles: roles.map((r) => r.name),
-        groups: groups.map((g) => g.name),
-        managerIds,
+        ...auditView(u),
+        roles: items[i]!.access.roles.map((r) => r.name),
+        groups: items[i]!.access.groups.map((g) => g.name),
+        managerIds: items[i]!.managerIds ?? [],
       },
-    });
-    return user.id;
-  });
-  return getUser(platform, caller, id);
+    })),
+  );
+  return users;
 }
 
 /** Joining a group that carries a group role grants that role: the ceiling applies (rule 13). */
@@ -412,26 +479,47 @@ const MASTERABLE = [
 
 export async function updateUser(platform: Platform, caller: Caller, userId: string, body: UpdateUserBody) {
   authorize(caller.principal, 'users.update');
-  checkProfile(body);
   await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
-    const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
-    await applyProfileChanges(platform, tx, caller, current, body);
+    const result = await updateUserInTx(tx, caller, userId, body);
+    await askToConfirmNewAddress(platform, tx, caller, result);
   });
   return getUser(platform, caller, userId);
+}
+
+/** One user's profile change inside a caller's transaction: imports reuse it row by row. */
+export async function updateUserInTx(tx: Tx, caller: Caller, userId: string, body: UpdateUserBody) {
+  authorize(caller.principal, 'users.update');
+  checkProfile(body);
+  const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+  return applyProfileChanges(tx, caller, current, body, 'user.updated');
+}
+
+/** A person changed the address, or an administrator typed a new one: its owner is asked to confirm it. */
+async function askToConfirmNewAddress(
+  platform: Platform,
+  tx: Tx,
+  caller: Caller,
+  result: { emailChanged: boolean; user: UserRow },
+) {
+  if (result.emailChanged && result.user.email && asksForVerification(caller.ctx))
+    await sendVerificationInTx(platform, tx, caller.ctx, {
+      id: result.user.id,
+      email: result.user.email,
+      firstName: result.user.firstName,
+    });
 }
 
 /**
  * The one path a profile changes by, whether an administrator edits a user or a person edits
  * themselves: directory-mastered fields (rule 4a), email-or-username (rule 1), uniqueness, the last
- * Super Admin, a new address asked to be confirmed, and the audit event of what differs.
+ * Super Admin, a new address no longer counted as confirmed, and the audit event of what differs.
  */
 async function applyProfileChanges(
-  platform: Platform,
   tx: Tx,
   caller: Caller,
   current: UserRow,
   body: UpdateUserBody,
-  auditAction = 'user.updated',
+  auditAction: 'user.updated' | 'user.profile_updated',
 ) {
   const tenantId = caller.ctx.tenantId;
   const userId = current.id;
@@ -476,12 +564,6 @@ async function applyProfileChanges(
   } catch (error) {
     translateUniqueViolation(error, { email, username });
   }
-  if (emailChanged && updated.email && asksForVerification(caller.ctx))
-    await sendVerificationInTx(platform, tx, caller.ctx, {
-      id: userId,
-      email: updated.email,
-      firstName: updated.firstName,
-    });
   const d = diff(auditView(current), auditView(updated));
   if (d.changed.length > 0) {
     await recordAudit(tx, caller.ctx, {
@@ -491,6 +573,7 @@ async function applyProfileChanges(
       after: d.after,
     });
   }
+  return { changed: d.changed.length > 0, emailChanged, user: updated };
 }
 
 // ---------------------------------------------------------------- one's own profile and first-sign-in setup
@@ -534,7 +617,12 @@ export async function updateOwnProfile(platform: Platform, caller: Caller, body:
   checkProfile(body);
   return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
     const self = await loadSelf(tx, caller, { forUpdate: true });
-    await applyProfileChanges(platform, tx, caller, self, body, 'user.profile_updated');
+    await askToConfirmNewAddress(
+      platform,
+      tx,
+      caller,
+      await applyProfileChanges(tx, caller, self, body, 'user.profile_updated'),
+    );
     return ownProfileView(await loadSelf(tx, caller));
   });
 }
