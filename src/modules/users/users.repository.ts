@@ -35,6 +35,7 @@ const USER_COLUMNS = [
   'failedWindowStartedAt',
   'lockedUntil',
   'mustChangePassword',
+  'externalId',
   'ipRanges',
   'createdAt',
   'updatedAt',

@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
-import type { Ctx } from '../../platform/context.ts';
+import { actorMasters, type Ctx } from '../../platform/context.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -286,90 +286,118 @@ export async function listManagedUsers(platform: Platform, caller: Caller, userI
 
 export async function createUser(platform: Platform, caller: Caller, body: CreateUserBody) {
   authorize(caller.principal, 'users.create');
+  const id = await withTenantTx(
+    platform.db,
+    caller.ctx.tenantId,
+    async (tx) => (await createUserInTx(tx, caller, body)).id,
+  );
+  return getUser(platform, caller, id);
+}
+
+/** Rule 4a: a user provisioned by a directory names it, the attributes it masters and its id there. */
+export interface DirectoryOrigin {
+  source: 'scim' | 'ldap' | 'sso';
+  sourceAttributes: string[];
+  externalId?: string | null;
+}
+
+/** Creating a user inside a caller's transaction: SCIM and imports reuse it. */
+export async function createUserInTx(
+  tx: Tx,
+  caller: Caller,
+  body: CreateUserBody,
+  origin?: DirectoryOrigin,
+): Promise<UserRow> {
+  authorize(caller.principal, 'users.create');
   const tenantId = caller.ctx.tenantId;
   if (!body.email && !body.username) throw UserErrors.emailOrUsernameRequired();
   checkProfile(body);
   const now = caller.ctx.clock.now();
-  const id = await withTenantTx(platform.db, tenantId, async (tx) => {
-    const kind = body.kind ?? 'internal';
-    let passwordHash: string | null = null;
-    if (body.password) {
-      // rule 25: an initial password meets the tenant's policy like any other
-      const settings = (
-        await tx.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow()
-      ).settings;
-      assertPasswordAcceptable(passwordPolicyOf(settings), body.password, body);
-      passwordHash = await hashPassword(body.password);
-    }
-    // roles: those named, or the base role of the user's kind; never beyond the creator's ceiling (rule 13)
-    const roleIds = body.roleIds ?? [
-      (await accessRepo.findRoleByKey(tx, tenantId, kind === 'external' ? 'external_user' : 'user'))!.id,
-    ];
-    const roles = await accessRepo.findRoles(tx, tenantId, roleIds);
-    if (roles.length !== roleIds.length)
-      throw AccessErrors.unknownRoles(roleIds.filter((r) => !roles.some((x) => x.id === r)));
-    if (body.roleIds)
-      assertWithinCeiling(
-        caller.principal,
-        roles.flatMap((r) => r.permissions),
-      );
-    // groups: those named, or Default (rule 6: at least one); a group role is granted too (rule 13)
-    const groupIds = body.groupIds ?? [(await groupsRepo.findDefaultGroupId(tx, tenantId))!];
-    const groups = await groupsRepo.findGroups(tx, tenantId, groupIds);
-    if (groups.length !== groupIds.length)
-      throw GroupErrors.unknownGroups(groupIds.filter((g) => !groups.some((x) => x.id === g)));
-    await assertGroupRolesWithinCeiling(tx, caller, groups);
-    const managerIds = body.managerIds ?? [];
-    const managers = await repo.findUsers(tx, tenantId, managerIds);
-    if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
-      throw UserErrors.managerNotFound();
+  const kind = body.kind ?? 'internal';
+  let passwordHash: string | null = null;
+  if (body.password) {
+    // rule 25: an initial password meets the tenant's policy like any other
+    const settings = (
+      await tx.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow()
+    ).settings;
+    assertPasswordAcceptable(passwordPolicyOf(settings), body.password, body);
+    passwordHash = await hashPassword(body.password);
+  }
+  // roles: those named, or the base role of the user's kind; never beyond the creator's ceiling (rule 13)
+  const roleIds = body.roleIds ?? [
+    (await accessRepo.findRoleByKey(tx, tenantId, kind === 'external' ? 'external_user' : 'user'))!.id,
+  ];
+  const roles = await accessRepo.findRoles(tx, tenantId, roleIds);
+  if (roles.length !== roleIds.length)
+    throw AccessErrors.unknownRoles(roleIds.filter((r) => !roles.some((x) => x.id === r)));
+  if (body.roleIds)
+    assertWithinCeiling(
+      caller.principal,
+      roles.flatMap((r) => r.permissions),
+    );
+  // groups: those named, or Default (rule 6: at least one); a group role is granted too (rule 13)
+  const groupIds = body.groupIds ?? [(await groupsRepo.findDefaultGroupId(tx, tenantId))!];
+  const groups = await groupsRepo.findGroups(tx, tenantId, groupIds);
+  if (groups.length !== groupIds.length)
+    throw GroupErrors.unknownGroups(groupIds.filter((g) => !groups.some((x) => x.id === g)));
+  await assertGroupRolesWithinCeiling(tx, caller, groups);
+  const managerIds = body.managerIds ?? [];
+  const managers = await repo.findUsers(tx, tenantId, managerIds);
+  if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
+    throw UserErrors.managerNotFound();
 
-    let user: UserRow;
-    try {
-      user = await repo.insertUser(tx, {
-        tenantId,
-        id: uuidv7(),
-        firstName: body.firstName.trim(),
-        lastName: body.lastName.trim(),
-        email: body.email?.trim() ?? null,
-        username: body.username?.trim() ?? null,
-        status: 'active',
-        kind,
-        passwordHash,
-        passwordChangedAt: passwordHash ? now : null,
-        phoneNumbers: JSON.stringify(body.phoneNumbers ?? []),
-        jobTitle: body.jobTitle ?? null,
-        department: body.department ?? null,
-        employeeId: body.employeeId ?? null,
-        hireDate: body.hireDate ?? null,
-        leaveDate: body.leaveDate ?? null,
-        locale: body.locale ?? null,
-        timeZone: body.timeZone ?? null,
-        notificationPreferences: JSON.stringify(body.notificationPreferences ?? {}),
-        customAttributes: JSON.stringify(body.customAttributes ?? {}),
-        statusChangedAt: now,
-        createdAt: now,
-        updatedAt: now,
-      });
-    } catch (error) {
-      translateUniqueViolation(error, body);
-    }
-    for (const r of roleIds) await accessRepo.assignDirectRole(tx, tenantId, user.id, r);
-    for (const g of groupIds) await groupsRepo.addMember(tx, tenantId, g, user.id);
-    if (managerIds.length) await repo.replaceManagers(tx, tenantId, user.id, managerIds);
-    await recordAudit(tx, caller.ctx, {
-      action: 'user.created',
-      target: { type: 'user', id: user.id, label: label(user) },
-      after: {
-        ...auditView(user),
-        roles: roles.map((r) => r.name),
-        groups: groups.map((g) => g.name),
-        managerIds,
-      },
+  let user: UserRow;
+  try {
+    user = await repo.insertUser(tx, {
+      tenantId,
+      id: uuidv7(),
+      firstName: body.firstName.trim(),
+      lastName: body.lastName.trim(),
+      email: body.email?.trim() ?? null,
+      username: body.username?.trim() ?? null,
+      status: 'active',
+      kind,
+      passwordHash,
+      passwordChangedAt: passwordHash ? now : null,
+      phoneNumbers: JSON.stringify(body.phoneNumbers ?? []),
+      jobTitle: body.jobTitle ?? null,
+      department: body.department ?? null,
+      employeeId: body.employeeId ?? null,
+      hireDate: body.hireDate ?? null,
+      leaveDate: body.leaveDate ?? null,
+      locale: body.locale ?? null,
+      timeZone: body.timeZone ?? null,
+      notificationPreferences: JSON.stringify(body.notificationPreferences ?? {}),
+      customAttributes: JSON.stringify(body.customAttributes ?? {}),
+      ...(origin
+        ? {
+            source: origin.source,
+            sourceAttributes: origin.sourceAttributes,
+            externalId: origin.externalId ?? null,
+          }
+        : {}),
+      statusChangedAt: now,
+      createdAt: now,
+      updatedAt: now,
     });
-    return user.id;
+  } catch (error) {
+    translateUniqueViolation(error, body);
+  }
+  for (const r of roleIds) await accessRepo.assignDirectRole(tx, tenantId, user.id, r);
+  for (const g of groupIds) await groupsRepo.addMember(tx, tenantId, g, user.id);
+  if (managerIds.length) await repo.replaceManagers(tx, tenantId, user.id, managerIds);
+  await recordAudit(tx, caller.ctx, {
+    action: 'user.created',
+    target: { type: 'user', id: user.id, label: label(user) },
+    after: {
+      ...auditView(user),
+      roles: roles.map((r) => r.name),
+      groups: groups.map((g) => g.name),
+      managerIds,
+      ...(origin ? { source: origin.source, externalId: origin.externalId ?? null } : {}),
+    },
   });
-  return getUser(platform, caller, id);
+  return user;
 }
 
 /** Joining a group that carries a group role grants that role: the ceiling applies (rule 13). */
@@ -403,59 +431,85 @@ const MASTERABLE = [
 
 export async function updateUser(platform: Platform, caller: Caller, userId: string, body: UpdateUserBody) {
   authorize(caller.principal, 'users.update');
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) => updateUserInTx(tx, caller, userId, body));
+  return getUser(platform, caller, userId);
+}
+
+/**
+ * A profile change inside a caller's transaction. `origin` (directories only) also records what the
+ * directory now masters and its id for the user.
+ */
+export async function updateUserInTx(
+  tx: Tx,
+  caller: Caller,
+  userId: string,
+  body: UpdateUserBody,
+  origin?: DirectoryOrigin,
+): Promise<UserRow> {
+  authorize(caller.principal, 'users.update');
   const tenantId = caller.ctx.tenantId;
   checkProfile(body);
-  await withTenantTx(platform.db, tenantId, async (tx) => {
-    const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
-    // rule 4a: what a directory masters changes only through that directory
-    const mastered = current.source
-      ? Object.keys(body).filter(
-          (f) =>
-            current.sourceAttributes.includes(f) &&
-            MASTERABLE.includes(f) &&
-            JSON.stringify((body as Record<string, unknown>)[f]) !==
-              JSON.stringify((current as Record<string, unknown>)[f]),
-        )
-      : [];
-    if (mastered.length > 0 && caller.ctx.actor.type !== 'system')
-      throw UserErrors.attributeMastered(mastered, current.source!);
-    const email = body.email === undefined ? current.email : body.email;
-    const username = body.username === undefined ? current.username : body.username;
-    if (!email && !username) throw UserErrors.emailOrUsernameRequired();
-    checkProfile({
-      hireDate: body.hireDate === undefined ? current.hireDate : body.hireDate,
-      leaveDate: body.leaveDate === undefined ? current.leaveDate : body.leaveDate,
-    });
-    if (body.kind === 'external' && current.kind === 'internal' && caller.principal.userId === userId) {
-      throw UserErrors.selfAction('make external');
-    }
-    const changes: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body)) {
-      if (value === undefined) continue;
-      const trimmed = typeof value === 'string' ? value.trim() : value;
-      changes[key] = ['phoneNumbers', 'notificationPreferences', 'customAttributes'].includes(key)
-        ? JSON.stringify(value)
-        : trimmed;
-    }
-    let updated: UserRow;
-    try {
-      updated = await keepingASuperAdmin(tx, tenantId, () =>
-        repo.updateUser(tx, tenantId, userId, { ...changes, updatedAt: caller.ctx.clock.now() }),
-      );
-    } catch (error) {
-      translateUniqueViolation(error, { email, username });
-    }
-    const d = diff(auditView(current), auditView(updated));
-    if (d.changed.length > 0) {
-      await recordAudit(tx, caller.ctx, {
-        action: 'user.updated',
-        target: { type: 'user', id: userId, label: label(updated) },
-        before: d.before,
-        after: d.after,
-      });
-    }
+  const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+  // rule 4a: what a directory masters changes only through that directory
+  const mastered = current.source
+    ? Object.keys(body).filter(
+        (f) =>
+          current.sourceAttributes.includes(f) &&
+          MASTERABLE.includes(f) &&
+          JSON.stringify((body as Record<string, unknown>)[f]) !==
+            JSON.stringify((current as Record<string, unknown>)[f]),
+      )
+    : [];
+  if (mastered.length > 0 && !actorMasters(caller.ctx.actor, current.source))
+    throw UserErrors.attributeMastered(mastered, current.source!);
+  if (origin && !actorMasters(caller.ctx.actor, current.source)) {
+    // a directory does not take over a user another directory provisioned
+    throw UserErrors.attributeMastered(origin.sourceAttributes, current.source!);
+  }
+  const email = body.email === undefined ? current.email : body.email;
+  const username = body.username === undefined ? current.username : body.username;
+  if (!email && !username) throw UserErrors.emailOrUsernameRequired();
+  checkProfile({
+    hireDate: body.hireDate === undefined ? current.hireDate : body.hireDate,
+    leaveDate: body.leaveDate === undefined ? current.leaveDate : body.leaveDate,
   });
-  return getUser(platform, caller, userId);
+  if (body.kind === 'external' && current.kind === 'internal' && caller.principal.userId === userId) {
+    throw UserErrors.selfAction('make external');
+  }
+  const changes: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined) continue;
+    const trimmed = typeof value === 'string' ? value.trim() : value;
+    changes[key] = ['phoneNumbers', 'notificationPreferences', 'customAttributes'].includes(key)
+      ? JSON.stringify(value)
+      : trimmed;
+  }
+  if (origin) {
+    changes.source = origin.source;
+    changes.sourceAttributes = origin.sourceAttributes;
+    if (origin.externalId !== undefined) changes.externalId = origin.externalId;
+  }
+  let updated: UserRow;
+  try {
+    updated = await keepingASuperAdmin(tx, tenantId, () =>
+      repo.updateUser(tx, tenantId, userId, { ...changes, updatedAt: caller.ctx.clock.now() }),
+    );
+  } catch (error) {
+    translateUniqueViolation(error, { email, username });
+  }
+  const d = diff(
+    { ...auditView(current), source: current.source, externalId: current.externalId },
+    { ...auditView(updated), source: updated.source, externalId: updated.externalId },
+  );
+  if (d.changed.length > 0) {
+    await recordAudit(tx, caller.ctx, {
+      action: 'user.updated',
+      target: { type: 'user', id: userId, label: label(updated) },
+      before: d.before,
+      after: d.after,
+    });
+  }
+  return updated;
 }
 
 // ---------------------------------------------------------------- status (rule 3)
@@ -615,34 +669,39 @@ export async function removeUserInTx(tx: Tx, caller: Caller, userId: string, bod
 
 export async function setManagers(platform: Platform, caller: Caller, userId: string, managerIds: string[]) {
   authorize(caller.principal, 'users.update');
-  const tenantId = caller.ctx.tenantId;
-  await withTenantTx(platform.db, tenantId, async (tx) => {
-    // one manager edit at a time per tenant: two concurrent edits could otherwise close a cycle together
-    await tx.executeQuery(
-      (await import('kysely'))
-        .sql`select pg_advisory_xact_lock(hashtextextended(${`rollcall:managers:${tenantId}`}, 0))`.compile(
-        tx,
-      ),
-    );
-    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
-    if (managerIds.includes(userId)) throw UserErrors.selfManager();
-    const managers = await repo.findUsers(tx, tenantId, managerIds);
-    if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
-      throw UserErrors.managerNotFound();
-    const ancestors = await repo.managementAncestors(tx, tenantId, managerIds);
-    if (ancestors.has(userId)) throw UserErrors.managerCycle();
-    const before = await repo.managerIdsOf(tx, tenantId, userId);
-    await repo.replaceManagers(tx, tenantId, userId, managerIds);
-    if (JSON.stringify([...before].sort()) !== JSON.stringify([...managerIds].sort())) {
-      await recordAudit(tx, caller.ctx, {
-        action: 'user.managers_changed',
-        target: { type: 'user', id: userId, label: label(user) },
-        before: { managerIds: before },
-        after: { managerIds },
-      });
-    }
-  });
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
+    setManagersInTx(tx, caller, userId, managerIds),
+  );
   return getUser(platform, caller, userId);
+}
+
+export async function setManagersInTx(tx: Tx, caller: Caller, userId: string, managerIds: string[]) {
+  authorize(caller.principal, 'users.update');
+  const tenantId = caller.ctx.tenantId;
+  // one manager edit at a time per tenant: two concurrent edits could otherwise close a cycle together
+  await tx.executeQuery(
+    (await import('kysely'))
+      .sql`select pg_advisory_xact_lock(hashtextextended(${`rollcall:managers:${tenantId}`}, 0))`.compile(tx),
+  );
+  const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+  if (user.sourceAttributes.includes('managers') && !actorMasters(caller.ctx.actor, user.source))
+    throw UserErrors.attributeMastered(['managers'], user.source!);
+  if (managerIds.includes(userId)) throw UserErrors.selfManager();
+  const managers = await repo.findUsers(tx, tenantId, managerIds);
+  if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
+    throw UserErrors.managerNotFound();
+  const ancestors = await repo.managementAncestors(tx, tenantId, managerIds);
+  if (ancestors.has(userId)) throw UserErrors.managerCycle();
+  const before = await repo.managerIdsOf(tx, tenantId, userId);
+  await repo.replaceManagers(tx, tenantId, userId, managerIds);
+  if (JSON.stringify([...before].sort()) !== JSON.stringify([...managerIds].sort())) {
+    await recordAudit(tx, caller.ctx, {
+      action: 'user.managers_changed',
+      target: { type: 'user', id: userId, label: label(user) },
+      before: { managerIds: before },
+      after: { managerIds },
+    });
+  }
 }
 
 // ---------------------------------------------------------------- skills and certifications
