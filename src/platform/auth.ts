@@ -58,7 +58,8 @@ export interface Principal {
   /** Joined by invitation and not through the first-sign-in setup yet (sessions and tokens only). */
   setupPending?: boolean;
   tenant: { id: string; kind: 'provider' | 'customer'; parentId: string | null; name: string; slug: string };
-  via: 'session' | 'api_token';
+  /** `scim_token`: an identity provider provisioning the tenant; `userId` is then the token's id. */
+  via: 'session' | 'api_token' | 'scim_token';
   /** A session that may only change its password (expired or admin-reset password). */
   restricted: 'password_change' | 'mfa_enrolment' | null;
   sessionId?: string;
@@ -66,6 +67,11 @@ export interface Principal {
   /** The user's department, for the `users.scope.department` data scope. */
   department: string | null;
   permissions: ReadonlySet<string>;
+  /**
+   * What this principal may grant (rule 13), when not its own permissions: a SCIM token grants group
+   * roles within the permissions of the administrator who created it.
+   */
+  ceiling?: ReadonlySet<string>;
   customerAccess: 'none' | 'all' | 'selected';
   customerTenantIds: ReadonlySet<string>;
 }

@@ -67,6 +67,8 @@ export interface UsersTable {
   emailVerifiedAt: Timestamp | null;
   /** Joined by invitation and has not finished the first-sign-in setup yet. */
   setupPending: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The identity provider's identifier for the user (SCIM `externalId`). */
+  externalId: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -130,6 +132,9 @@ export interface GroupsTable {
   ownerId: string | null;
   roleId: string | null;
   defaultMemberId: string | null;
+  /** Rule 4a: the directory that provisioned the group; its name and members change only there. */
+  source: ColumnType<'scim' | 'ldap' | 'sso' | null, 'scim' | 'ldap' | 'sso' | null | undefined>;
+  externalId: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -172,6 +177,22 @@ export interface ApiTokensTable {
   createdAt: Timestamp;
   lastUsedAt: Timestamp | null;
   expiresAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+}
+
+export interface ScimTokensTable {
+  tenantId: string;
+  id: string;
+  name: string;
+  tokenHash: string;
+  prefix: string;
+  /** The creator's permissions when the token was made: what its group memberships may grant. */
+  ceiling: string[];
+  createdBy: string | null;
+  createdByLabel: string | null;
+  createdAt: Timestamp;
+  lastUsedAt: Timestamp | null;
+  lastUsedIp: string | null;
   revokedAt: Timestamp | null;
 }
 
@@ -419,6 +440,7 @@ export interface Database {
   groupMembers: GroupMembersTable;
   sessions: SessionsTable;
   apiTokens: ApiTokensTable;
+  scimTokens: ScimTokensTable;
   auditEvents: AuditEventsTable;
   auditChainHeads: AuditChainHeadsTable;
   platformSecrets: PlatformSecretsTable;

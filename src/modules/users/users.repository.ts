@@ -37,6 +37,7 @@ const USER_COLUMNS = [
   'mustChangePassword',
   'emailVerifiedAt',
   'setupPending',
+  'externalId',
   'ipRanges',
   'createdAt',
   'updatedAt',

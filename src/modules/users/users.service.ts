@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit, recordAudits } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
-import type { Ctx } from '../../platform/context.ts';
+import { actorMasters, type Ctx } from '../../platform/context.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -289,35 +289,54 @@ export async function listManagedUsers(platform: Platform, caller: Caller, userI
 
 export async function createUser(platform: Platform, caller: Caller, body: CreateUserBody) {
   authorize(caller.principal, 'users.create');
-  const tenantId = caller.ctx.tenantId;
-  checkNewUser(body);
-  const id = await withTenantTx(platform.db, tenantId, async (tx) => {
-    let passwordHash: string | null = null;
-    if (body.password) {
-      // rule 25: an initial password meets the tenant's policy like any other
-      const settings = (
-        await tx.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow()
-      ).settings;
-      assertPasswordAcceptable(passwordPolicyOf(settings), body.password, body);
-      passwordHash = await hashPassword(body.password);
-    }
-    const access = await resolveNewUserAccess(tx, caller, body);
-    const managerIds = body.managerIds ?? [];
-    const managers = await repo.findUsers(tx, tenantId, managerIds);
-    if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
-      throw UserErrors.managerNotFound();
-    const [user] = await insertNewUsersInTx(tx, caller, [
-      { profile: body, passwordHash, access, managerIds },
-    ]);
-    if (user!.email && asksForVerification(caller.ctx))
+  const id = await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const user = await createUserInTx(tx, caller, body);
+    if (user.email && asksForVerification(caller.ctx))
       await sendVerificationInTx(platform, tx, caller.ctx, {
-        id: user!.id,
-        email: user!.email,
-        firstName: user!.firstName,
+        id: user.id,
+        email: user.email,
+        firstName: user.firstName,
       });
-    return user!.id;
+    return user.id;
   });
   return getUser(platform, caller, id);
+}
+
+/** Rule 4a: a user provisioned by a directory names it, the attributes it masters and its id there. */
+export interface DirectoryOrigin {
+  source: 'scim' | 'ldap' | 'sso';
+  sourceAttributes: string[];
+  externalId?: string | null;
+}
+
+/** Creating one user inside a caller's transaction: the API and SCIM alike (imports batch the steps). */
+export async function createUserInTx(
+  tx: Tx,
+  caller: Caller,
+  body: CreateUserBody,
+  origin?: DirectoryOrigin,
+): Promise<UserRow> {
+  authorize(caller.principal, 'users.create');
+  const tenantId = caller.ctx.tenantId;
+  checkNewUser(body);
+  let passwordHash: string | null = null;
+  if (body.password) {
+    // rule 25: an initial password meets the tenant's policy like any other
+    const settings = (
+      await tx.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow()
+    ).settings;
+    assertPasswordAcceptable(passwordPolicyOf(settings), body.password, body);
+    passwordHash = await hashPassword(body.password);
+  }
+  const access = await resolveNewUserAccess(tx, caller, body);
+  const managerIds = body.managerIds ?? [];
+  const managers = await repo.findUsers(tx, tenantId, managerIds);
+  if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
+    throw UserErrors.managerNotFound();
+  const [user] = await insertNewUsersInTx(tx, caller, [
+    { profile: body, passwordHash, access, managerIds, origin },
+  ]);
+  return user!;
 }
 
 /** Rule 1 on a new user's profile, before anything is read or written. */
@@ -374,6 +393,7 @@ export interface NewUserInput {
   passwordHash: string | null;
   access: NewUserAccess;
   managerIds?: readonly string[];
+  origin?: DirectoryOrigin;
 }
 
 /**
@@ -388,7 +408,7 @@ export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly
   try {
     users = await repo.insertUsers(
       tx,
-      items.map(({ profile, passwordHash }) => ({
+      items.map(({ profile, passwordHash, origin }) => ({
         tenantId,
         id: uuidv7(),
         firstName: profile.firstName.trim(),
@@ -409,6 +429,13 @@ export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly
         timeZone: profile.timeZone ?? null,
         notificationPreferences: JSON.stringify(profile.notificationPreferences ?? {}),
         customAttributes: JSON.stringify(profile.customAttributes ?? {}),
+        ...(origin
+          ? {
+              source: origin.source,
+              sourceAttributes: origin.sourceAttributes,
+              externalId: origin.externalId ?? null,
+            }
+          : {}),
         statusChangedAt: now,
         createdAt: now,
         updatedAt: now,
@@ -442,6 +469,9 @@ export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly
         roles: items[i]!.access.roles.map((r) => r.name),
         groups: items[i]!.access.groups.map((g) => g.name),
         managerIds: items[i]!.managerIds ?? [],
+        ...(items[i]!.origin
+          ? { source: items[i]!.origin!.source, externalId: items[i]!.origin!.externalId ?? null }
+          : {}),
       },
     })),
   );
@@ -486,12 +516,21 @@ export async function updateUser(platform: Platform, caller: Caller, userId: str
   return getUser(platform, caller, userId);
 }
 
-/** One user's profile change inside a caller's transaction: imports reuse it row by row. */
-export async function updateUserInTx(tx: Tx, caller: Caller, userId: string, body: UpdateUserBody) {
+/**
+ * One user's profile change inside a caller's transaction: imports reuse it row by row, SCIM with an
+ * `origin` that also records what the directory now masters and its id for the user.
+ */
+export async function updateUserInTx(
+  tx: Tx,
+  caller: Caller,
+  userId: string,
+  body: UpdateUserBody,
+  origin?: DirectoryOrigin,
+) {
   authorize(caller.principal, 'users.update');
   checkProfile(body);
   const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
-  return applyProfileChanges(tx, caller, current, body, 'user.updated');
+  return applyProfileChanges(tx, caller, current, body, 'user.updated', origin);
 }
 
 /** A person changed the address, or an administrator typed a new one: its owner is asked to confirm it. */
@@ -520,6 +559,7 @@ async function applyProfileChanges(
   current: UserRow,
   body: UpdateUserBody,
   auditAction: 'user.updated' | 'user.profile_updated',
+  origin?: DirectoryOrigin,
 ) {
   const tenantId = caller.ctx.tenantId;
   const userId = current.id;
@@ -533,8 +573,12 @@ async function applyProfileChanges(
             JSON.stringify((current as Record<string, unknown>)[f]),
       )
     : [];
-  if (mastered.length > 0 && caller.ctx.actor.type !== 'system')
+  if (mastered.length > 0 && !actorMasters(caller.ctx.actor, current.source))
     throw UserErrors.attributeMastered(mastered, current.source!);
+  if (origin && !actorMasters(caller.ctx.actor, current.source)) {
+    // a directory does not take over a user another directory provisioned
+    throw UserErrors.attributeMastered(origin.sourceAttributes, current.source!);
+  }
   const email = body.email === undefined ? current.email : body.email;
   const username = body.username === undefined ? current.username : body.username;
   if (!email && !username) throw UserErrors.emailOrUsernameRequired();
@@ -553,6 +597,11 @@ async function applyProfileChanges(
       ? JSON.stringify(value)
       : trimmed;
   }
+  if (origin) {
+    changes.source = origin.source;
+    changes.sourceAttributes = origin.sourceAttributes;
+    if (origin.externalId !== undefined) changes.externalId = origin.externalId;
+  }
   // a different address is not the one its owner confirmed
   const emailChanged = (email?.trim().toLowerCase() ?? null) !== (current.email?.toLowerCase() ?? null);
   if (emailChanged) changes.emailVerifiedAt = null;
@@ -564,7 +613,10 @@ async function applyProfileChanges(
   } catch (error) {
     translateUniqueViolation(error, { email, username });
   }
-  const d = diff(auditView(current), auditView(updated));
+  const d = diff(
+    { ...auditView(current), source: current.source, externalId: current.externalId },
+    { ...auditView(updated), source: updated.source, externalId: updated.externalId },
+  );
   if (d.changed.length > 0) {
     await recordAudit(tx, caller.ctx, {
       action: auditAction,
@@ -802,34 +854,39 @@ export async function removeUserInTx(tx: Tx, caller: Caller, userId: string, bod
 
 export async function setManagers(platform: Platform, caller: Caller, userId: string, managerIds: string[]) {
   authorize(caller.principal, 'users.update');
-  const tenantId = caller.ctx.tenantId;
-  await withTenantTx(platform.db, tenantId, async (tx) => {
-    // one manager edit at a time per tenant: two concurrent edits could otherwise close a cycle together
-    await tx.executeQuery(
-      (await import('kysely'))
-        .sql`select pg_advisory_xact_lock(hashtextextended(${`rollcall:managers:${tenantId}`}, 0))`.compile(
-        tx,
-      ),
-    );
-    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
-    if (managerIds.includes(userId)) throw UserErrors.selfManager();
-    const managers = await repo.findUsers(tx, tenantId, managerIds);
-    if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
-      throw UserErrors.managerNotFound();
-    const ancestors = await repo.managementAncestors(tx, tenantId, managerIds);
-    if (ancestors.has(userId)) throw UserErrors.managerCycle();
-    const before = await repo.managerIdsOf(tx, tenantId, userId);
-    await repo.replaceManagers(tx, tenantId, userId, managerIds);
-    if (JSON.stringify([...before].sort()) !== JSON.stringify([...managerIds].sort())) {
-      await recordAudit(tx, caller.ctx, {
-        action: 'user.managers_changed',
-        target: { type: 'user', id: userId, label: label(user) },
-        before: { managerIds: before },
-        after: { managerIds },
-      });
-    }
-  });
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
+    setManagersInTx(tx, caller, userId, managerIds),
+  );
   return getUser(platform, caller, userId);
+}
+
+export async function setManagersInTx(tx: Tx, caller: Caller, userId: string, managerIds: string[]) {
+  authorize(caller.principal, 'users.update');
+  const tenantId = caller.ctx.tenantId;
+  // one manager edit at a time per tenant: two concurrent edits could otherwise close a cycle together
+  await tx.executeQuery(
+    (await import('kysely'))
+      .sql`select pg_advisory_xact_lock(hashtextextended(${`rollcall:managers:${tenantId}`}, 0))`.compile(tx),
+  );
+  const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+  if (user.sourceAttributes.includes('managers') && !actorMasters(caller.ctx.actor, user.source))
+    throw UserErrors.attributeMastered(['managers'], user.source!);
+  if (managerIds.includes(userId)) throw UserErrors.selfManager();
+  const managers = await repo.findUsers(tx, tenantId, managerIds);
+  if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
+    throw UserErrors.managerNotFound();
+  const ancestors = await repo.managementAncestors(tx, tenantId, managerIds);
+  if (ancestors.has(userId)) throw UserErrors.managerCycle();
+  const before = await repo.managerIdsOf(tx, tenantId, userId);
+  await repo.replaceManagers(tx, tenantId, userId, managerIds);
+  if (JSON.stringify([...before].sort()) !== JSON.stringify([...managerIds].sort())) {
+    await recordAudit(tx, caller.ctx, {
+      action: 'user.managers_changed',
+      target: { type: 'user', id: userId, label: label(user) },
+      before: { managerIds: before },
+      after: { managerIds },
+    });
+  }
 }
 
 // ---------------------------------------------------------------- skills and certifications

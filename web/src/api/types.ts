@@ -129,6 +129,7 @@ export interface Group {
   defaultMember: { id: string; firstName: string; lastName: string; initials: string } | null;
   owner: { id: string; firstName: string; lastName: string } | null;
   memberCount: number;
+  source: string | null;
 }
 
 export interface Role {
