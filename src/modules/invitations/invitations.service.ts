@@ -335,17 +335,19 @@ export async function inspect(platform: Platform, token: string) {
       .executeTakeFirstOrThrow();
     const user = await tx
       .selectFrom('users')
-      .select(['firstName', 'lastName'])
+      .select(['firstName', 'lastName', 'status'])
       .where('tenantId', '=', found.tenantId)
       .where('id', '=', inv.userId)
       .executeTakeFirstOrThrow();
+    // an administrator archived or removed the pending user: the link died with the account
+    if (user.status !== 'pending') throw InvitationErrors.linkInvalid('cancelled');
     return {
       tenantName: tenant.name,
       tenantSlug: tenant.slug,
       email: inv.email,
       expiresAt: inv.expiresAt,
       passwordPolicy: passwordPolicyOf(tenant.settings),
-      suggested: user,
+      suggested: { firstName: user.firstName, lastName: user.lastName },
     };
   });
 }
@@ -374,6 +376,7 @@ export async function accept(
       .where('id', '=', inv.userId)
       .forUpdate()
       .executeTakeFirstOrThrow();
+    if (user.status !== 'pending') throw InvitationErrors.linkInvalid('cancelled');
     const transition = planTransition(user.status, 'activate');
     const tenant = await tx
       .selectFrom('tenants')
