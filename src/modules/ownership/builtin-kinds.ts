@@ -117,6 +117,8 @@ function integrationKind(
       const r = await repo.findResource(tx, tenantId, id, { forUpdate: true });
       return r && r.type === type ? { id: r.id, name: r.name, ownerId: r.ownerId } : undefined;
     },
+    moveMany: (tx, tenantId, fromId, toId, ids, now) =>
+      repo.moveResources(tx, tenantId, type, fromId, toId, ids, now),
     setOwner: async (tx, tenantId, id, ownerId, now) => {
       await repo.updateResource(tx, tenantId, id, { ownerId, updatedAt: now });
       // the owner has full access: a share of their own would only mislead
