@@ -124,7 +124,8 @@ export const TransferView = Type.Object({
   cancelledAt: NullableTimestamp,
   cancelledBy: Nullable(Type.String()),
   cancellable: Type.Boolean(),
-  moved: Type.Array(MovedItem),
+  movedCount: Type.Integer(),
+  moved: Type.Array(MovedItem, { description: 'What moved, item by item (lists show the first 100)' }),
   outcome: Nullable(Type.Unknown()),
   failure: Nullable(Type.Object({ code: Type.String(), detail: Type.String() })),
 });

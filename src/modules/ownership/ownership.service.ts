@@ -832,7 +832,7 @@ export async function failTransferInTx(tx: Tx, caller: Caller, t: TransferRow, c
 
 // ---------------------------------------------------------------- reads
 
-export async function transferView(tx: Tx, t: TransferRow) {
+export async function transferView(tx: Tx, t: TransferRow, opts: { movedLimit?: number } = {}) {
   const people = await usersRepo.findUsers(
     tx,
     t.tenantId,
@@ -862,7 +862,8 @@ export async function transferView(tx: Tx, t: TransferRow) {
     cancelledAt: iso(t.cancelledAt),
     cancelledBy: t.cancelledByLabel,
     cancellable: t.status === 'scheduled' || t.status === 'active',
-    moved: t.moved as MovedItem[],
+    movedCount: (t.moved as MovedItem[]).length,
+    moved: opts.movedLimit ? (t.moved as MovedItem[]).slice(0, opts.movedLimit) : (t.moved as MovedItem[]),
     outcome: t.outcome ?? null,
     failure: t.failureCode ? { code: t.failureCode, detail: t.failureDetail ?? '' } : null,
   };
@@ -898,7 +899,7 @@ export async function listTransfers(
     });
     const page = rows.slice(0, limit);
     const items = [];
-    for (const t of page) items.push(await transferView(tx, t));
+    for (const t of page) items.push(await transferView(tx, t, { movedLimit: 100 }));
     const last = page[page.length - 1];
     return {
       items,

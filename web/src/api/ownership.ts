@@ -78,6 +78,7 @@ export interface Transfer {
   cancelledAt: string | null;
   cancelledBy: string | null;
   cancellable: boolean;
+  movedCount: number;
   moved: MovedItem[];
   outcome: { reverted?: number; kept?: Array<{ name: string; why: string }>; reason?: string } | null;
   failure: { code: string; detail: string } | null;
