@@ -73,7 +73,8 @@ export type MovedItem = Static<typeof MovedItem>;
 export const OwnedGroup = Type.Object({
   type: Type.String(),
   label: Type.String(),
-  items: Type.Array(Ref),
+  count: Type.Integer(),
+  items: Type.Array(Ref, { description: 'The first 200, by name' }),
   moves: Type.Boolean({ description: 'Moves in this kind of change' }),
   revertsAtEnd: Type.Boolean({ description: 'Comes back to the user when the duration ends' }),
 });

@@ -53,6 +53,8 @@ export type TransferStep = 'start' | 'end' | 'removal';
 type Phase = 'one_time' | 'duration' | 'removal';
 
 const HOUR_MS = 3_600_000;
+/** A preview names this many items of each kind (and counts them all). */
+const PLAN_ITEMS = 200;
 const label = (u: { firstName: string; lastName: string }) => `${u.firstName} ${u.lastName}`;
 export const personRef = (u: { id: string; firstName: string; lastName: string }) => ({
   id: u.id,
@@ -115,7 +117,7 @@ export async function ownedByUser(tx: Tx, tenantId: string, userId: string) {
 }
 
 /** Owned items a removal needs a recipient for: everything but what a removal simply frees. */
-async function ownedNeedingRecipient(tx: Tx, tenantId: string, userId: string): Promise<number> {
+export async function ownedNeedingRecipient(tx: Tx, tenantId: string, userId: string): Promise<number> {
   let n = 0;
   for (const { kind, items } of await ownedByUser(tx, tenantId, userId))
     if (!kind.freedOnRemoval) n += items.length;
@@ -175,7 +177,8 @@ export async function planFor(
     owned: owned.map(({ kind, items }) => ({
       type: kind.type,
       label: kind.label,
-      items,
+      count: items.length,
+      items: items.slice(0, PLAN_ITEMS),
       moves: phase !== 'duration' || !kind.oneTimeOnly,
       revertsAtEnd: phase === 'duration' && !kind.oneTimeOnly && kind.revertsAtDurationEnd,
     })),
