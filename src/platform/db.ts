@@ -65,7 +65,10 @@ export async function withTenantTx<T>(db: Db, tenantId: string, fn: (tx: Tx) => 
       // and nothing nests (savepoints are explicit SQL)
       result = await fn(conn as unknown as Tx);
     } catch (error) {
-      await sql.raw('rollback').execute(conn).catch(() => {});
+      await sql
+        .raw('rollback')
+        .execute(conn)
+        .catch(() => {});
       throw error;
     }
     await sql.raw('commit').execute(conn);
