@@ -10,6 +10,8 @@ CREATE TABLE imports (
   delimiter text NOT NULL CHECK (delimiter IN (',', ';', E'\t', '|')),
   record_count integer NOT NULL,
   column_count integer NOT NULL,
+  -- the first records as parsed, for the mapping step
+  preview jsonb NOT NULL,
   -- uploaded → validating → validated (dry run); uploaded|validated → running → completed | failed | cancelled
   status text NOT NULL CHECK (status IN ('uploaded', 'validating', 'validated', 'running', 'completed',
                                          'failed', 'cancelled')),
@@ -72,3 +74,6 @@ BEGIN
       t || '_isolation', t);
   END LOOP;
 END $$;
+
+-- an import may match existing users by employee id
+CREATE INDEX users_employee_id_idx ON users (tenant_id, lower(employee_id)) WHERE employee_id IS NOT NULL;
