@@ -34,7 +34,10 @@ async function settle(id: string) {
 
 describe('smoke', () => {
   it('uploads, dry-runs and runs', async () => {
-    const up = await upload(t.admin, 'First name,Last name,Email\nMarta,Schmidt,marta@x.test\nBen,Ode,not-an-email\n');
+    const up = await upload(
+      t.admin,
+      'First name,Last name,Email\nMarta,Schmidt,marta@x.test\nBen,Ode,not-an-email\n',
+    );
     expect(up.statusCode, up.body).toBe(201);
     const imp = up.json();
     console.log(JSON.stringify(imp, null, 1));
@@ -57,7 +60,9 @@ describe('smoke', () => {
     console.log(JSON.stringify(done.progress), done.status, done.error);
     const report = await t.admin.get(`${base()}/${imp.id}/report`);
     console.log(report.headers, report.body);
-    const exp = await t.admin.get(`/api/v1/tenants/${tenant}/users/export?columns=firstName,email,roles,groups`);
+    const exp = await t.admin.get(
+      `/api/v1/tenants/${tenant}/users/export?columns=firstName,email,roles,groups`,
+    );
     console.log(exp.statusCode, exp.body);
     console.log((await t.admin.get(`/api/v1/tenants/${tenant}/audit/verify`)).body);
   });

@@ -280,12 +280,12 @@ async function processBatch(
     const count = (o: Outcome['outcome']) => results.filter((r) => r.outcome === o).length;
     await repo.insertRows(
       tx,
+      tenantId,
+      imp.id,
+      phase,
       results
         .filter((r) => phase === 'run' || r.outcome === 'failed')
         .map((r) => ({
-          tenantId,
-          importId: imp.id,
-          phase,
           rowNumber: r.row,
           outcome: r.outcome,
           userId: r.userId ?? null,

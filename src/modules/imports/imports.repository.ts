@@ -76,13 +76,21 @@ export async function deleteRows(tx: Tx, tenantId: string, importId: string, pha
     .execute();
 }
 
-export async function insertRows(tx: Tx, rows: Array<Insertable<ImportRowsTable>>) {
-  for (let i = 0; i < rows.length; i += 5000) {
-    await tx
-      .insertInto('importRows')
-      .values(rows.slice(i, i + 5000))
-      .execute();
-  }
+/** A batch's row outcomes in one statement. */
+export async function insertRows(
+  tx: Tx,
+  tenantId: string,
+  importId: string,
+  phase: ImportPhase,
+  rows: ReadonlyArray<Omit<Insertable<ImportRowsTable>, 'tenantId' | 'importId' | 'phase'>>,
+) {
+  if (rows.length === 0) return;
+  const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key] ?? null);
+  await sql`insert into import_rows (tenant_id, import_id, phase, row_number, outcome, user_id, login, code, message)
+    select ${tenantId}::uuid, ${importId}::uuid, ${phase}, r.*
+      from unnest(${col('rowNumber')}::int[], ${col('outcome')}::text[], ${col('userId')}::uuid[],
+                  ${col('login')}::text[], ${col('code')}::text[], ${col('message')}::text[])
+        as r(row_number, outcome, user_id, login, code, message)`.execute(tx);
 }
 
 export async function listRows(
@@ -105,30 +113,23 @@ export async function listRows(
 
 /**
  * Users of the tenant holding any of these emails, usernames or employee ids (lower-cased), through
- * the unique indexes: what a batch of rows collides with or matches.
+ * their indexes (see `users_matching_keys` in migration 0013): what a batch of rows collides with
+ * or matches.
  */
 export async function findUsersByKeys(
   tx: Tx,
   tenantId: string,
   keys: { emails: string[]; usernames: string[]; employeeIds: string[] },
 ) {
-  const parts = [];
-  if (keys.emails.length)
-    parts.push(sql`(lower(email) = any(${keys.emails}::text[]) and status <> 'removed')`);
-  if (keys.usernames.length)
-    parts.push(sql`(lower(username) = any(${keys.usernames}::text[]) and status <> 'removed')`);
-  if (keys.employeeIds.length)
-    parts.push(
-      sql`(lower(employee_id) = any(${keys.employeeIds}::text[]) and employee_id is not null and status <> 'removed')`,
-    );
-  if (parts.length === 0) return [];
+  if (keys.emails.length + keys.usernames.length + keys.employeeIds.length === 0) return [];
   const result = await sql<{
     id: string;
     email: string | null;
     username: string | null;
     employeeId: string | null;
     status: string;
-  }>`select id, email, username, employee_id, status from users
-      where tenant_id = ${tenantId} and (${sql.join(parts, sql` or `)})`.execute(tx);
+  }>`select * from users_matching_keys(${tenantId}::uuid, ${keys.emails}::text[], ${keys.usernames}::text[], ${keys.employeeIds}::text[])`.execute(
+    tx,
+  );
   return result.rows;
 }
