@@ -226,15 +226,26 @@ async function runPass(platform: Platform, caller: Caller, imp: repo.ImportRow, 
     if (dataRow <= state.done) continue;
     batch.push({ row, record });
     if (batch.length < BATCH_ROWS) continue;
-    await processBatch(platform, caller, imp, phase, options, batch, state);
+    await processBatch(platform, await stillAllowed(platform, imp), imp, phase, options, batch, state);
     batch = [];
     if (platform.jobs.stopping || job.signal.aborted || Date.now() - state.startedAt > SLICE_MS) {
       await handOver(platform, imp, state.done);
       return;
     }
   }
-  if (batch.length) await processBatch(platform, caller, imp, phase, options, batch, state);
+  if (batch.length)
+    await processBatch(platform, await stillAllowed(platform, imp), imp, phase, options, batch, state);
   await finish(platform, imp, phase, phase === 'dry_run' ? 'validated' : 'completed', null, caller);
+}
+
+/**
+ * The importer, checked again before every batch: someone whose rights were taken away mid-import
+ * stops importing at the next batch.
+ */
+async function stillAllowed(platform: Platform, imp: repo.ImportRow): Promise<Caller> {
+  const caller = await importerOf(platform, imp);
+  if (!caller) throw ImportErrors.importerLostAccess();
+  return caller;
 }
 
 /** The rest of the pass goes to a new job (a restart, or a long import's next slice). */
@@ -267,12 +278,13 @@ async function processBatch(
   state: PassState,
 ) {
   const tenantId = imp.tenantId;
-  await withTenantTx(platform.db, tenantId, async (tx) => {
+  const stopped = await withTenantTx(platform.db, tenantId, async (tx) => {
     const current = await repo.findImport(tx, tenantId, imp.id, { forUpdate: true });
-    if (!current || current.status !== imp.status || current.rowsDone !== state.done) throw new StopPass();
+    if (!current || current.status !== imp.status || current.rowsDone !== state.done) return true;
     if (current.cancelRequested) {
+      // a cancelled dry run leaves the upload as it was; a cancelled run keeps the rows it imported
       await finishInTx(tx, caller.ctx, current, phase, phase === 'dry_run' ? 'uploaded' : 'cancelled', null);
-      throw new StopPass();
+      return true;
     }
     const outcomes = await decideBatch(tx, caller, options, batch, state);
     const results =
@@ -302,7 +314,9 @@ async function processBatch(
       failedCount: current.failedCount + count('failed'),
       updatedAt: caller.ctx.clock.now(),
     });
+    return false;
   });
+  if (stopped) throw new StopPass();
   state.done += batch.length;
 }
 
@@ -396,8 +410,11 @@ async function decideBatch(
         out.push(fail(invalid));
         continue;
       }
+      // the key finds the user and is not changed by the row (not even its letter case)
       const body = Object.fromEntries(
-        [...c.present].map((f) => [f, (c.profile as Record<string, unknown>)[f]]),
+        [...c.present]
+          .filter((f) => f !== matchBy)
+          .map((f) => [f, (c.profile as Record<string, unknown>)[f]]),
       );
       out.push({
         row: p.row,

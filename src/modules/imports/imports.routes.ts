@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { stringify } from 'csv-stringify';
 import type { FastifyReply } from 'fastify';
 import { Type } from 'typebox';
-import { AppError } from '../../platform/errors.ts';
+import { AppError, PlatformErrors } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { TenantParams, withProblems } from '../../platform/schemas.ts';
 import { callerOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
@@ -41,21 +41,25 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = a
         tags,
         summary:
           'Upload a CSV file (UTF-8, with or without BOM; comma, semicolon, tab or pipe detected) and get its columns and first rows',
-        description: `Send the file as the request body with \`Content-Type: text/csv\`. Up to ${imports.MAX_UPLOAD_BYTES / 1_048_576} MB.`,
+        description: `Send the file as the request body with \`Content-Type: text/csv\`. Up to ${platform.config.importMaxMb} MB (ROLLCALL_IMPORT_MAX_MB).`,
         params: TenantParams,
         querystring: UploadQuery,
         consumes: CSV_TYPES,
         response: withProblems({ 201: ImportSchema }, 413, 415),
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(
+    async (request, reply) => {
+      // a JSON body reaches here already parsed: only the CSV types arrive as a stream
+      if (!(request.body instanceof Readable))
+        throw PlatformErrors.unsupportedMediaType(request.headers['content-type'] ?? '');
+      return reply.status(201).send(
         await imports.uploadImport(platform, callerOf(request), {
           body: request.body as AsyncIterable<Buffer>,
           fileName: request.query.fileName,
           delimiter: request.query.delimiter,
         }),
-      ),
+      );
+    },
   );
 
   app.get(

@@ -27,7 +27,6 @@ import type { ImportOptions, RowsQuery } from './imports.schemas.ts';
  * then import in batches as a durable job. The file is stored in the database in chunks as it
  * arrives, so nothing holds it in memory and the job can read it from any process, after a restart.
  */
-export const MAX_UPLOAD_BYTES = 512 * 1_048_576;
 const CHUNK_BYTES = 1_048_576;
 const PREVIEW_ROWS = 10;
 export const IMPORT_JOB = 'imports.process';
@@ -118,6 +117,7 @@ export async function uploadImport(
       createdAt: now,
       updatedAt: now,
     });
+    const maxBytes = platform.config.importMaxMb * 1_048_576;
     let bytes = 0;
     let seq = 0;
     let pending: Buffer[] = [];
@@ -131,7 +131,7 @@ export async function uploadImport(
     async function* stored(): AsyncGenerator<Buffer> {
       for await (const piece of input.body) {
         bytes += piece.length;
-        if (bytes > MAX_UPLOAD_BYTES) throw ImportErrors.tooLarge(MAX_UPLOAD_BYTES);
+        if (bytes > maxBytes) throw ImportErrors.tooLarge(maxBytes);
         pending.push(piece);
         pendingBytes += piece.length;
         if (pendingBytes >= CHUNK_BYTES) await flush();
