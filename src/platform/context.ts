@@ -5,10 +5,10 @@ import type { Clock } from './clock.ts';
  * nothing of Fastify. Jobs, SCIM and imports build the same shape with a system actor.
  */
 export interface Actor {
-  type: 'user' | 'api_token' | 'system' | 'anonymous';
+  type: 'user' | 'api_token' | 'scim_token' | 'system' | 'anonymous';
   /** The acting user, when there is one. */
   userId?: string;
-  /** The API token used, when the request came with one. */
+  /** The API or SCIM token used, when the request came with one. */
   tokenId?: string;
   /** The actor's home tenant (a provider's staff keep theirs while acting in a customer). */
   tenantId?: string;
@@ -26,3 +26,12 @@ export interface Ctx {
 }
 
 export const systemActor = (label = 'Rollcall'): Actor => ({ type: 'system', label });
+
+/**
+ * Rule 4a: whether this actor may change what `source` masters. The system may (jobs acting for a
+ * directory); a SCIM token masters what SCIM provisioned; nobody else does.
+ */
+export function actorMasters(actor: Actor, source: string | null): boolean {
+  if (!source) return true;
+  return actor.type === 'system' || (actor.type === 'scim_token' && source === 'scim');
+}

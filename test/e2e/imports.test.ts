@@ -67,20 +67,25 @@ describe.skipIf(!hasChromium)('console: CSV import and export', () => {
     await rowErrors.waitFor();
     await rowErrors.getByText('“not-an-email” is not an email address.').waitFor();
     await rowErrors.getByText('No group named “Astronauts” in this tenant.').waitFor();
-    expect(await page.getByTestId('import-summary').innerText()).toMatch(/2 would be created[\s\S]*2 with errors/i);
+    expect(await page.getByTestId('import-summary').textContent()).toMatch(
+      /2 would be created[\s\S]*2 with errors/i,
+    );
     await screenshot(page, 'import-03-dry-run');
 
     await page.getByTestId('start-import').click();
     await page.getByTestId('download-report').waitFor();
-    expect(await page.getByTestId('progress-text').innerText()).toBe('4 of 4 rows');
-    expect(await page.getByTestId('import-summary').innerText()).toMatch(/2 created[\s\S]*2 failed/i);
+    expect(await page.getByTestId('progress-text').textContent()).toBe('4 of 4 rows');
+    expect(await page.getByTestId('import-summary').textContent()).toMatch(/2 created[\s\S]*2 failed/i);
     await screenshot(page, 'import-04-done');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByTestId('download-report').click(),
     ]);
     expect(download.suggestedFilename()).toBe('new-staff-report.csv');
-    const report = (await readFile((await download.path())!, 'utf8')).replace(/^\uFEFF/, '').trim().split('\r\n');
+    const report = (await readFile((await download.path())!, 'utf8'))
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(report[0]).toBe('row,outcome,user_id,login,code,reason');
     expect(report.map((l) => l.split(',').slice(0, 2).join(','))).toEqual([
       'row,outcome',

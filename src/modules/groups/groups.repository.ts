@@ -84,6 +84,8 @@ export async function listGroups(tx: Tx, tenantId: string) {
       'dm.firstName as defaultMemberFirstName',
       'dm.lastName as defaultMemberLastName',
       'g.ownerId',
+      'g.source',
+      'g.externalId',
       'o.firstName as ownerFirstName',
       'o.lastName as ownerLastName',
       'g.createdAt',
@@ -107,7 +109,15 @@ export async function listGroups(tx: Tx, tenantId: string) {
 
 export async function insertGroup(
   tx: Tx,
-  row: { tenantId: string; id: string; name: string; ownerId: string | null; roleId?: string | null },
+  row: {
+    tenantId: string;
+    id: string;
+    name: string;
+    ownerId: string | null;
+    roleId?: string | null;
+    source?: 'scim' | 'ldap' | 'sso' | null;
+    externalId?: string | null;
+  },
 ) {
   return tx.insertInto('groups').values(row).returningAll().executeTakeFirstOrThrow();
 }

@@ -35,6 +35,9 @@ const USER_COLUMNS = [
   'failedWindowStartedAt',
   'lockedUntil',
   'mustChangePassword',
+  'emailVerifiedAt',
+  'setupPending',
+  'externalId',
   'ipRanges',
   'createdAt',
   'updatedAt',
@@ -95,6 +98,9 @@ const NEW_USER_COLUMNS = {
   timeZone: 'text',
   notificationPreferences: 'jsonb',
   customAttributes: 'jsonb',
+  source: 'text',
+  sourceAttributes: 'text[]',
+  externalId: 'text',
   statusChangedAt: 'timestamptz',
   createdAt: 'timestamptz',
   updatedAt: 'timestamptz',
@@ -108,19 +114,26 @@ const NEW_USER_COLUMNS = {
 export async function insertUsers(tx: Tx, users: readonly NewUser[]): Promise<UserRow[]> {
   if (users.length === 0) return [];
   const columns = Object.entries(NEW_USER_COLUMNS) as Array<[keyof typeof NEW_USER_COLUMNS, string]>;
+  // a field this statement does not write would be lost without a word
+  const unknown = users.flatMap((u) => Object.keys(u)).filter((k) => !(k in NEW_USER_COLUMNS));
+  if (unknown.length) throw new Error(`insertUsers does not write ${[...new Set(unknown)].join(', ')}`);
+  // jsonb and text[] values travel as JSON text: unnest cannot take an array of arrays
+  const travelsAsJson = (type: string) => type === 'jsonb' || type === 'text[]';
   const arrays = columns.map(([key, type]) => {
-    // jsonb arrays travel as text: node-postgres would write a JS array of objects as a PostgreSQL
-    // array literal of their string forms anyway
     const values = users.map((u) => {
       const v = (u as Record<string, unknown>)[key] ?? null;
-      return type === 'jsonb' && v !== null && typeof v !== 'string' ? JSON.stringify(v) : v;
+      return travelsAsJson(type) && v !== null && typeof v !== 'string' ? JSON.stringify(v) : v;
     });
-    return sql`${values}::${sql.raw(type === 'jsonb' ? 'text' : type)}[]`;
+    return sql`${values}::${sql.raw(travelsAsJson(type) ? 'text' : type)}[]`;
   });
   const names = columns.map(([key]) => sql.ref(snake(key)));
-  const selected = columns.map(([key, type]) =>
-    type === 'jsonb' ? sql`${sql.ref(`n.${snake(key)}`)}::jsonb` : sql.ref(`n.${snake(key)}`),
-  );
+  const selected = columns.map(([key, type]) => {
+    const ref = sql.ref(`n.${snake(key)}`);
+    if (type === 'jsonb') return sql`${ref}::jsonb`;
+    if (type === 'text[]')
+      return sql`coalesce((select array_agg(e) from jsonb_array_elements_text(${ref}::jsonb) e), '{}')`;
+    return ref;
+  });
   const result = await sql<UserRow>`
     insert into users (${sql.join(names)})
     select ${sql.join(selected)} from unnest(${sql.join(arrays)}) as n(${sql.join(names)})

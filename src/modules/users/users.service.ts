@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit, recordAudits } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
-import type { Ctx } from '../../platform/context.ts';
+import { actorMasters, type Ctx } from '../../platform/context.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -16,6 +16,7 @@ import { GroupErrors } from '../groups/groups.errors.ts';
 import * as groupsRepo from '../groups/groups.repository.ts';
 import { hasLicense, PEOPLE, releaseLicensesInTx } from '../licenses/licenses.service.ts';
 import { isValidTimeZone } from '../tenants/tenants.service.ts';
+import { asksForVerification, sendVerificationInTx } from './email-verification.ts';
 import { planTransition, type StatusAction } from './user-status.ts';
 import { UserErrors } from './users.errors.ts';
 import type { UserRow } from './users.repository.ts';
@@ -23,6 +24,7 @@ import * as repo from './users.repository.ts';
 import type {
   CreateUserBody,
   ListUsersQuery,
+  OwnProfileBody,
   RemoveUserBody,
   SkillsBody,
   UpdateUserBody,
@@ -181,6 +183,7 @@ export async function getUser(platform: Platform, caller: Caller, userId: string
       notificationPreferences: u.notificationPreferences,
       customAttributes: u.customAttributes,
       hasAvatar: u.avatarContentType !== null,
+      emailVerified: u.emailVerifiedAt !== null,
       sourceAttributes: u.sourceAttributes,
       idpGroups: u.idpGroups,
       statusChangedAt: u.statusChangedAt,
@@ -294,29 +297,54 @@ export async function listManagedUsers(platform: Platform, caller: Caller, userI
 
 export async function createUser(platform: Platform, caller: Caller, body: CreateUserBody) {
   authorize(caller.principal, 'users.create');
-  const tenantId = caller.ctx.tenantId;
-  checkNewUser(body);
-  const id = await withTenantTx(platform.db, tenantId, async (tx) => {
-    let passwordHash: string | null = null;
-    if (body.password) {
-      // rule 25: an initial password meets the tenant's policy like any other
-      const settings = (
-        await tx.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow()
-      ).settings;
-      assertPasswordAcceptable(passwordPolicyOf(settings), body.password, body);
-      passwordHash = await hashPassword(body.password);
-    }
-    const access = await resolveNewUserAccess(tx, caller, body);
-    const managerIds = body.managerIds ?? [];
-    const managers = await repo.findUsers(tx, tenantId, managerIds);
-    if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
-      throw UserErrors.managerNotFound();
-    const [user] = await insertNewUsersInTx(tx, caller, [
-      { profile: body, passwordHash, access, managerIds },
-    ]);
-    return user!.id;
+  const id = await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const user = await createUserInTx(tx, caller, body);
+    if (user.email && asksForVerification(caller.ctx))
+      await sendVerificationInTx(platform, tx, caller.ctx, {
+        id: user.id,
+        email: user.email,
+        firstName: user.firstName,
+      });
+    return user.id;
   });
   return getUser(platform, caller, id);
+}
+
+/** Rule 4a: a user provisioned by a directory names it, the attributes it masters and its id there. */
+export interface DirectoryOrigin {
+  source: 'scim' | 'ldap' | 'sso';
+  sourceAttributes: string[];
+  externalId?: string | null;
+}
+
+/** Creating one user inside a caller's transaction: the API and SCIM alike (imports batch the steps). */
+export async function createUserInTx(
+  tx: Tx,
+  caller: Caller,
+  body: CreateUserBody,
+  origin?: DirectoryOrigin,
+): Promise<UserRow> {
+  authorize(caller.principal, 'users.create');
+  const tenantId = caller.ctx.tenantId;
+  checkNewUser(body);
+  let passwordHash: string | null = null;
+  if (body.password) {
+    // rule 25: an initial password meets the tenant's policy like any other
+    const settings = (
+      await tx.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow()
+    ).settings;
+    assertPasswordAcceptable(passwordPolicyOf(settings), body.password, body);
+    passwordHash = await hashPassword(body.password);
+  }
+  const access = await resolveNewUserAccess(tx, caller, body);
+  const managerIds = body.managerIds ?? [];
+  const managers = await repo.findUsers(tx, tenantId, managerIds);
+  if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
+    throw UserErrors.managerNotFound();
+  const [user] = await insertNewUsersInTx(tx, caller, [
+    { profile: body, passwordHash, access, managerIds, origin },
+  ]);
+  return user!;
 }
 
 /** Rule 1 on a new user's profile, before anything is read or written. */
@@ -373,6 +401,7 @@ export interface NewUserInput {
   passwordHash: string | null;
   access: NewUserAccess;
   managerIds?: readonly string[];
+  origin?: DirectoryOrigin;
 }
 
 /**
@@ -387,7 +416,7 @@ export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly
   try {
     users = await repo.insertUsers(
       tx,
-      items.map(({ profile, passwordHash }) => ({
+      items.map(({ profile, passwordHash, origin }) => ({
         tenantId,
         id: uuidv7(),
         firstName: profile.firstName.trim(),
@@ -408,6 +437,13 @@ export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly
         timeZone: profile.timeZone ?? null,
         notificationPreferences: JSON.stringify(profile.notificationPreferences ?? {}),
         customAttributes: JSON.stringify(profile.customAttributes ?? {}),
+        ...(origin
+          ? {
+              source: origin.source,
+              sourceAttributes: origin.sourceAttributes,
+              externalId: origin.externalId ?? null,
+            }
+          : {}),
         statusChangedAt: now,
         createdAt: now,
         updatedAt: now,
@@ -441,6 +477,9 @@ export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly
         roles: items[i]!.access.roles.map((r) => r.name),
         groups: items[i]!.access.groups.map((g) => g.name),
         managerIds: items[i]!.managerIds ?? [],
+        ...(items[i]!.origin
+          ? { source: items[i]!.origin!.source, externalId: items[i]!.origin!.externalId ?? null }
+          : {}),
       },
     })),
   );
@@ -478,16 +517,60 @@ const MASTERABLE = [
 
 export async function updateUser(platform: Platform, caller: Caller, userId: string, body: UpdateUserBody) {
   authorize(caller.principal, 'users.update');
-  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) => updateUserInTx(tx, caller, userId, body));
+  await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const result = await updateUserInTx(tx, caller, userId, body);
+    await askToConfirmNewAddress(platform, tx, caller, result);
+  });
   return getUser(platform, caller, userId);
 }
 
-/** One user's profile change inside a caller's transaction: imports reuse it row by row. */
-export async function updateUserInTx(tx: Tx, caller: Caller, userId: string, body: UpdateUserBody) {
+/**
+ * One user's profile change inside a caller's transaction: imports reuse it row by row, SCIM with an
+ * `origin` that also records what the directory now masters and its id for the user.
+ */
+export async function updateUserInTx(
+  tx: Tx,
+  caller: Caller,
+  userId: string,
+  body: UpdateUserBody,
+  origin?: DirectoryOrigin,
+) {
   authorize(caller.principal, 'users.update');
-  const tenantId = caller.ctx.tenantId;
   checkProfile(body);
   const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+  return applyProfileChanges(tx, caller, current, body, 'user.updated', origin);
+}
+
+/** A person changed the address, or an administrator typed a new one: its owner is asked to confirm it. */
+async function askToConfirmNewAddress(
+  platform: Platform,
+  tx: Tx,
+  caller: Caller,
+  result: { emailChanged: boolean; user: UserRow },
+) {
+  if (result.emailChanged && result.user.email && asksForVerification(caller.ctx))
+    await sendVerificationInTx(platform, tx, caller.ctx, {
+      id: result.user.id,
+      email: result.user.email,
+      firstName: result.user.firstName,
+    });
+}
+
+/**
+ * The one path a profile changes by, whether an administrator edits a user or a person edits
+ * themselves: directory-mastered fields (rule 4a), email-or-username (rule 1), uniqueness, the last
+ * Super Admin, a new address no longer counted as confirmed, and the audit event of what differs.
+ */
+async function applyProfileChanges(
+  tx: Tx,
+  caller: Caller,
+  current: UserRow,
+  body: UpdateUserBody,
+  auditAction: 'user.updated' | 'user.profile_updated',
+  origin?: DirectoryOrigin,
+) {
+  const tenantId = caller.ctx.tenantId;
+  const userId = current.id;
   // rule 4a: what a directory masters changes only through that directory
   const mastered = current.source
     ? Object.keys(body).filter(
@@ -498,8 +581,12 @@ export async function updateUserInTx(tx: Tx, caller: Caller, userId: string, bod
             JSON.stringify((current as Record<string, unknown>)[f]),
       )
     : [];
-  if (mastered.length > 0 && caller.ctx.actor.type !== 'system')
+  if (mastered.length > 0 && !actorMasters(caller.ctx.actor, current.source))
     throw UserErrors.attributeMastered(mastered, current.source!);
+  if (origin && !actorMasters(caller.ctx.actor, current.source)) {
+    // a directory does not take over a user another directory provisioned
+    throw UserErrors.attributeMastered(origin.sourceAttributes, current.source!);
+  }
   const email = body.email === undefined ? current.email : body.email;
   const username = body.username === undefined ? current.username : body.username;
   if (!email && !username) throw UserErrors.emailOrUsernameRequired();
@@ -518,6 +605,14 @@ export async function updateUserInTx(tx: Tx, caller: Caller, userId: string, bod
       ? JSON.stringify(value)
       : trimmed;
   }
+  if (origin) {
+    changes.source = origin.source;
+    changes.sourceAttributes = origin.sourceAttributes;
+    if (origin.externalId !== undefined) changes.externalId = origin.externalId;
+  }
+  // a different address is not the one its owner confirmed
+  const emailChanged = (email?.trim().toLowerCase() ?? null) !== (current.email?.toLowerCase() ?? null);
+  if (emailChanged) changes.emailVerifiedAt = null;
   let updated: UserRow;
   try {
     updated = await keepingASuperAdmin(tx, tenantId, () =>
@@ -526,16 +621,88 @@ export async function updateUserInTx(tx: Tx, caller: Caller, userId: string, bod
   } catch (error) {
     translateUniqueViolation(error, { email, username });
   }
-  const d = diff(auditView(current), auditView(updated));
+  const d = diff(
+    { ...auditView(current), source: current.source, externalId: current.externalId },
+    { ...auditView(updated), source: updated.source, externalId: updated.externalId },
+  );
   if (d.changed.length > 0) {
     await recordAudit(tx, caller.ctx, {
-      action: 'user.updated',
+      action: auditAction,
       target: { type: 'user', id: userId, label: label(updated) },
       before: d.before,
       after: d.after,
     });
   }
-  return { changed: d.changed.length > 0, user: updated };
+  return { changed: d.changed.length > 0, emailChanged, user: updated };
+}
+
+// ---------------------------------------------------------------- one's own profile and first-sign-in setup
+
+function ownProfileView(u: UserRow) {
+  return {
+    id: u.id,
+    tenantId: u.tenantId,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    email: u.email,
+    emailVerified: u.emailVerifiedAt !== null,
+    username: u.username,
+    phoneNumbers: u.phoneNumbers,
+    locale: u.locale,
+    timeZone: u.timeZone,
+    notificationPreferences: u.notificationPreferences,
+    initials: initials(u.firstName, u.lastName),
+    avatarUrl: avatarUrl(u),
+    hasAvatar: u.avatarContentType !== null,
+    source: u.source,
+    sourceAttributes: u.sourceAttributes,
+    setupPending: u.setupPending,
+  };
+}
+
+async function loadSelf(tx: Tx, caller: Caller, opts: { forUpdate?: boolean } = {}) {
+  const self = await repo.findUser(tx, caller.ctx.tenantId, caller.principal.userId, opts);
+  if (!self) throw UserErrors.notFound();
+  return self;
+}
+
+/** Everyone may read and change their own profile; no permission is needed to be oneself. */
+export async function getOwnProfile(platform: Platform, caller: Caller) {
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) =>
+    ownProfileView(await loadSelf(tx, caller)),
+  );
+}
+
+export async function updateOwnProfile(platform: Platform, caller: Caller, body: OwnProfileBody) {
+  checkProfile(body);
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const self = await loadSelf(tx, caller, { forUpdate: true });
+    await askToConfirmNewAddress(
+      platform,
+      tx,
+      caller,
+      await applyProfileChanges(tx, caller, self, body, 'user.profile_updated'),
+    );
+    return ownProfileView(await loadSelf(tx, caller));
+  });
+}
+
+/** The end of the first-sign-in setup (finished or skipped): it is not offered again. */
+export async function completeSetup(platform: Platform, caller: Caller, skipped: boolean) {
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const self = await loadSelf(tx, caller, { forUpdate: true });
+    if (self.setupPending) {
+      await repo.updateUser(tx, caller.ctx.tenantId, self.id, {
+        setupPending: false,
+        updatedAt: caller.ctx.clock.now(),
+      });
+      await recordAudit(tx, caller.ctx, {
+        action: skipped ? 'user.setup_skipped' : 'user.setup_completed',
+        target: { type: 'user', id: self.id, label: label(self) },
+      });
+    }
+    return ownProfileView(await loadSelf(tx, caller));
+  });
 }
 
 // ---------------------------------------------------------------- status (rule 3)
@@ -695,34 +862,39 @@ export async function removeUserInTx(tx: Tx, caller: Caller, userId: string, bod
 
 export async function setManagers(platform: Platform, caller: Caller, userId: string, managerIds: string[]) {
   authorize(caller.principal, 'users.update');
-  const tenantId = caller.ctx.tenantId;
-  await withTenantTx(platform.db, tenantId, async (tx) => {
-    // one manager edit at a time per tenant: two concurrent edits could otherwise close a cycle together
-    await tx.executeQuery(
-      (await import('kysely'))
-        .sql`select pg_advisory_xact_lock(hashtextextended(${`rollcall:managers:${tenantId}`}, 0))`.compile(
-        tx,
-      ),
-    );
-    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
-    if (managerIds.includes(userId)) throw UserErrors.selfManager();
-    const managers = await repo.findUsers(tx, tenantId, managerIds);
-    if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
-      throw UserErrors.managerNotFound();
-    const ancestors = await repo.managementAncestors(tx, tenantId, managerIds);
-    if (ancestors.has(userId)) throw UserErrors.managerCycle();
-    const before = await repo.managerIdsOf(tx, tenantId, userId);
-    await repo.replaceManagers(tx, tenantId, userId, managerIds);
-    if (JSON.stringify([...before].sort()) !== JSON.stringify([...managerIds].sort())) {
-      await recordAudit(tx, caller.ctx, {
-        action: 'user.managers_changed',
-        target: { type: 'user', id: userId, label: label(user) },
-        before: { managerIds: before },
-        after: { managerIds },
-      });
-    }
-  });
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
+    setManagersInTx(tx, caller, userId, managerIds),
+  );
   return getUser(platform, caller, userId);
+}
+
+export async function setManagersInTx(tx: Tx, caller: Caller, userId: string, managerIds: string[]) {
+  authorize(caller.principal, 'users.update');
+  const tenantId = caller.ctx.tenantId;
+  // one manager edit at a time per tenant: two concurrent edits could otherwise close a cycle together
+  await tx.executeQuery(
+    (await import('kysely'))
+      .sql`select pg_advisory_xact_lock(hashtextextended(${`rollcall:managers:${tenantId}`}, 0))`.compile(tx),
+  );
+  const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+  if (user.sourceAttributes.includes('managers') && !actorMasters(caller.ctx.actor, user.source))
+    throw UserErrors.attributeMastered(['managers'], user.source!);
+  if (managerIds.includes(userId)) throw UserErrors.selfManager();
+  const managers = await repo.findUsers(tx, tenantId, managerIds);
+  if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
+    throw UserErrors.managerNotFound();
+  const ancestors = await repo.managementAncestors(tx, tenantId, managerIds);
+  if (ancestors.has(userId)) throw UserErrors.managerCycle();
+  const before = await repo.managerIdsOf(tx, tenantId, userId);
+  await repo.replaceManagers(tx, tenantId, userId, managerIds);
+  if (JSON.stringify([...before].sort()) !== JSON.stringify([...managerIds].sort())) {
+    await recordAudit(tx, caller.ctx, {
+      action: 'user.managers_changed',
+      target: { type: 'user', id: userId, label: label(user) },
+      before: { managerIds: before },
+      after: { managerIds },
+    });
+  }
 }
 
 // ---------------------------------------------------------------- skills and certifications
