@@ -19,6 +19,7 @@ import { authRoutes } from './modules/auth/auth.routes.ts';
 import { mfaRoutes } from './modules/auth/mfa.routes.ts';
 import { securityRoutes } from './modules/auth/security.routes.ts';
 import { groupRoutes } from './modules/groups/groups.routes.ts';
+import { importRoutes } from './modules/imports/imports.routes.ts';
 import { invitationRoutes } from './modules/invitations/invitations.routes.ts';
 import { licenseRoutes } from './modules/licenses/licenses.routes.ts';
 import { outboxRoutes } from './modules/notifications/outbox.routes.ts';
@@ -261,6 +262,7 @@ export async function buildApp(
   await app.register(licenseRoutes, { platform });
   await app.register(invitationRoutes, { platform });
   await app.register(outboxRoutes, { platform });
+  await app.register(importRoutes, { platform });
 
   const consoleBuilt = existsSync(path.join(CONSOLE_DIR, 'index.html'));
   if (consoleBuilt) {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, CONSOLE_DIR } from './app.ts';
 import { type BootstrapResult, bootstrap } from './bootstrap.ts';
+import { registerImportJobs } from './modules/imports/imports.jobs.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import { createDb, type DbHandle } from './platform/db.ts';
@@ -84,6 +85,7 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
     };
     registerPlatformJobs(platform);
     closeMail = registerMailJob(platform);
+    registerImportJobs(platform);
     options.defineJobs?.(jobs);
     await jobs.start();
     await grantJobQueueAccess(connectionString);

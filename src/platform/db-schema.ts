@@ -376,6 +376,7 @@ export interface ImportsTable {
   delimiter: string;
   recordCount: number;
   columnCount: number;
+  preview: Json<string[][]>;
   status: ImportStatus;
   options: Json<Record<string, unknown> | null> | null;
   phase: ImportPhase | null;

@@ -202,14 +202,7 @@ export async function listUsers(platform: Platform, caller: Caller, query: ListU
   ];
   const limit = query.limit ?? 50;
   const after = decodeCursor(query.cursor, 2) as [string, string] | null;
-  const filter: repo.UserFilter = {
-    q: query.q,
-    status: query.status,
-    groupId: query.groupId,
-    roleId: query.roleId,
-    kind: query.kind,
-    scope: scopeFilter(caller),
-  };
+  const filter = userFilterOf(caller, query);
   return withTenantTx(platform.db, tenantId, async (tx) => {
     const [rows, counts] = await Promise.all([
       repo.listUsers(tx, tenantId, filter, {
@@ -252,6 +245,21 @@ export async function listUsers(platform: Platform, caller: Caller, query: ListU
       counts: tabCounts,
     };
   });
+}
+
+/** The list's filters and the caller's data scope: the users list and its export select alike. */
+export function userFilterOf(
+  caller: Caller,
+  query: Pick<ListUsersQuery, 'q' | 'status' | 'groupId' | 'roleId' | 'kind'>,
+): repo.UserFilter {
+  return {
+    q: query.q,
+    status: query.status,
+    groupId: query.groupId,
+    roleId: query.roleId,
+    kind: query.kind,
+    scope: scopeFilter(caller),
+  };
 }
 
 /** The data scope as a list filter: a caller without `users.scope.all` lists only the users they reach. */

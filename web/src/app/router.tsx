@@ -3,6 +3,7 @@ import { createRootRoute, createRoute, createRouter, Navigate, Outlet } from '@t
 import { useMe } from '../api/hooks.ts';
 import { AcceptPage } from '../pages/Accept/AcceptPage.tsx';
 import { AuditPage } from '../pages/Audit/AuditPage.tsx';
+import { ImportPage } from '../pages/Import/ImportPage.tsx';
 import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
@@ -52,6 +53,7 @@ function TenantHome() {
 }
 const tenantHome = createRoute({ getParentRoute: () => tenant, path: '/', component: TenantHome });
 const users = createRoute({ getParentRoute: () => tenant, path: 'users', component: UsersPage });
+const userImport = createRoute({ getParentRoute: () => tenant, path: 'users/import', component: ImportPage });
 const user = createRoute({ getParentRoute: () => tenant, path: 'users/$userId', component: UserDetailPage });
 const roles = createRoute({ getParentRoute: () => tenant, path: 'roles', component: RolesPage });
 const tenants = createRoute({ getParentRoute: () => tenant, path: 'tenants', component: TenantsPage });
@@ -83,6 +85,7 @@ export const router = createRouter({
     tenant.addChildren([
       tenantHome,
       users,
+      userImport,
       user,
       roles,
       tenants,

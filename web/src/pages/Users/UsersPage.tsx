@@ -28,6 +28,7 @@ import {
   IconSearch,
   IconSelector,
   IconSettings,
+  IconUpload,
   IconUserStar,
 } from '@tabler/icons-react';
 import { Link, useParams } from '@tanstack/react-router';
@@ -46,6 +47,7 @@ import {
 import type { Group as GroupT, UserSummary } from '../../api/types.ts';
 import { ErrorAlert, notifyDone, notifyError, PageHeader, StatusBadge, UserAvatar } from '../../ui/index.tsx';
 import { CreateGroupModal, CreateUserModal, GroupConfigModal, PickManyModal } from './dialogs.tsx';
+import { ExportButton } from './ExportButton.tsx';
 import { InviteDialog } from './InviteDialog.tsx';
 
 const TABS = [
@@ -508,6 +510,17 @@ export function UsersPage() {
                 Create user
               </Button>
             ) : null}
+            {can('imports.run') ? (
+              <Button
+                variant="default"
+                leftSection={<IconUpload size={16} />}
+                component={Link}
+                to={`/t/${tenantId}/users/import`}
+                disabled={!can('users.create')}
+              >
+                Import
+              </Button>
+            ) : null}
             {can('invitations.send') ? (
               <Button leftSection={<IconMailForward size={16} />} onClick={invitingCtl.open}>
                 Invite users
@@ -582,6 +595,9 @@ export function UsersPage() {
             w={320}
             aria-label="Search users"
           />
+          {can('imports.run') ? (
+            <ExportButton tenantId={tenantId} query={{ q: q.trim() || undefined, status, sort }} />
+          ) : null}
         </Group>
       </Group>
       <ErrorAlert error={users.error} />
