@@ -3,7 +3,7 @@ import type { Tx } from '../../platform/db.ts';
 import type { NewUser, User, UserStatus } from '../../platform/db-schema.ts';
 
 /** Every column but the avatar bytes, which only the avatar route reads. */
-const USER_COLUMNS = [
+export const USER_COLUMNS = [
   'tenantId',
   'id',
   'firstName',
