@@ -88,6 +88,12 @@ function sameValue(attribute: ScimAttribute, a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** With no value left, a multi-valued attribute is unassigned (RFC 7644 §3.5.2.2). */
+function setValues(box: Json, key: string, values: unknown[]) {
+  if (values.length === 0) delete box[key];
+  else box[key] = values;
+}
+
 function assertWritable(attribute: ScimAttribute, where: string) {
   if (attribute.mutability === 'readOnly')
     throw ScimErrors.mutability(`${where} is read-only and cannot be changed.`);
@@ -142,7 +148,7 @@ function applyOne(
     const matched = items.filter((i) => matchesItem(i, filter, attribute));
     if (op === 'remove') {
       if (sub) for (const i of matched) delete (i as Json)[keyOf(i as Json, sub.name)];
-      else box[key] = items.filter((i) => !matched.includes(i));
+      else setValues(box, key, items.filter((i) => !matched.includes(i)));
       return touched;
     }
     if (matched.length === 0) {
@@ -189,7 +195,11 @@ function applyOne(
       // Entra removes members by listing them rather than by filter
       const gone = asArray(attribute, value, where);
       const items = Array.isArray(box[key]) ? (box[key] as unknown[]) : [];
-      box[key] = items.filter((i) => !gone.some((g) => sameValue(attribute, i, g)));
+      setValues(
+        box,
+        key,
+        items.filter((i) => !gone.some((g) => sameValue(attribute, i, g))),
+      );
     } else {
       delete box[key];
     }
