@@ -29,7 +29,6 @@ export class ScimClient {
     return {
       status: res.statusCode,
       headers: res.headers,
-      // biome-ignore lint/suspicious/noExplicitAny: SCIM bodies are checked field by field in the tests
       body: (res.body ? JSON.parse(res.body) : null) as any,
       contentType: String(res.headers['content-type'] ?? ''),
     };

@@ -148,7 +148,12 @@ function applyOne(
     const matched = items.filter((i) => matchesItem(i, filter, attribute));
     if (op === 'remove') {
       if (sub) for (const i of matched) delete (i as Json)[keyOf(i as Json, sub.name)];
-      else setValues(box, key, items.filter((i) => !matched.includes(i)));
+      else
+        setValues(
+          box,
+          key,
+          items.filter((i) => !matched.includes(i)),
+        );
       return touched;
     }
     if (matched.length === 0) {
