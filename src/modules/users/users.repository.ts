@@ -240,7 +240,7 @@ export async function groupsOfUsers(tx: Tx, tenantId: string, userIds: readonly 
     .innerJoin('groups as g', (j) =>
       j.onRef('g.tenantId', '=', 'gm.tenantId').onRef('g.id', '=', 'gm.groupId'),
     )
-    .select(['gm.userId', 'g.id', 'g.name', 'g.isDefault'])
+    .select(['gm.userId', 'g.id', 'g.name', 'g.isDefault', 'g.source'])
     .where('gm.tenantId', '=', tenantId)
     .where('gm.userId', 'in', userIds)
     .orderBy('g.isDefault', 'desc')

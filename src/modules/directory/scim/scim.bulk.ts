@@ -19,6 +19,8 @@ interface BulkOperation {
 }
 
 const BULK_REF = /^bulkId:(.+)$/;
+/** In a path, `bulkId:…` is one segment: `/Users/bulkId:kim`. */
+const PATH_REF = /(?<=\/)bulkId:([^/]+)/g;
 
 function references(value: unknown, found = new Set<string>()): Set<string> {
   if (typeof value === 'string') {
@@ -108,7 +110,8 @@ export async function runBulk(platform: Platform, caller: ScimCaller, body: unkn
     for (const i of [...pending]) {
       if (failOnErrors !== null && errors >= failOnErrors) break;
       const op = operations[i]!;
-      const refs = references([op.path, op.data]);
+      const refs = references(op.data);
+      for (const m of op.path.matchAll(PATH_REF)) refs.add(m[1]!);
       const unresolved = [...refs].filter((r) => !created.has(r));
       if (unresolved.some((r) => failed.has(r) || !declared.has(r))) {
         fail(
@@ -124,7 +127,7 @@ export async function runBulk(platform: Platform, caller: ScimCaller, body: unkn
       if (unresolved.length > 0) continue;
       progressed = true;
       try {
-        const path = substitute(op.path, created) as string;
+        const path = op.path.replace(PATH_REF, (_, id: string) => created.get(id)!);
         const out = await runOperation(
           platform,
           caller,
