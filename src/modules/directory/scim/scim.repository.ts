@@ -108,6 +108,16 @@ export async function membersOf(tx: Tx, tenantId: string, groupIds: readonly str
   return byGroup;
 }
 
+/** Which of these users are visible members of the group: membership checked without the whole list. */
+export async function membersAmong(tx: Tx, tenantId: string, groupId: string, userIds: readonly string[]) {
+  if (userIds.length === 0) return new Set<string>();
+  const result = await sql<{ userId: string }>`
+    select gm.user_id from group_members gm join users mu on mu.tenant_id = gm.tenant_id and mu.id = gm.user_id
+     where gm.tenant_id = ${tenantId} and gm.group_id = ${groupId} and gm.user_id in (${sql.join(userIds)})
+       and mu.status in ('pending', 'active', 'suspended')`.execute(tx);
+  return new Set(result.rows.map((r) => r.userId));
+}
+
 /** Which of these ids are users SCIM can see. */
 export async function visibleUserIds(tx: Tx, tenantId: string, ids: readonly string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();

@@ -138,7 +138,7 @@ export interface UserInput {
   present: Set<string>;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
 const PHONE = /^\+?[0-9 ()./-]{3,40}$/;
 const LOCALE = /^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/;
 

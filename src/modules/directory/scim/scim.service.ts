@@ -705,7 +705,7 @@ async function patchGroupInTx(tx: Tx, caller: ScimCaller, id: string, body: unkn
   if (delta) {
     // membership alone: the directory still takes the group over (rule 4a)
     await groups.updateGroupInTx(tx, caller, id, {}, { source: 'scim' });
-    const current = new Set((await repo.membersOf(tx, caller.ctx.tenantId, [id])).get(id)!.map((m) => m.id));
+    const current = await repo.membersAmong(tx, caller.ctx.tenantId, id, [...delta.add, ...delta.remove]);
     await setMembers(
       tx,
       caller,
