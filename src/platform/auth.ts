@@ -53,7 +53,10 @@ export interface Principal {
     username: string | null;
     status: string;
     kind: string;
+    emailVerified?: boolean;
   };
+  /** Joined by invitation and not through the first-sign-in setup yet (sessions and tokens only). */
+  setupPending?: boolean;
   tenant: { id: string; kind: 'provider' | 'customer'; parentId: string | null; name: string; slug: string };
   /** `scim_token`: an identity provider provisioning the tenant; `userId` is then the token's id. */
   via: 'session' | 'api_token' | 'scim_token';
@@ -91,6 +94,8 @@ interface PrincipalRow {
   username: string | null;
   status: string;
   userKind: string;
+  emailVerified: boolean;
+  setupPending: boolean;
   tenantKind: 'provider' | 'customer';
   tenantParentId: string | null;
   tenantName: string;
@@ -120,7 +125,8 @@ function principalSql(credential: string): string {
       select c.kind, c.id, c.purpose, c.tenant_id as "tenantId", c.user_id as "userId", c.last_seen_at as "lastSeenAt",
              c.expires_at as "expiresAt", (tn.settings #>> '{session,idleMinutes}')::int as "idleMinutes",
              u.first_name as "firstName", u.last_name as "lastName", u.email, u.username, u.status,
-             u.kind as "userKind", u.department, tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
+             u.kind as "userKind", u.department, u.email_verified_at is not null as "emailVerified",
+             u.setup_pending as "setupPending", tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
              tn.name as "tenantName", tn.slug as "tenantSlug",
              user_access_inputs(c.tenant_id, c.user_id) as access
         from credential c
@@ -205,7 +211,9 @@ export async function resolvePrincipal(
       username: row.username,
       status: row.status,
       kind: row.userKind,
+      emailVerified: row.emailVerified,
     },
+    setupPending: row.setupPending,
     tenant: {
       id: row.tenantId,
       kind: row.tenantKind,

@@ -31,6 +31,21 @@ export async function addMember(tx: Tx, tenantId: string, groupId: string, userI
     .execute();
 }
 
+/** Many (group, user) memberships in one statement: bulk creation of users. */
+export async function addMemberships(
+  tx: Tx,
+  tenantId: string,
+  pairs: ReadonlyArray<{ groupId: string; userId: string }>,
+) {
+  for (let i = 0; i < pairs.length; i += 5000) {
+    await tx
+      .insertInto('groupMembers')
+      .values(pairs.slice(i, i + 5000).map((p) => ({ tenantId, ...p })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
 export async function findGroup(
   tx: Tx,
   tenantId: string,
