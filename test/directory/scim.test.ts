@@ -823,6 +823,13 @@ describe('errors in the SCIM format', () => {
       'mutability',
       'user.last_group',
     );
+    // a directory may fill the Default group, but never takes it over
+    const filled = await scim.patch(
+      `/Groups/${def}`,
+      patchOp({ op: 'add', path: 'members', value: [{ value: u.id }] }),
+    );
+    expect(filled.status).toBe(200);
+    expect((await t.admin.get(api(`/groups/${def}`))).json().source).toBeNull();
   });
 });
 

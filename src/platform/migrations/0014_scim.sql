@@ -50,11 +50,6 @@ CREATE FUNCTION scim_user_ids(p_tenant uuid, p_attribute text, p_value text) RET
      WHERE p_attribute = 'username' AND p_tenant = app_tenant_id() AND s.tenant_id = p_tenant
        AND lower(s.username) = lower(p_value) AND s.status <> 'removed'
     UNION ALL
-    -- a user without a username shows its email as userName
-    SELECT s.id FROM users s
-     WHERE p_attribute = 'username' AND p_tenant = app_tenant_id() AND s.tenant_id = p_tenant
-       AND s.username IS NULL AND lower(s.email) = lower(p_value) AND s.status <> 'removed'
-    UNION ALL
     SELECT s.id FROM users s
      WHERE p_attribute = 'email' AND p_tenant = app_tenant_id() AND s.tenant_id = p_tenant
        AND lower(s.email) = lower(p_value) AND s.status <> 'removed'

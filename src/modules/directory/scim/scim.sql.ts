@@ -250,6 +250,11 @@ const ORD: Partial<Record<CompareOp, string>> = { eq: '=', gt: '>', ge: '>=', lt
 /** The index-backed superset for a comparison, when there is one. */
 function narrowing(tenantId: string, c: Omit<Column, 'attribute'>, op: CompareOp | 'pr', value: CompValue) {
   if (typeof value !== 'string' || value === '') return null;
+  if (op === 'eq' && c.lookup === 'username') {
+    // userName is the username, or the email of a user without one
+    return sql<SqlBool>`u.id in (select scim_user_ids(${tenantId}::uuid, 'username', ${value})
+                                  union all select scim_user_ids(${tenantId}::uuid, 'email', ${value}))`;
+  }
   if (op === 'eq' && c.lookup)
     return sql<SqlBool>`u.id in (select scim_user_ids(${tenantId}::uuid, ${c.lookup}, ${value}))`;
   if ((op === 'co' || op === 'sw' || op === 'ew') && c.searchable)
