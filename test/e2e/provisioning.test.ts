@@ -50,6 +50,21 @@ describe.skipIf(!hasChromium)('console: provisioning', () => {
     expect(await page.content()).not.toContain(secret);
     await screenshot(page, 'provisioning-02-tokens');
 
+    // a group the identity provider pushes shows as provisioned on the users page
+    const pushed = await fetch(`${server.url}/scim/v2/Groups`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'Entra Sales',
+      }),
+    });
+    expect(pushed.status).toBe(201);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByTestId('group-table-Entra Sales').getByText('From SCIM').waitFor();
+    await screenshot(page, 'provisioning-03-provisioned-group');
+    await page.getByRole('link', { name: 'Provisioning' }).click();
+
     await row.getByRole('button', { name: 'Revoke' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Revoke' }).click();
     await page.getByText('No tokens yet').waitFor();
