@@ -130,14 +130,17 @@ export async function recordAudits(
       hash,
     };
   });
-  // 19 parameters a row: 1,000 rows stay well under PostgreSQL's 65,535 per statement
-  for (let i = 0; i < rows.length; i += 1000) {
+  // 19 parameters a row: 1,000 rows stay well under PostgreSQL's 65,535 per statement. The last (for a
+  // single event, the only) batch moves the head in the same statement: one round trip less per change.
+  for (let i = 0; i < rows.length - 1000; i += 1000) {
     await tx
       .insertInto('auditEvents')
       .values(rows.slice(i, i + 1000))
       .execute();
   }
+  const last = rows.slice(Math.floor((rows.length - 1) / 1000) * 1000);
   await tx
+    .with('written', (db) => db.insertInto('auditEvents').values(last))
     .updateTable('auditChainHeads')
     .set({ seq: String(seq), hash: prevHash })
     .where('tenantId', '=', tenantId)
