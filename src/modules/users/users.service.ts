@@ -47,7 +47,7 @@ export function avatarUrl(u: Pick<UserRow, 'tenantId' | 'id' | 'avatarUpdatedAt'
 }
 
 type RoleRef = { id: string; name: string; key: string | null };
-type GroupRef = { id: string; name: string; isDefault: boolean };
+type GroupRef = { id: string; name: string; isDefault: boolean; source?: string | null };
 
 export function toSummary(u: UserRow, roles: RoleRef[], groups: GroupRef[], licensed = false) {
   return {
@@ -185,7 +185,11 @@ export async function getUser(platform: Platform, caller: Caller, userId: string
       hasAvatar: u.avatarContentType !== null,
       emailVerified: u.emailVerifiedAt !== null,
       sourceAttributes: u.sourceAttributes,
-      idpGroups: u.idpGroups,
+      // rule 4a: groups a directory provisioned are what the identity provider asserts
+      idpGroups: [
+        ...u.idpGroups,
+        ...groups.filter((g) => g.source).map((g) => ({ id: g.id, name: g.name, source: g.source })),
+      ],
       statusChangedAt: u.statusChangedAt,
       managers: managers.map((m) => ({ ...m, initials: initials(m.firstName, m.lastName) })),
       managedUsersCount,

@@ -7,6 +7,7 @@ import { ImportPage } from '../pages/Import/ImportPage.tsx';
 import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
+import { ProvisioningPage } from '../pages/Provisioning/ProvisioningPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
 import { SecuritySettingsPage } from '../pages/SecuritySettings/SecuritySettingsPage.tsx';
 import { SignInPage } from '../pages/SignIn/SignInPage.tsx';
@@ -75,6 +76,11 @@ const securitySettings = createRoute({
 });
 const outbox = createRoute({ getParentRoute: () => tenant, path: 'outbox', component: OutboxPage });
 const audit = createRoute({ getParentRoute: () => tenant, path: 'audit', component: AuditPage });
+const provisioning = createRoute({
+  getParentRoute: () => tenant,
+  path: 'provisioning',
+  component: ProvisioningPage,
+});
 
 export const router = createRouter({
   routeTree: root.addChildren([
@@ -91,6 +97,7 @@ export const router = createRouter({
       tenants,
       tenantDetail,
       audit,
+      provisioning,
       mySecurity,
       myProfile,
       securitySettings,

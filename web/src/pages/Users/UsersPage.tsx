@@ -167,6 +167,13 @@ function GroupTable({
               Default
             </Badge>
           ) : null}
+          {group.source ? (
+            <Tooltip label="Provisioned by the identity provider: its name and members change there">
+              <Badge variant="light" color="blue" radius="sm" size="sm">
+                From {group.source.toUpperCase()}
+              </Badge>
+            </Tooltip>
+          ) : null}
           <Text size="sm" c="dimmed">
             Group role: <b>{group.role?.name ?? 'None'}</b>
           </Text>
