@@ -39,6 +39,7 @@ export const USER_COLUMNS = [
   'setupPending',
   'externalId',
   'ipRanges',
+  'signInBlockedUntil',
   'createdAt',
   'updatedAt',
 ] as const;

@@ -8,6 +8,7 @@ import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
 import { ProvisioningPage } from '../pages/Provisioning/ProvisioningPage.tsx';
+import { ResourcesPage } from '../pages/Resources/ResourcesPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
 import { SecuritySettingsPage } from '../pages/SecuritySettings/SecuritySettingsPage.tsx';
 import { SignInPage } from '../pages/SignIn/SignInPage.tsx';
@@ -81,6 +82,7 @@ const provisioning = createRoute({
   path: 'provisioning',
   component: ProvisioningPage,
 });
+const resources = createRoute({ getParentRoute: () => tenant, path: 'resources', component: ResourcesPage });
 
 export const router = createRouter({
   routeTree: root.addChildren([
@@ -102,6 +104,7 @@ export const router = createRouter({
       myProfile,
       securitySettings,
       outbox,
+      resources,
     ]),
   ]),
   defaultPreload: false,
