@@ -18,6 +18,7 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { mfaRoutes } from './modules/auth/mfa.routes.ts';
 import { securityRoutes } from './modules/auth/security.routes.ts';
+import { flowRoutes } from './modules/flows/flows.routes.ts';
 import { groupRoutes } from './modules/groups/groups.routes.ts';
 import { invitationRoutes } from './modules/invitations/invitations.routes.ts';
 import { licenseRoutes } from './modules/licenses/licenses.routes.ts';
@@ -259,6 +260,7 @@ export async function buildApp(
   await app.register(licenseRoutes, { platform });
   await app.register(invitationRoutes, { platform });
   await app.register(outboxRoutes, { platform });
+  await app.register(flowRoutes, { platform });
 
   const consoleBuilt = existsSync(path.join(CONSOLE_DIR, 'index.html'));
   if (consoleBuilt) {

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, CONSOLE_DIR } from './app.ts';
 import { type BootstrapResult, bootstrap } from './bootstrap.ts';
+import { type FlowEngine, registerFlowEngine } from './modules/flows/engine.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import { createDb, type DbHandle } from './platform/db.ts';
@@ -59,8 +60,10 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
   let jobs: Jobs | null = null;
   let app: FastifyInstance | null = null;
   let closeMail: (() => void) | null = null;
+  let flowEngine: FlowEngine | null = null;
   const stop = async () => {
     await app?.close().catch(() => {});
+    await flowEngine?.stop().catch(() => {});
     await jobs?.stop().catch(() => {});
     closeMail?.();
     await handle?.close().catch(() => {});
@@ -84,10 +87,14 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
     };
     registerPlatformJobs(platform);
     closeMail = registerMailJob(platform);
+    flowEngine = registerFlowEngine(platform);
     options.defineJobs?.(jobs);
     await jobs.start();
     await grantJobQueueAccess(connectionString);
-    if (config.role !== 'http') await jobs.work();
+    if (config.role !== 'http') {
+      await jobs.work();
+      await flowEngine.start();
+    }
     const boot = await bootstrap(platform);
     if (!options.skipConsoleBuild) {
       await buildConsoleIfMissing((line) => log.info(line)).catch((error: Error) =>

@@ -85,7 +85,7 @@ export async function recordAudit(tx: Tx, ctx: Ctx, input: AuditInput): Promise<
     id: uuidv7(),
     occurredAt: ctx.clock.now(),
     actorType: ctx.actor.type,
-    actorId: ctx.actor.userId ?? ctx.actor.tokenId ?? null,
+    actorId: ctx.actor.userId ?? ctx.actor.tokenId ?? ctx.actor.runId ?? null,
     actorLabel: ctx.actor.label,
     actorTenantId: ctx.actor.tenantId ?? null,
     action: input.action,

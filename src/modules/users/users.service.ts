@@ -16,6 +16,7 @@ import { GroupErrors } from '../groups/groups.errors.ts';
 import * as groupsRepo from '../groups/groups.repository.ts';
 import { hasLicense, PEOPLE, releaseLicensesInTx } from '../licenses/licenses.service.ts';
 import { isValidTimeZone } from '../tenants/tenants.service.ts';
+import { userDatesChanged } from './user-dates.ts';
 import { planTransition, type StatusAction } from './user-status.ts';
 import { UserErrors } from './users.errors.ts';
 import type { UserRow } from './users.repository.ts';
@@ -357,6 +358,7 @@ export async function createUser(platform: Platform, caller: Caller, body: Creat
     for (const r of roleIds) await accessRepo.assignDirectRole(tx, tenantId, user.id, r);
     for (const g of groupIds) await groupsRepo.addMember(tx, tenantId, g, user.id);
     if (managerIds.length) await repo.replaceManagers(tx, tenantId, user.id, managerIds);
+    await userDatesChanged(platform, tx, caller.ctx, { before: null, after: user });
     await recordAudit(tx, caller.ctx, {
       action: 'user.created',
       target: { type: 'user', id: user.id, label: label(user) },
@@ -403,9 +405,24 @@ const MASTERABLE = [
 
 export async function updateUser(platform: Platform, caller: Caller, userId: string, body: UpdateUserBody) {
   authorize(caller.principal, 'users.update');
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
+    updateUserInTx(platform, tx, caller, userId, body),
+  );
+  return getUser(platform, caller, userId);
+}
+
+/** A profile change inside a caller's transaction: flow steps (set an attribute) reuse it. */
+export async function updateUserInTx(
+  platform: Platform,
+  tx: Tx,
+  caller: Caller,
+  userId: string,
+  body: UpdateUserBody,
+) {
+  authorize(caller.principal, 'users.update');
   const tenantId = caller.ctx.tenantId;
   checkProfile(body);
-  await withTenantTx(platform.db, tenantId, async (tx) => {
+  {
     const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
     // rule 4a: what a directory masters changes only through that directory
     const mastered = current.source
@@ -454,8 +471,9 @@ export async function updateUser(platform: Platform, caller: Caller, userId: str
         after: d.after,
       });
     }
-  });
-  return getUser(platform, caller, userId);
+    await userDatesChanged(platform, tx, caller.ctx, { before: current, after: updated });
+    return { changed: d.changed.length > 0, changedFields: d.changed };
+  }
 }
 
 // ---------------------------------------------------------------- status (rule 3)
