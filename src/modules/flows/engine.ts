@@ -6,7 +6,6 @@ import { isAppError } from '../../platform/errors.ts';
 import { queueMail } from '../../platform/mail.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { flowRunFailedEmail } from '../notifications/templates.ts';
-import type { UserRow } from '../users/users.repository.ts';
 import * as usersRepo from '../users/users.repository.ts';
 import type { StepOutcome, TenantInfo } from './action.ts';
 import { findAction } from './action-registry.ts';
@@ -445,23 +444,19 @@ export class FlowEngine {
   ): Promise<StepResult> {
     const { platform } = this;
     const startedAt = platform.clock.now();
-    let user: UserRow | undefined;
-    try {
-      // the user as they are now, locked: a condition is judged on what no one else is changing
-      user = await usersRepo.findUser(tx, run.tenantId, run.userId, { forUpdate: true });
-    } catch (error) {
-      return classify(error, startedAt);
-    }
     const action = findAction(step.action);
-    if (!user || !action)
+    if (!action)
       return {
         kind: 'failed',
         code: 'flow_step.unavailable',
-        message: !user ? 'The user no longer exists.' : `The action “${step.action}” is not installed.`,
+        message: `The action “${step.action}” is not installed.`,
         startedAt,
       };
     await sql`savepoint flow_step`.execute(tx);
     try {
+      // the user as they are now, locked: a condition is judged on what no one else is changing
+      const user = await usersRepo.findUser(tx, run.tenantId, run.userId, { forUpdate: true });
+      if (!user) throw new Error('the run’s user is gone');
       const condition = conditionHolds(step.condition as StepCondition | null, user, run);
       let result: StepResult;
       if (!condition.holds) {
