@@ -1,5 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/platform/config.ts';
+import { systemActor } from '../src/platform/context.ts';
+import { withTenantTx } from '../src/platform/db.ts';
+import { queueMail } from '../src/platform/mail.ts';
 import { startRollcall } from '../src/server.ts';
 import { TestClient } from '../test/helpers/app.ts';
 import { startSmtpServer } from '../test/helpers/smtp.ts';
@@ -52,6 +55,27 @@ export async function run(db: BenchDatabase): Promise<void> {
     );
     console.log(
       `ratio per address (1,000 vs 10): answer ${fmt(big.answered / 1000 / (small.answered / 10), 2)}×`,
+    );
+    // delivery alone: 1,000 messages committed at once, then the time for the mail queue to drain them
+    const platform = rollcall.platform;
+    const ctx = { tenantId: tenant, actor: systemActor('bench'), clock: platform.clock };
+    const before = smtp.messages.length;
+    const t0 = performance.now();
+    await withTenantTx(platform.db, tenant, async (tx) => {
+      for (let i = 0; i < 1000; i++)
+        await queueMail(platform, tx, ctx, {
+          to: `drain${i}@bench.test`,
+          kind: 'bench',
+          subject: `Message ${i}`,
+          text: 'Hello',
+          html: '<p>Hello</p>',
+        });
+    });
+    const committed = performance.now() - t0;
+    await smtp.waitFor(() => smtp.messages.length - before >= 1000, 600_000);
+    const drained = performance.now() - t0 - committed;
+    console.log(
+      `delivery alone: 1,000 queued messages drained in ${fmt(drained / 1000, 2)} s after commit, ${fmt(1000 / (drained / 1000), 1)} emails/s`,
     );
   } finally {
     await rollcall.stop();

@@ -24,6 +24,7 @@ import { invitationRoutes } from './modules/invitations/invitations.routes.ts';
 import { licenseRoutes } from './modules/licenses/licenses.routes.ts';
 import { outboxRoutes } from './modules/notifications/outbox.routes.ts';
 import { tenantRoutes } from './modules/tenants/tenants.routes.ts';
+import { profileRoutes } from './modules/users/profile.routes.ts';
 import { registerImageParsers, userRoutes } from './modules/users/users.routes.ts';
 import { requirePermission, resolvePrincipal } from './platform/auth.ts';
 import { AppError, PlatformErrors } from './platform/errors.ts';
@@ -253,6 +254,7 @@ export async function buildApp(
   await app.register(auditRoutes, { platform });
   registerImageParsers(app);
   await app.register(userRoutes, { platform });
+  await app.register(profileRoutes, { platform });
   await app.register(groupRoutes, { platform });
   await app.register(accessRoutes, { platform });
   await app.register(securityRoutes, { platform });

@@ -53,9 +53,13 @@ export interface Principal {
     username: string | null;
     status: string;
     kind: string;
+    emailVerified?: boolean;
   };
+  /** Joined by invitation and not through the first-sign-in setup yet (sessions and tokens only). */
+  setupPending?: boolean;
   tenant: { id: string; kind: 'provider' | 'customer'; parentId: string | null; name: string; slug: string };
-  via: 'session' | 'api_token';
+  /** `scim_token`: an identity provider provisioning the tenant; `userId` is then the token's id. */
+  via: 'session' | 'api_token' | 'scim_token';
   /** A session that may only change its password (expired or admin-reset password). */
   restricted: 'password_change' | 'mfa_enrolment' | null;
   sessionId?: string;
@@ -63,6 +67,11 @@ export interface Principal {
   /** The user's department, for the `users.scope.department` data scope. */
   department: string | null;
   permissions: ReadonlySet<string>;
+  /**
+   * What this principal may grant (rule 13), when not its own permissions: a SCIM token grants group
+   * roles within the permissions of the administrator who created it.
+   */
+  ceiling?: ReadonlySet<string>;
   customerAccess: 'none' | 'all' | 'selected';
   customerTenantIds: ReadonlySet<string>;
 }
@@ -85,6 +94,8 @@ interface PrincipalRow {
   username: string | null;
   status: string;
   userKind: string;
+  emailVerified: boolean;
+  setupPending: boolean;
   tenantKind: 'provider' | 'customer';
   tenantParentId: string | null;
   tenantName: string;
@@ -114,7 +125,8 @@ function principalSql(credential: string): string {
       select c.kind, c.id, c.purpose, c.tenant_id as "tenantId", c.user_id as "userId", c.last_seen_at as "lastSeenAt",
              c.expires_at as "expiresAt", (tn.settings #>> '{session,idleMinutes}')::int as "idleMinutes",
              u.first_name as "firstName", u.last_name as "lastName", u.email, u.username, u.status,
-             u.kind as "userKind", u.department, tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
+             u.kind as "userKind", u.department, u.email_verified_at is not null as "emailVerified",
+             u.setup_pending as "setupPending", tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
              tn.name as "tenantName", tn.slug as "tenantSlug",
              user_access_inputs(c.tenant_id, c.user_id) as access
         from credential c
@@ -199,7 +211,9 @@ export async function resolvePrincipal(
       username: row.username,
       status: row.status,
       kind: row.userKind,
+      emailVerified: row.emailVerified,
     },
+    setupPending: row.setupPending,
     tenant: {
       id: row.tenantId,
       kind: row.tenantKind,

@@ -5,10 +5,10 @@ import type { Clock } from './clock.ts';
  * nothing of Fastify. Jobs, SCIM and imports build the same shape with a system actor.
  */
 export interface Actor {
-  type: 'user' | 'api_token' | 'system' | 'flow_run' | 'anonymous';
+  type: 'user' | 'api_token' | 'scim_token' | 'system' | 'flow_run' | 'anonymous';
   /** The acting user, when there is one. */
   userId?: string;
-  /** The API token used, when the request came with one. */
+  /** The API or SCIM token used, when the request came with one. */
   tokenId?: string;
   /** The flow run a step of which made the change (`flow_run` actors). */
   runId?: string;
@@ -28,3 +28,12 @@ export interface Ctx {
 }
 
 export const systemActor = (label = 'Rollcall'): Actor => ({ type: 'system', label });
+
+/**
+ * Rule 4a: whether this actor may change what `source` masters. The system may (jobs acting for a
+ * directory); a SCIM token masters what SCIM provisioned; nobody else does.
+ */
+export function actorMasters(actor: Actor, source: string | null): boolean {
+  if (!source) return true;
+  return actor.type === 'system' || (actor.type === 'scim_token' && source === 'scim');
+}

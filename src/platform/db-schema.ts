@@ -63,6 +63,12 @@ export interface UsersTable {
   failedWindowStartedAt: Timestamp | null;
   lockedUntil: Timestamp | null;
   mustChangePassword: ColumnType<boolean, boolean | undefined, boolean>;
+  /** When the owner of `email` proved it by opening a link sent there; null until then. */
+  emailVerifiedAt: Timestamp | null;
+  /** Joined by invitation and has not finished the first-sign-in setup yet. */
+  setupPending: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The identity provider's identifier for the user (SCIM `externalId`). */
+  externalId: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -126,6 +132,9 @@ export interface GroupsTable {
   ownerId: string | null;
   roleId: string | null;
   defaultMemberId: string | null;
+  /** Rule 4a: the directory that provisioned the group; its name and members change only there. */
+  source: ColumnType<'scim' | 'ldap' | 'sso' | null, 'scim' | 'ldap' | 'sso' | null | undefined>;
+  externalId: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: Timestamp;
   updatedAt: Timestamp;
 }
@@ -168,6 +177,22 @@ export interface ApiTokensTable {
   createdAt: Timestamp;
   lastUsedAt: Timestamp | null;
   expiresAt: Timestamp | null;
+  revokedAt: Timestamp | null;
+}
+
+export interface ScimTokensTable {
+  tenantId: string;
+  id: string;
+  name: string;
+  tokenHash: string;
+  prefix: string;
+  /** The creator's permissions when the token was made: what its group memberships may grant. */
+  ceiling: string[];
+  createdBy: string | null;
+  createdByLabel: string | null;
+  createdAt: Timestamp;
+  lastUsedAt: Timestamp | null;
+  lastUsedIp: string | null;
   revokedAt: Timestamp | null;
 }
 
@@ -320,6 +345,75 @@ export interface InvitationsTable {
   closedAt: Timestamp | null;
 }
 
+export interface EmailVerificationsTable {
+  tenantId: string;
+  id: string;
+  userId: string;
+  email: string;
+  tokenHash: string;
+  status: 'sent' | 'verified' | 'replaced';
+  expiresAt: Timestamp;
+  createdAt: Timestamp;
+  closedAt: Timestamp | null;
+}
+
+export type ImportStatus =
+  | 'uploaded'
+  | 'validating'
+  | 'validated'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
+export type ImportPhase = 'dry_run' | 'run';
+
+export interface ImportsTable {
+  tenantId: string;
+  id: string;
+  fileName: string;
+  bytes: ColumnType<string, number | string, number | string>;
+  hasBom: boolean;
+  delimiter: string;
+  recordCount: number;
+  columnCount: number;
+  status: ImportStatus;
+  options: Json<Record<string, unknown> | null> | null;
+  phase: ImportPhase | null;
+  rowsTotal: Generated<number>;
+  rowsDone: Generated<number>;
+  createdCount: Generated<number>;
+  updatedCount: Generated<number>;
+  skippedCount: Generated<number>;
+  failedCount: Generated<number>;
+  cancelRequested: Generated<boolean>;
+  error: Json<{ code: string; message: string } | null> | null;
+  createdBy: string;
+  actor: Json<Record<string, unknown>>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  startedAt: Timestamp | null;
+  finishedAt: Timestamp | null;
+}
+
+export interface ImportChunksTable {
+  tenantId: string;
+  importId: string;
+  seq: number;
+  data: Buffer;
+}
+
+export interface ImportRowsTable {
+  tenantId: string;
+  importId: string;
+  phase: ImportPhase;
+  rowNumber: number;
+  outcome: 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
+  userId: string | null;
+  login: string | null;
+  code: string | null;
+  message: string | null;
+}
+
 export interface FlowTemplatesTable {
   tenantId: string;
   id: string;
@@ -424,6 +518,10 @@ export interface Database {
   flowRunSteps: FlowRunStepsTable;
   flowSettings: FlowSettingsTable;
   webhookSecrets: WebhookSecretsTable;
+  emailVerifications: EmailVerificationsTable;
+  imports: ImportsTable;
+  importChunks: ImportChunksTable;
+  importRows: ImportRowsTable;
   invitations: InvitationsTable;
   licensePools: LicensePoolsTable;
   licenseAssignments: LicenseAssignmentsTable;
@@ -445,6 +543,7 @@ export interface Database {
   groupMembers: GroupMembersTable;
   sessions: SessionsTable;
   apiTokens: ApiTokensTable;
+  scimTokens: ScimTokensTable;
   auditEvents: AuditEventsTable;
   auditChainHeads: AuditChainHeadsTable;
   platformSecrets: PlatformSecretsTable;

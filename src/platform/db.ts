@@ -74,3 +74,18 @@ export async function switchTenant(tx: Tx, tenantId: string): Promise<void> {
 export async function withSystemTx<T>(db: Db, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn);
 }
+
+/**
+ * Secret links (invitations, email verification, …) arrive without a tenant: find which tenant a
+ * token's hash belongs to, as the owner, so the rest can run in that tenant's transaction. Only the
+ * hash of a 256-bit random token can find a row, so this reveals nothing to a guesser.
+ */
+export async function tenantOfToken(
+  db: Db,
+  table: 'invitations' | 'email_verifications' | 'password_reset_tokens',
+  tokenHash: string,
+): Promise<{ tenantId: string; id: string } | undefined> {
+  const { rows } = await sql<{ tenantId: string; id: string }>`
+    select tenant_id as "tenantId", id from ${sql.table(table)} where token_hash = ${tokenHash}`.execute(db);
+  return rows[0];
+}

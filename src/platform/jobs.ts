@@ -19,6 +19,14 @@ export interface JobDefinition<P> {
   concurrency?: number;
   /** How often an idle worker looks for work (pg-boss allows down to 0.5 s). */
   pollingIntervalSeconds?: number;
+  /**
+   * Jobs each worker takes per fetch. Above 1 the jobs of a batch run side by side and each settles
+   * on its own (one failing message does not retry the others), and a full batch fetches again at
+   * once instead of waiting for the next poll.
+   */
+  batchSize?: number;
+  /** Wake workers by LISTEN/NOTIFY the moment a job is created, instead of at their next poll. */
+  notify?: boolean;
 }
 
 export interface EnqueueOptions {
@@ -41,6 +49,8 @@ export class Jobs {
       schema: JOB_SCHEMA,
       max: 5,
       application_name: 'rollcall-jobs',
+      // one listening connection; only queues defined with `notify` use it, polling stays the floor
+      useListenNotify: true,
     } as never);
     this.boss.on('error', onError);
   }
@@ -67,6 +77,7 @@ export class Jobs {
       // `exclusive`: at most one queued-or-running job per singleton key. Every job gets a key (a fresh
       // one when the caller names none), so only callers that name a key are deduplicated.
       policy: 'exclusive',
+      notify: def.notify ?? false,
     });
   }
 
@@ -74,17 +85,41 @@ export class Jobs {
   async work(): Promise<void> {
     this.working = true;
     for (const def of this.definitions.values()) {
-      await this.boss.work<any>(
-        def.name,
-        {
-          batchSize: 1,
-          localConcurrency: def.concurrency ?? 1,
-          pollingIntervalSeconds: def.pollingIntervalSeconds ?? 1,
-        } as never,
-        async (jobs: Job<any>[]) => {
-          for (const job of jobs) await def.handler(job.data, job);
-        },
-      );
+      const polling = {
+        localConcurrency: def.concurrency ?? 1,
+        pollingIntervalSeconds: def.pollingIntervalSeconds ?? 1,
+        notifyPollingIntervalSeconds: Math.max(def.pollingIntervalSeconds ?? 1, 5),
+      };
+      if ((def.batchSize ?? 1) > 1) {
+        await this.boss.work<
+          any,
+          unknown,
+          { batchSize: number; perJobResults: true; burstWhenBatchFull: true }
+        >(
+          def.name,
+          { ...polling, batchSize: def.batchSize!, perJobResults: true, burstWhenBatchFull: true },
+          async (jobs: Job<any>[]) => {
+            const settled = await Promise.allSettled(jobs.map((job) => def.handler(job.data, job)));
+            return settled.map((outcome, i) =>
+              outcome.status === 'fulfilled'
+                ? { id: jobs[i]!.id, status: 'completed' as const }
+                : {
+                    id: jobs[i]!.id,
+                    status: 'failed' as const,
+                    output: { message: String((outcome.reason as Error)?.message ?? outcome.reason) },
+                  },
+            );
+          },
+        );
+      } else {
+        await this.boss.work<any>(
+          def.name,
+          { ...polling, batchSize: 1 } as never,
+          async (jobs: Job<any>[]) => {
+            for (const job of jobs) await def.handler(job.data, job);
+          },
+        );
+      }
       if (def.cron) await this.boss.schedule(def.name, def.cron, {});
     }
   }

@@ -74,10 +74,12 @@ export function registerMailJob(platform: Platform): () => void {
     name: MAIL_JOB,
     retryLimit: 5,
     retryDelaySeconds: 15,
-    // each worker takes one message per poll: this many in parallel, polling twice a second
-    // (about 16 messages a second; LISTEN/NOTIFY wake-ups would do better, not tried yet)
-    concurrency: 8,
-    pollingIntervalSeconds: 0.5,
+    // woken by NOTIFY when a message is queued; each of the two workers takes up to 25 messages a
+    // fetch and sends them side by side over the pooled SMTP connections, fetching again while full
+    notify: true,
+    batchSize: 25,
+    concurrency: 2,
+    pollingIntervalSeconds: 2,
     handler: async ({ tenantId, id }, job) => {
       const message = await withTenantTx(platform.db, tenantId, (tx) =>
         tx

@@ -37,3 +37,12 @@ export function scopeOf(request: FastifyRequest): TenantScope {
 export function callerOf(request: FastifyRequest): { principal: Principal; ctx: Ctx } {
   return { principal: requirePrincipal(request), ctx: scopeOf(request).ctx };
 }
+
+/** The caller acting on themselves, in their home tenant: the `/api/v1/me/…` routes. */
+export function selfCallerOf(
+  platform: Platform,
+  request: FastifyRequest,
+): { principal: Principal; ctx: Ctx } {
+  const principal = requirePrincipal(request);
+  return { principal, ctx: contextFor(platform, request, principal.tenantId) };
+}

@@ -128,6 +128,39 @@ describe('rule 15: invitations', () => {
     expect(roles.statusCode).toBe(200);
   });
 
+  it('a pending user’s groups change before they accept; archiving or removing them kills the link', async () => {
+    const [a, b] = (
+      await t.admin.post(inv(), { entries: [{ emails: 'gail@invite.test hal@invite.test' }] })
+    ).json().results;
+    const group = (await t.admin.post(`/api/v1/tenants/${tenant}/groups`, { name: 'Night shift' })).json();
+    const groups = await t.admin.put(`/api/v1/tenants/${tenant}/users/${a.userId}/groups`, {
+      groupIds: [group.id],
+    });
+    expect(groups.statusCode, groups.body).toBe(200);
+    expect(
+      (await t.admin.get(`/api/v1/tenants/${tenant}/users/${a.userId}`))
+        .json()
+        .groups.map((g: { name: string }) => g.name),
+    ).toEqual(['Night shift']);
+
+    const gailLink = await tokenFrom('gail@invite.test');
+    const halLink = await tokenFrom('hal@invite.test');
+    await t.admin.post(`/api/v1/tenants/${tenant}/users/${a.userId}/archive`);
+    await t.admin.post(`/api/v1/tenants/${tenant}/users/${b.userId}/remove`, {});
+    for (const token of [gailLink, halLink]) {
+      const res = await accept(token);
+      expect(res.statusCode).toBe(400);
+      expect(res.json()).toMatchObject({ code: 'invitation.link_invalid', details: { reason: 'cancelled' } });
+      const look = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/invitations/inspect',
+        payload: { token },
+      });
+      expect(look.json().details.reason).toBe('cancelled');
+    }
+    expect((await t.admin.get(`/api/v1/tenants/${tenant}/users/${a.userId}`)).json().status).toBe('archived');
+  });
+
   it('links expire', async () => {
     await t.admin.post(inv(), { entries: [{ emails: 'late@invite.test' }] });
     const token = await tokenFrom('late@invite.test');

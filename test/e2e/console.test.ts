@@ -47,6 +47,7 @@ describe.skipIf(!hasChromium)('console: platform shell', () => {
 
     // the provider gives the customer its licences from the customer's page
     await page.getByTestId('tenant-row-acme-dental').click();
+    await page.getByText(/people licences in use|No licences yet/).waitFor();
     await page.locator('input[name=people-licences]').fill('25');
     await page.getByRole('button', { name: 'Save licences' }).click();
     await page.getByText('Licences saved').waitFor();

@@ -4,7 +4,16 @@ import { hasChromium, launch, screenshot, signInThroughPage } from '../helpers/b
 import { startTestServer } from '../helpers/server.ts';
 import { startSmtpServer } from '../helpers/smtp.ts';
 
-/** Invite → a real email → accept in the browser → sign in; the admin gives a licence by the medal. */
+// a 2×2 PNG, enough to be a real image by its content
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGNkYPj/n4GBgYGJgYGBAQAhRQMB7qZ8zQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/**
+ * Invite → a real email → accept in the browser → sign in → the first-sign-in setup; the admin gives
+ * a licence by the medal.
+ */
 describe.skipIf(!hasChromium)('console: invitations and licences', () => {
   let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
   let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -55,8 +64,42 @@ describe.skipIf(!hasChromium)('console: invitations and licences', () => {
     await invitee.locator('input[name=login]').fill('nina.novak@example.test');
     await invitee.locator('input[name=password]').fill('Granite-Harbor-Lantern-Maple-7');
     await invitee.getByRole('button', { name: 'Sign in', exact: true }).click();
+
+    // the first sign-in after accepting walks through the setup
+    await invitee.getByRole('heading', { name: /Welcome to/ }).waitFor();
+    expect(await invitee.locator('input[name=setup-first-name]').inputValue()).toBe('Nina');
+    await invitee.locator('input[name=setup-phone]').fill('+49 30 901820');
+    await invitee.getByTestId('setup-time-zone').click();
+    await invitee.getByTestId('setup-time-zone').fill('Europe/Berl');
+    await invitee.getByRole('option', { name: 'Europe/Berlin' }).click();
+    await screenshot(invitee, 'invite-04-setup-profile');
+    await invitee.getByRole('button', { name: 'Continue' }).click();
+    await invitee
+      .locator('input[type=file]')
+      .setInputFiles({ name: 'nina.png', mimeType: 'image/png', buffer: PNG });
+    await invitee.getByText('Photo saved').waitFor();
+    await screenshot(invitee, 'invite-05-setup-photo');
+    await invitee.getByRole('button', { name: 'Continue' }).click();
+    await invitee.getByRole('button', { name: 'Add an authenticator app' }).waitFor();
+    await screenshot(invitee, 'invite-06-setup-security');
+    await invitee.getByRole('button', { name: 'Not now' }).click();
+    await invitee.getByLabel('Tasks assigned to me').waitFor();
+    await screenshot(invitee, 'invite-07-setup-notifications');
+    await invitee.getByRole('button', { name: 'Finish setup' }).click();
     await invitee.getByRole('heading', { name: 'My security' }).waitFor();
-    await screenshot(invitee, 'invite-04-signed-in');
+    await screenshot(invitee, 'invite-08-signed-in');
+    const nina = (
+      await server.testApp.admin.get(`/api/v1/tenants/${tenantId}/users?q=novak&status=active`)
+    ).json().items[0];
+    const detail = (await server.testApp.admin.get(`/api/v1/tenants/${tenantId}/users/${nina.id}`)).json();
+    expect(detail).toMatchObject({ timeZone: 'Europe/Berlin', hasAvatar: true, emailVerified: true });
+    expect(detail.phoneNumbers).toEqual([{ type: 'mobile', number: '+49 30 901820' }]);
+    // her profile stays reachable from the account menu
+    await invitee.getByTestId('account-menu').click();
+    await invitee.getByRole('menuitem', { name: 'My profile' }).click();
+    await invitee.getByRole('heading', { name: 'My profile' }).waitFor();
+    await invitee.getByText('Confirmed', { exact: true }).waitFor();
+    await screenshot(invitee, 'invite-08b-my-profile');
 
     // the admin sees her active and registers a licence with the medal
     await page.getByRole('tab', { name: /Active/ }).click();
@@ -65,7 +108,42 @@ describe.skipIf(!hasChromium)('console: invitations and licences', () => {
     await page.getByText('Licence registered').waitFor();
     // the counter refreshes after the change: wait for it rather than read it once
     await page.getByTestId('license-counter').filter({ hasText: '1/5' }).waitFor();
-    await screenshot(page, 'invite-05-licensed');
+    await screenshot(page, 'invite-09-licensed');
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('an address an administrator typed is confirmed from the link in its email', async () => {
+    const tenantId = server.testApp.providerId;
+    const created = await server.testApp.admin.post(`/api/v1/tenants/${tenantId}/users`, {
+      firstName: 'Omar',
+      lastName: 'Haddad',
+      email: 'omar.haddad@example.test',
+    });
+    expect(created.statusCode).toBe(201);
+    const admin = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    await signInThroughPage(
+      admin,
+      server.url,
+      server.admin.tenant,
+      server.admin.login,
+      server.admin.password,
+    );
+    await admin.goto(`${server.url}/t/${tenantId}/users/${created.json().id}`);
+    await admin.getByTestId('email-unverified').waitFor();
+    await screenshot(admin, 'verify-01-unconfirmed');
+    const mail = await smtp.waitFor(
+      (m) => m.to.includes('omar.haddad@example.test') && /Confirm your email/.test(m.subject),
+    );
+    const link = /(https?:\/\/\S+\/verify-email\?token=[A-Za-z0-9_%-]+)/.exec(mail.text)![1]!;
+    const visitor = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    await visitor.goto(link.replace('localhost', '127.0.0.1'));
+    await visitor.getByRole('heading', { name: 'Email address confirmed' }).waitFor();
+    await screenshot(visitor, 'verify-02-confirmed');
+    await visitor.reload();
+    await visitor.getByTestId('verify-error').waitFor();
+    expect(await visitor.getByTestId('verify-error').textContent()).toContain('already confirmed');
+    await admin.reload();
+    await admin.getByTestId('email-verified').waitFor();
+    expect(errors).toEqual([]);
+  });
 });

@@ -121,7 +121,7 @@ describe('real server processes', () => {
       if (i > 0) expect(s.started_at.getTime()).toBeGreaterThanOrEqual(rows[i - 1].finished_at.getTime());
     }
     const outbox = await t.ownerQuery(
-      'select to_address, count(*)::int as n from outbox where tenant_id = $1 group by 1 order by 1',
+      `select to_address, count(*)::int as n from outbox where tenant_id = $1 and kind = 'flow_step' group by 1 order by 1`,
       [tenant],
     );
     expect(outbox.rows).toEqual(
@@ -195,7 +195,7 @@ describe('real server processes', () => {
         ).rows[0].n === ids.length,
     );
     const subjects = await t.ownerQuery(
-      `select subject, count(*)::int as n from outbox where tenant_id = $1 and to_address = 'two@crash.test' group by 1`,
+      `select subject, count(*)::int as n from outbox where tenant_id = $1 and kind = 'flow_step' and to_address = 'two@crash.test' group by 1`,
       [tenant],
     );
     expect(subjects.rows).toHaveLength(40 * 4);

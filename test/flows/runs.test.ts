@@ -376,7 +376,7 @@ describe('rule 21: emails from a template', () => {
     });
     const run = await start(id, fay.id, '2027-03-20');
     await at('2027-03-13T09:00:00Z');
-    const toBoss = await smtp.waitFor((m) => m.to.includes('mia@runs.test'));
+    const toBoss = await smtp.waitFor((m) => m.to.includes('mia@runs.test') && m.subject.includes('leaves'));
     expect(toBoss.subject).toBe('Fay Farewell leaves Runs Co on 2027-03-20');
     expect(toBoss.text).toContain('Hello Mia Manager,');
     expect(toBoss.text).toContain('Fay (Buyer) leaves on 2027-03-20.');

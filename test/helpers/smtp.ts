@@ -19,7 +19,12 @@ export function decodeQuotedPrintable(raw: string): string {
     .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
 }
 
-export async function startSmtpServer(): Promise<{
+export async function startSmtpServer(
+  options: {
+    /** Recipients the server refuses with a permanent 550, as a real server refuses an unknown mailbox. */
+    reject?: (address: string) => boolean;
+  } = {},
+): Promise<{
   url: string;
   messages: ReceivedMail[];
   waitFor(pred: (m: ReceivedMail) => boolean, timeoutMs?: number): Promise<ReceivedMail>;
@@ -32,6 +37,12 @@ export async function startSmtpServer(): Promise<{
     disableReverseLookup: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (options.reject?.(address.address)) {
+        return callback(Object.assign(new Error('mailbox unavailable'), { responseCode: 550 }));
+      }
+      callback();
+    },
     onData(stream, session, callback) {
       let raw = '';
       stream.setEncoding('utf8');

@@ -27,6 +27,21 @@ export async function assignDirectRole(tx: Tx, tenantId: string, userId: string,
     .execute();
 }
 
+/** Many (user, role) pairs in one statement: bulk creation of users. */
+export async function assignDirectRoles(
+  tx: Tx,
+  tenantId: string,
+  pairs: ReadonlyArray<{ userId: string; roleId: string }>,
+) {
+  for (let i = 0; i < pairs.length; i += 5000) {
+    await tx
+      .insertInto('userRoles')
+      .values(pairs.slice(i, i + 5000).map((p) => ({ tenantId, ...p })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
 export async function findRole(tx: Tx, tenantId: string, roleId: string) {
   return tx
     .selectFrom('roles')

@@ -51,7 +51,7 @@ export function assertKnownPermissions(permissions: Iterable<string>): void {
 
 /** Rule 13: whoever grants (by role, group role, override, custom-role edit, invitation) holds it. */
 export function assertWithinCeiling(principal: Principal, permissions: Iterable<string>): void {
-  const missing = beyondCeiling(principal.permissions, permissions);
+  const missing = beyondCeiling(principal.ceiling ?? principal.permissions, permissions);
   if (missing.length > 0) throw AccessErrors.ceiling(missing);
 }
 

@@ -70,7 +70,13 @@ export const MfaBody = Type.Object(
 );
 
 export const MeResponse = Type.Object({
-  user: PublicUser,
+  user: Type.Object({
+    ...PublicUser.properties,
+    emailVerified: Type.Boolean({ description: 'The owner of the email opened the link sent there' }),
+  }),
+  setupRequired: Type.Boolean({
+    description: 'Joined by invitation and not through the first-sign-in setup yet',
+  }),
   tenant: TenantSummary,
   permissions: Type.Array(Type.String()),
   customerAccess: Type.String(),

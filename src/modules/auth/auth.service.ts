@@ -328,6 +328,7 @@ export function me(principal: Principal) {
       id: principal.userId,
       tenantId: principal.tenantId,
       ...u,
+      emailVerified: u.emailVerified ?? false,
       initials: initials(u.firstName, u.lastName),
     },
     tenant: principal.tenant,
@@ -336,6 +337,7 @@ export function me(principal: Principal) {
     authenticatedBy: principal.via,
     passwordChangeRequired: principal.restricted === 'password_change',
     mfaEnrolmentRequired: principal.restricted === 'mfa_enrolment',
+    setupRequired: (principal.setupPending ?? false) && principal.via === 'session',
   };
 }
 

@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
-import { type Tx, withSystemTx, withTenantTx } from '../../platform/db.ts';
+import { type Tx, tenantOfToken, withSystemTx, withTenantTx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import { queueMail } from '../../platform/mail.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -554,13 +554,7 @@ export async function completePasswordReset(
   body: { token: string; newPassword: string },
   info: { ip?: string; userAgent?: string; requestId?: string },
 ) {
-  const found = await withSystemTx(platform.db, (tx) =>
-    tx
-      .selectFrom('passwordResetTokens')
-      .select(['tenantId', 'id'])
-      .where('tokenHash', '=', hashToken(body.token))
-      .executeTakeFirst(),
-  );
+  const found = await tenantOfToken(platform.db, 'password_reset_tokens', hashToken(body.token));
   if (!found) throw ResetErrors.linkInvalid();
   await withTenantTx(platform.db, found.tenantId, async (tx) => {
     const now = platform.clock.now();

@@ -1,18 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { contextFor, requirePrincipal } from '../../platform/auth.ts';
+import { requirePrincipal } from '../../platform/auth.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { NullableTimestamp, Timestamp, Uuid, withProblems } from '../../platform/schemas.ts';
-import { scopeOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
+import { scopeOf, selfCallerOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
 import { UserParams } from '../users/users.schemas.ts';
 import * as mfa from './mfa.service.ts';
 import * as passkeys from './passkeys.service.ts';
 
-const own = (platform: Platform, request: FastifyRequest) => {
-  const principal = requirePrincipal(request);
-  return { principal, ctx: contextFor(platform, request, principal.tenantId) };
-};
+const own = selfCallerOf;
 const enrolling = ['mfa_enrolment'] as const;
 const RecoveryCodes = Type.Object({
   recoveryCodes: Type.Array(Type.String(), { description: 'Shown once; only hashes are kept' }),

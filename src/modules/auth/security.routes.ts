@@ -1,11 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { contextFor, requirePrincipal } from '../../platform/auth.ts';
+import { requirePrincipal } from '../../platform/auth.ts';
 import { withTenantTx } from '../../platform/db.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { TenantParams, Uuid, withProblems } from '../../platform/schemas.ts';
-import { callerOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
+import { callerOf, selfCallerOf, tenantScopeHook } from '../../platform/tenant-scope.ts';
 import { UserParams } from '../users/users.schemas.ts';
 import * as credentials from './credentials.service.ts';
 import {
@@ -19,10 +18,7 @@ import {
   SessionList,
 } from './security.schemas.ts';
 
-const own = (platform: Platform, request: FastifyRequest) => {
-  const principal = requirePrincipal(request);
-  return { principal, ctx: contextFor(platform, request, principal.tenantId) };
-};
+const own = selfCallerOf;
 
 export const securityRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = async (
   app,

@@ -378,7 +378,6 @@ export const ActionCatalog = Type.Object({
 
 export const WebhookSecretView = Type.Object({
   secret: Type.String(),
-  createdAt: Timestamp,
   signatureHeader: Type.String(),
   timestampHeader: Type.String(),
 });

@@ -7,7 +7,7 @@ import { switchTenant, type Tx, withTenantTx } from '../../platform/db.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
 import { authorize } from '../access/authorize.ts';
-import { onUserDatesChanged, type UserDatesChange } from '../users/user-dates.ts';
+import { type DatesChangeCtx, onUserDatesChanged, type UserDatesChange } from '../users/user-dates.ts';
 import type { UserRow } from '../users/users.repository.ts';
 import * as usersRepo from '../users/users.repository.ts';
 import { type Caller, loadScopedUser, updateUserInTx } from '../users/users.service.ts';
@@ -336,7 +336,7 @@ async function setEventDateInTx(
   const body = field.startsWith('customAttributes.')
     ? { customAttributes: { ...(user.customAttributes as Record<string, unknown>), [field.slice(17)]: date } }
     : { [field]: date };
-  await updateUserInTx(platform, tx, runCaller(run, tenant, platform.clock), user.id, body as never);
+  await updateUserInTx(tx, runCaller(run, tenant, platform.clock), user.id, body as never);
 }
 
 export async function getRun(platform: Platform, caller: Caller, runId: string) {
@@ -555,9 +555,8 @@ export async function retryRun(platform: Platform, caller: Caller, runId: string
  * there is none starts the template the tenant chose for that event, if any.
  */
 export async function reconcileUserDatesInTx(
-  _platform: Platform,
   tx: Tx,
-  ctx: Parameters<Parameters<typeof onUserDatesChanged>[0]>[2],
+  ctx: DatesChangeCtx,
   change: UserDatesChange,
 ): Promise<void> {
   const user = change.after;

@@ -5,10 +5,9 @@ import type { Ctx } from '../../platform/context.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import type { Platform } from '../../platform/platform.ts';
 import {
-  rotateWebhookSecretInTx,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  webhookSecretInTx,
+  rotateWebhookSecret as rotateSecret,
+  WEBHOOK_HEADERS,
+  webhookSecretOf,
 } from '../../platform/webhooks.ts';
 import { authorize } from '../access/authorize.ts';
 import type { Caller } from '../users/users.service.ts';
@@ -353,22 +352,27 @@ export async function detachCopy(platform: Platform, caller: Caller, id: string)
 export async function webhookSecret(platform: Platform, caller: Caller) {
   authorize(caller.principal, 'flows.templates.manage');
   const tenantId = caller.ctx.tenantId;
-  const s = await withTenantTx(platform.db, tenantId, (tx) =>
-    webhookSecretInTx(tx, platform.secret, tenantId),
-  );
-  return { ...s, signatureHeader: SIGNATURE_HEADER, timestampHeader: TIMESTAMP_HEADER };
+  const secret = await withTenantTx(platform.db, tenantId, async (tx) => {
+    const value = await webhookSecretOf(platform, tx, tenantId);
+    await recordAudit(tx, caller.ctx, {
+      action: 'webhook.secret_revealed',
+      target: { type: 'webhook_secret', id: tenantId },
+    });
+    return value;
+  });
+  return { secret, signatureHeader: WEBHOOK_HEADERS.signature, timestampHeader: WEBHOOK_HEADERS.timestamp };
 }
 
 export async function rotateWebhookSecret(platform: Platform, caller: Caller) {
   authorize(caller.principal, 'flows.templates.manage');
   const tenantId = caller.ctx.tenantId;
-  const s = await withTenantTx(platform.db, tenantId, async (tx) => {
-    const rotated = await rotateWebhookSecretInTx(tx, platform.secret, tenantId, caller.ctx.clock.now());
+  const secret = await withTenantTx(platform.db, tenantId, async (tx) => {
+    const rotated = await rotateSecret(platform, tx, tenantId);
     await recordAudit(tx, caller.ctx, {
       action: 'webhook.secret_rotated',
-      target: { type: 'tenant', id: tenantId },
+      target: { type: 'webhook_secret', id: tenantId },
     });
     return rotated;
   });
-  return { ...s, signatureHeader: SIGNATURE_HEADER, timestampHeader: TIMESTAMP_HEADER };
+  return { secret, signatureHeader: WEBHOOK_HEADERS.signature, timestampHeader: WEBHOOK_HEADERS.timestamp };
 }

@@ -43,6 +43,13 @@ export const GroupErrors = {
     }),
   noGroupRole: () =>
     new AppError('conflict', 'group.no_group_role', 'This group has no group role to unassign.'),
+  mastered: (source: string) =>
+    new AppError(
+      'conflict',
+      'group.mastered_by_source',
+      `This group is provisioned by the ${source.toUpperCase()} directory: its name and members change only there.`,
+      { details: { source } },
+    ),
   exceptUserNotMember: () =>
     new AppError('invalid', 'group.except_user_not_member', 'The user named must be a member of the group.'),
 };

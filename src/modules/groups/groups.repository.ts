@@ -31,6 +31,21 @@ export async function addMember(tx: Tx, tenantId: string, groupId: string, userI
     .execute();
 }
 
+/** Many (group, user) memberships in one statement: bulk creation of users. */
+export async function addMemberships(
+  tx: Tx,
+  tenantId: string,
+  pairs: ReadonlyArray<{ groupId: string; userId: string }>,
+) {
+  for (let i = 0; i < pairs.length; i += 5000) {
+    await tx
+      .insertInto('groupMembers')
+      .values(pairs.slice(i, i + 5000).map((p) => ({ tenantId, ...p })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+}
+
 export async function findGroup(
   tx: Tx,
   tenantId: string,
@@ -71,6 +86,8 @@ export async function listGroups(tx: Tx, tenantId: string) {
       'dm.firstName as defaultMemberFirstName',
       'dm.lastName as defaultMemberLastName',
       'g.ownerId',
+      'g.source',
+      'g.externalId',
       'o.firstName as ownerFirstName',
       'o.lastName as ownerLastName',
       'g.createdAt',
@@ -94,7 +111,15 @@ export async function listGroups(tx: Tx, tenantId: string) {
 
 export async function insertGroup(
   tx: Tx,
-  row: { tenantId: string; id: string; name: string; ownerId: string | null; roleId?: string | null },
+  row: {
+    tenantId: string;
+    id: string;
+    name: string;
+    ownerId: string | null;
+    roleId?: string | null;
+    source?: 'scim' | 'ldap' | 'sso' | null;
+    externalId?: string | null;
+  },
 ) {
   return tx.insertInto('groups').values(row).returningAll().executeTakeFirstOrThrow();
 }

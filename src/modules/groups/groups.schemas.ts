@@ -17,6 +17,9 @@ export const GroupSchema = Type.Object({
   defaultMember: Nullable(Person),
   owner: Nullable(Person),
   memberCount: Type.Integer(),
+  source: Type.Union([Type.String(), Type.Null()], {
+    description: 'The directory that provisioned the group (rule 4a): its name and members change only there',
+  }),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
+import { actorMasters } from '../../platform/context.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { AccessErrors } from '../access/access.errors.ts';
@@ -33,6 +34,7 @@ function toApiGroup(g: GroupListRow) {
     defaultMember: person(g.defaultMemberId, g.defaultMemberFirstName, g.defaultMemberLastName),
     owner: person(g.ownerId, g.ownerFirstName, g.ownerLastName),
     memberCount: Number(g.memberCount ?? 0),
+    source: g.source,
     createdAt: g.createdAt,
     updatedAt: g.updatedAt,
   };
@@ -63,30 +65,55 @@ export async function getGroup(platform: Platform, caller: Caller, groupId: stri
 
 export async function createGroup(platform: Platform, caller: Caller, body: CreateGroupBody) {
   authorize(caller.principal, 'groups.manage');
+  return withTenantTx(platform.db, caller.ctx.tenantId, (tx) => createGroupInTx(tx, caller, body));
+}
+
+/** Rule 4a: a group a directory provisioned names it, with the directory's id for it. */
+export interface GroupOrigin {
+  source: 'scim' | 'ldap' | 'sso';
+  externalId?: string | null;
+}
+
+export async function createGroupInTx(tx: Tx, caller: Caller, body: CreateGroupBody, origin?: GroupOrigin) {
+  authorize(caller.principal, 'groups.manage');
   const tenantId = caller.ctx.tenantId;
-  return withTenantTx(platform.db, tenantId, async (tx) => {
-    if (body.roleId) {
-      const role = await accessRepo.findRole(tx, tenantId, body.roleId);
-      if (!role) throw AccessErrors.unknownRoles([body.roleId]);
-      assertWithinCeiling(caller.principal, role.permissions);
-    }
-    // the creator owns the group (rule 17); provider staff acting in a customer are not its members
-    const ownerId = caller.principal.tenantId === tenantId ? caller.principal.userId : null;
-    const name = body.name.trim();
-    try {
-      await repo.insertGroup(tx, { tenantId, id: uuidv7(), name, ownerId, roleId: body.roleId ?? null });
-    } catch (error) {
-      if ((error as { code?: string }).code === '23505') throw GroupErrors.nameTaken(name);
-      throw error;
-    }
-    const created = (await repo.listGroups(tx, tenantId)).find((g) => g.name === name)!;
-    await recordAudit(tx, caller.ctx, {
-      action: 'group.created',
-      target: { type: 'group', id: created.id, label: name },
-      after: { name, roleId: body.roleId ?? null, ownerId },
+  if (body.roleId) {
+    const role = await accessRepo.findRole(tx, tenantId, body.roleId);
+    if (!role) throw AccessErrors.unknownRoles([body.roleId]);
+    assertWithinCeiling(caller.principal, role.permissions);
+  }
+  // the creator owns the group (rule 17); provider staff acting in a customer are not its members,
+  // and a directory's token is nobody
+  const ownerId =
+    caller.principal.tenantId === tenantId && caller.principal.via !== 'scim_token'
+      ? caller.principal.userId
+      : null;
+  const name = body.name.trim();
+  const id = uuidv7();
+  try {
+    await repo.insertGroup(tx, {
+      tenantId,
+      id,
+      name,
+      ownerId,
+      roleId: body.roleId ?? null,
+      ...(origin ? { source: origin.source, externalId: origin.externalId ?? null } : {}),
     });
-    return toApiGroup(created);
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw GroupErrors.nameTaken(name);
+    throw error;
+  }
+  await recordAudit(tx, caller.ctx, {
+    action: 'group.created',
+    target: { type: 'group', id, label: name },
+    after: {
+      name,
+      roleId: body.roleId ?? null,
+      ownerId,
+      ...(origin ? { source: origin.source, externalId: origin.externalId ?? null } : {}),
+    },
   });
+  return groupView(tx, tenantId, id);
 }
 
 export async function updateGroup(
@@ -96,59 +123,75 @@ export async function updateGroup(
   body: UpdateGroupBody,
 ) {
   authorize(caller.principal, 'groups.manage');
+  return withTenantTx(platform.db, caller.ctx.tenantId, (tx) => updateGroupInTx(tx, caller, groupId, body));
+}
+
+export async function updateGroupInTx(
+  tx: Tx,
+  caller: Caller,
+  groupId: string,
+  body: UpdateGroupBody,
+  origin?: GroupOrigin,
+) {
+  authorize(caller.principal, 'groups.manage');
   const tenantId = caller.ctx.tenantId;
-  return withTenantTx(platform.db, tenantId, (tx) =>
-    keepingASuperAdmin(tx, tenantId, async () => {
-      const group = await repo.findGroup(tx, tenantId, groupId, { forUpdate: true });
-      if (!group) throw GroupErrors.notFound();
-      const changes: Record<string, unknown> = {};
-      if (body.name !== undefined && body.name.trim() !== group.name) {
-        if (group.isDefault) throw GroupErrors.defaultUnrenamable();
-        changes.name = body.name.trim();
-      }
-      if (body.roleId !== undefined && body.roleId !== group.roleId) {
-        // a new group role is granted to every member: the ceiling applies to it, and to the one it replaces
-        const ids = [body.roleId, group.roleId].filter((r): r is string => r !== null);
-        const roles = await accessRepo.findRoles(tx, tenantId, ids);
-        if (body.roleId && !roles.some((r) => r.id === body.roleId))
-          throw AccessErrors.unknownRoles([body.roleId]);
-        assertWithinCeiling(
-          caller.principal,
-          roles.flatMap((r) => r.permissions),
-        );
-        changes.roleId = body.roleId;
-      }
-      if (body.defaultMemberId !== undefined && body.defaultMemberId !== group.defaultMemberId) {
-        if (body.defaultMemberId !== null) {
-          // rule 7: the default member receives the group's work, so must be an active member
-          const members = await repo.memberIds(tx, tenantId, groupId);
-          if (!members.includes(body.defaultMemberId)) throw GroupErrors.defaultMemberNotMember();
-          const member = await usersRepo.findUser(tx, tenantId, body.defaultMemberId);
-          if (member?.status !== 'active') throw GroupErrors.defaultMemberInactive();
-          if (!(await hasLicense(tx, tenantId, body.defaultMemberId)))
-            throw GroupErrors.defaultMemberUnlicensed();
-        }
-        changes.defaultMemberId = body.defaultMemberId;
-      }
-      if (Object.keys(changes).length === 0) return groupView(tx, tenantId, groupId);
-      try {
-        await repo.updateGroup(tx, tenantId, groupId, { ...changes, updatedAt: caller.ctx.clock.now() });
-      } catch (error) {
-        if ((error as { code?: string }).code === '23505') throw GroupErrors.nameTaken(String(changes.name));
-        throw error;
-      }
-      const before = Object.fromEntries(
-        Object.keys(changes).map((k) => [k, (group as Record<string, unknown>)[k]]),
+  return keepingASuperAdmin(tx, tenantId, async () => {
+    const group = await repo.findGroup(tx, tenantId, groupId, { forUpdate: true });
+    if (!group) throw GroupErrors.notFound();
+    const changes: Record<string, unknown> = {};
+    if (body.name !== undefined && body.name.trim() !== group.name) {
+      if (group.isDefault) throw GroupErrors.defaultUnrenamable();
+      if (!actorMasters(caller.ctx.actor, group.source)) throw GroupErrors.mastered(group.source!);
+      changes.name = body.name.trim();
+    }
+    if (origin) {
+      if (!actorMasters(caller.ctx.actor, group.source)) throw GroupErrors.mastered(group.source!);
+      if (group.source !== origin.source) changes.source = origin.source;
+      if (origin.externalId !== undefined && origin.externalId !== group.externalId)
+        changes.externalId = origin.externalId;
+    }
+    if (body.roleId !== undefined && body.roleId !== group.roleId) {
+      // a new group role is granted to every member: the ceiling applies to it, and to the one it replaces
+      const ids = [body.roleId, group.roleId].filter((r): r is string => r !== null);
+      const roles = await accessRepo.findRoles(tx, tenantId, ids);
+      if (body.roleId && !roles.some((r) => r.id === body.roleId))
+        throw AccessErrors.unknownRoles([body.roleId]);
+      assertWithinCeiling(
+        caller.principal,
+        roles.flatMap((r) => r.permissions),
       );
-      await recordAudit(tx, caller.ctx, {
-        action: 'group.updated',
-        target: { type: 'group', id: groupId, label: (changes.name as string) ?? group.name },
-        before,
-        after: changes,
-      });
-      return groupView(tx, tenantId, groupId);
-    }),
-  );
+      changes.roleId = body.roleId;
+    }
+    if (body.defaultMemberId !== undefined && body.defaultMemberId !== group.defaultMemberId) {
+      if (body.defaultMemberId !== null) {
+        // rule 7: the default member receives the group's work, so must be an active member
+        const members = await repo.memberIds(tx, tenantId, groupId);
+        if (!members.includes(body.defaultMemberId)) throw GroupErrors.defaultMemberNotMember();
+        const member = await usersRepo.findUser(tx, tenantId, body.defaultMemberId);
+        if (member?.status !== 'active') throw GroupErrors.defaultMemberInactive();
+        if (!(await hasLicense(tx, tenantId, body.defaultMemberId)))
+          throw GroupErrors.defaultMemberUnlicensed();
+      }
+      changes.defaultMemberId = body.defaultMemberId;
+    }
+    if (Object.keys(changes).length === 0) return groupView(tx, tenantId, groupId);
+    try {
+      await repo.updateGroup(tx, tenantId, groupId, { ...changes, updatedAt: caller.ctx.clock.now() });
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') throw GroupErrors.nameTaken(String(changes.name));
+      throw error;
+    }
+    const before = Object.fromEntries(
+      Object.keys(changes).map((k) => [k, (group as Record<string, unknown>)[k]]),
+    );
+    await recordAudit(tx, caller.ctx, {
+      action: 'group.updated',
+      target: { type: 'group', id: groupId, label: (changes.name as string) ?? group.name },
+      before,
+      after: changes,
+    });
+    return groupView(tx, tenantId, groupId);
+  });
 }
 
 /**
@@ -157,26 +200,30 @@ export async function updateGroup(
  */
 export async function deleteGroup(platform: Platform, caller: Caller, groupId: string) {
   authorize(caller.principal, 'groups.manage');
+  return withTenantTx(platform.db, caller.ctx.tenantId, (tx) => deleteGroupInTx(tx, caller, groupId));
+}
+
+export async function deleteGroupInTx(tx: Tx, caller: Caller, groupId: string) {
+  authorize(caller.principal, 'groups.manage');
   const tenantId = caller.ctx.tenantId;
-  return withTenantTx(platform.db, tenantId, (tx) =>
-    keepingASuperAdmin(tx, tenantId, async () => {
-      const group = await repo.findGroup(tx, tenantId, groupId, { forUpdate: true });
-      if (!group) throw GroupErrors.notFound();
-      if (group.isDefault) throw GroupErrors.defaultUndeletable();
-      const members = await repo.memberIds(tx, tenantId, groupId);
-      await repo.deleteGroup(tx, tenantId, groupId);
-      const orphans = await repo.usersWithoutGroup(tx, tenantId, members);
-      const defaultGroupId = (await repo.findDefaultGroupId(tx, tenantId))!;
-      for (const userId of orphans) await repo.addMember(tx, tenantId, defaultGroupId, userId);
-      await recordAudit(tx, caller.ctx, {
-        action: 'group.deleted',
-        target: { type: 'group', id: groupId, label: group.name },
-        before: { name: group.name, roleId: group.roleId, memberIds: members },
-        after: { movedToDefault: orphans },
-      });
-      return { movedToDefault: orphans };
-    }),
-  );
+  return keepingASuperAdmin(tx, tenantId, async () => {
+    const group = await repo.findGroup(tx, tenantId, groupId, { forUpdate: true });
+    if (!group) throw GroupErrors.notFound();
+    if (group.isDefault) throw GroupErrors.defaultUndeletable();
+    if (!actorMasters(caller.ctx.actor, group.source)) throw GroupErrors.mastered(group.source!);
+    const members = await repo.memberIds(tx, tenantId, groupId);
+    await repo.deleteGroup(tx, tenantId, groupId);
+    const orphans = await repo.usersWithoutGroup(tx, tenantId, members);
+    const defaultGroupId = (await repo.findDefaultGroupId(tx, tenantId))!;
+    for (const userId of orphans) await repo.addMember(tx, tenantId, defaultGroupId, userId);
+    await recordAudit(tx, caller.ctx, {
+      action: 'group.deleted',
+      target: { type: 'group', id: groupId, label: group.name },
+      before: { name: group.name, roleId: group.roleId, memberIds: members },
+      after: { movedToDefault: orphans },
+    });
+    return { movedToDefault: orphans };
+  });
 }
 
 /**
@@ -240,6 +287,9 @@ export async function setUserGroupsInTx(tx: Tx, caller: Caller, userId: string, 
     const removed = current.filter((g) => !wanted.includes(g));
     if (added.length === 0 && removed.length === 0) return { changed: false };
     const all = await repo.findGroups(tx, tenantId, [...added, ...removed]);
+    // rule 4a: who belongs to a provisioned group is the directory's to say
+    const mastered = all.find((g) => !actorMasters(caller.ctx.actor, g.source));
+    if (mastered) throw GroupErrors.mastered(mastered.source!);
     await assertGroupRolesWithinCeiling(tx, caller, all);
     for (const g of added) await repo.addMember(tx, tenantId, g, userId);
     for (const g of removed) {
@@ -276,19 +326,29 @@ export async function changeUserGroupsInTx(
 
 export async function addMembers(platform: Platform, caller: Caller, groupId: string, userIds: string[]) {
   authorize(caller.principal, 'groups.manage');
-  await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
-    if (!(await repo.findGroup(tx, caller.ctx.tenantId, groupId))) throw GroupErrors.notFound();
-    for (const userId of userIds) await changeUserGroupsInTx(tx, caller, userId, 'add', [groupId]);
-  });
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) => addMembersInTx(tx, caller, groupId, userIds));
   return getGroup(platform, caller, groupId);
+}
+
+export async function addMembersInTx(tx: Tx, caller: Caller, groupId: string, userIds: string[]) {
+  authorize(caller.principal, 'groups.manage');
+  if (!(await repo.findGroup(tx, caller.ctx.tenantId, groupId))) throw GroupErrors.notFound();
+  for (const userId of userIds) await changeUserGroupsInTx(tx, caller, userId, 'add', [groupId]);
 }
 
 export async function removeMember(platform: Platform, caller: Caller, groupId: string, userId: string) {
   authorize(caller.principal, 'groups.manage');
-  await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
-    if (!(await repo.findGroup(tx, caller.ctx.tenantId, groupId))) throw GroupErrors.notFound();
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
+    removeMembersInTx(tx, caller, groupId, [userId]),
+  );
+  return getGroup(platform, caller, groupId);
+}
+
+export async function removeMembersInTx(tx: Tx, caller: Caller, groupId: string, userIds: string[]) {
+  authorize(caller.principal, 'groups.manage');
+  if (!(await repo.findGroup(tx, caller.ctx.tenantId, groupId))) throw GroupErrors.notFound();
+  for (const userId of userIds) {
     await loadScopedUser(tx, caller, userId);
     await changeUserGroupsInTx(tx, caller, userId, 'remove', [groupId]);
-  });
-  return getGroup(platform, caller, groupId);
+  }
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import type { Ctx } from '../../platform/context.ts';
-import { type Tx, withSystemTx, withTenantTx } from '../../platform/db.ts';
+import { type Tx, tenantOfToken, withTenantTx } from '../../platform/db.ts';
 import { AppError, isAppError } from '../../platform/errors.ts';
 import { queueMail } from '../../platform/mail.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -305,13 +305,7 @@ export async function listInvitations(platform: Platform, caller: Caller) {
 }
 
 async function resolveToken(platform: Platform, token: string) {
-  const found = await withSystemTx(platform.db, (tx) =>
-    tx
-      .selectFrom('invitations')
-      .select(['tenantId', 'id'])
-      .where('tokenHash', '=', hashToken(token))
-      .executeTakeFirst(),
-  );
+  const found = await tenantOfToken(platform.db, 'invitations', hashToken(token));
   if (!found) throw InvitationErrors.linkInvalid('unknown');
   return found;
 }
@@ -341,17 +335,19 @@ export async function inspect(platform: Platform, token: string) {
       .executeTakeFirstOrThrow();
     const user = await tx
       .selectFrom('users')
-      .select(['firstName', 'lastName'])
+      .select(['firstName', 'lastName', 'status'])
       .where('tenantId', '=', found.tenantId)
       .where('id', '=', inv.userId)
       .executeTakeFirstOrThrow();
+    // an administrator archived or removed the pending user: the link died with the account
+    if (user.status !== 'pending') throw InvitationErrors.linkInvalid('cancelled');
     return {
       tenantName: tenant.name,
       tenantSlug: tenant.slug,
       email: inv.email,
       expiresAt: inv.expiresAt,
       passwordPolicy: passwordPolicyOf(tenant.settings),
-      suggested: user,
+      suggested: { firstName: user.firstName, lastName: user.lastName },
     };
   });
 }
@@ -380,6 +376,7 @@ export async function accept(
       .where('id', '=', inv.userId)
       .forUpdate()
       .executeTakeFirstOrThrow();
+    if (user.status !== 'pending') throw InvitationErrors.linkInvalid('cancelled');
     const transition = planTransition(user.status, 'activate');
     const tenant = await tx
       .selectFrom('tenants')
@@ -400,6 +397,9 @@ export async function accept(
         passwordChangedAt: now,
         status: transition.to,
         statusChangedAt: now,
+        // the link arrived at this address, so it is the person's; the setup wizard follows sign-in
+        emailVerifiedAt: now,
+        setupPending: true,
         updatedAt: now,
       })
       .where('tenantId', '=', found.tenantId)

@@ -102,6 +102,27 @@ export function welcomeEmail(p: {
   };
 }
 
+export function emailVerificationEmail(p: {
+  tenantName: string;
+  firstName: string;
+  email: string;
+  link: string;
+  hours: number;
+}): Rendered {
+  return {
+    subject: `Confirm your email address for ${p.tenantName}`,
+    text: `Hello ${p.firstName},\n\nYour ${p.tenantName} account was given the address ${p.email}. Confirm it is yours within ${p.hours} hours:\n${p.link}\n\nIf you do not know this account, ignore this email.\n`,
+    html: layout(
+      p.tenantName,
+      'Confirm your email address',
+      `<p>Hello ${escapeHtml(p.firstName)},</p><p>Your ${escapeHtml(p.tenantName)} account was given the address <b>${escapeHtml(p.email)}</b>. Confirm it is yours within ${p.hours} hours.</p>
+<p style="margin:20px 0"><a href="${escapeHtml(p.link)}" style="background:#4263eb;color:#fff;text-decoration:none;padding:12px 20px;border-radius:8px;font-weight:600">Confirm my address</a></p>
+<p style="color:#6b7280;font-size:13px">Or paste this link into your browser: ${escapeHtml(p.link)}</p>
+<p style="color:#6b7280">If you do not know this account, ignore this email.</p>`,
+    ),
+  };
+}
+
 /** A flow step's own email: the template author's subject and text, variables already filled in. */
 export function flowStepEmail(p: { tenantName: string; subject: string; body: string }): Rendered {
   const paragraphs = p.body

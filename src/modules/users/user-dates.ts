@@ -1,5 +1,6 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { Actor } from '../../platform/context.ts';
 import type { Tx } from '../../platform/db.ts';
-import type { Platform } from '../../platform/platform.ts';
 import type { UserRow } from './users.repository.ts';
 
 /**
@@ -13,16 +14,14 @@ export interface UserDatesChange {
   after: UserRow;
 }
 
-type Listener = (
-  platform: Platform,
-  tx: Tx,
-  ctx: {
-    tenantId: string;
-    actor: import('../../platform/context.ts').Actor;
-    clock: import('../../platform/clock.ts').Clock;
-  },
-  change: UserDatesChange,
-) => Promise<void>;
+export interface DatesChangeCtx {
+  tenantId: string;
+  actor: Actor;
+  clock: Clock;
+  requestId?: string;
+}
+
+type Listener = (tx: Tx, ctx: DatesChangeCtx, change: UserDatesChange) => Promise<void>;
 
 const listeners: Listener[] = [];
 
@@ -32,12 +31,8 @@ export function onUserDatesChanged(listener: Listener): void {
 
 export function datesDiffer(change: UserDatesChange): boolean {
   const b = change.before;
-  if (!b)
-    return (
-      change.after.leaveDate !== null ||
-      change.after.hireDate !== null ||
-      Object.keys(change.after.customAttributes ?? {}).length > 0
-    );
+  // a new user has no runs yet: only the dates that can start one matter
+  if (!b) return change.after.leaveDate !== null || change.after.hireDate !== null;
   return (
     b.leaveDate !== change.after.leaveDate ||
     b.hireDate !== change.after.hireDate ||
@@ -45,12 +40,7 @@ export function datesDiffer(change: UserDatesChange): boolean {
   );
 }
 
-export async function userDatesChanged(
-  platform: Platform,
-  tx: Tx,
-  ctx: Parameters<Listener>[2],
-  change: UserDatesChange,
-): Promise<void> {
+export async function userDatesChanged(tx: Tx, ctx: DatesChangeCtx, change: UserDatesChange): Promise<void> {
   if (!datesDiffer(change)) return;
-  for (const listener of listeners) await listener(platform, tx, ctx, change);
+  for (const listener of listeners) await listener(tx, ctx, change);
 }

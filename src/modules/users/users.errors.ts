@@ -104,6 +104,20 @@ export const UserErrors = {
     ),
   avatarInvalid: (message: string) => new AppError('invalid', 'user.avatar_invalid', message),
   avatarTooLarge: () => new AppError('too_large', 'user.avatar_too_large', 'An avatar may be at most 1 MB.'),
+  noEmail: () => new AppError('precondition', 'user.no_email', 'This user has no email address to verify.'),
+  verificationLinkInvalid: (reason: 'unknown' | 'used' | 'expired' | 'replaced' | 'email_changed') =>
+    new AppError(
+      'invalid',
+      'user.email_verification_link_invalid',
+      {
+        unknown: 'This verification link is not valid. Ask for a new one from your profile.',
+        used: 'This email address was already confirmed with this link.',
+        expired: 'This verification link has expired. Ask for a new one from your profile.',
+        replaced: 'A newer verification link was sent; use the one in the latest email.',
+        email_changed: 'The account’s email address changed since this link was sent.',
+      }[reason],
+      { details: { reason } },
+    ),
   externalCeiling: (permissions: string[]) =>
     new AppError(
       'forbidden',

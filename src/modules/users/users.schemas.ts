@@ -88,6 +88,40 @@ export const CreateUserBody = Type.Object(
 );
 export type CreateUserBody = Static<typeof CreateUserBody>;
 
+/** What a person may change about themselves (the first-sign-in setup, their profile page). */
+export const OwnProfileBody = Type.Object(
+  {
+    firstName: Type.Optional(Name),
+    lastName: Type.Optional(Name),
+    phoneNumbers: profileFields.phoneNumbers,
+    locale: profileFields.locale,
+    timeZone: profileFields.timeZone,
+    notificationPreferences: profileFields.notificationPreferences,
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type OwnProfileBody = Static<typeof OwnProfileBody>;
+
+export const OwnProfileSchema = Type.Object({
+  id: Uuid,
+  tenantId: Uuid,
+  firstName: Type.String(),
+  lastName: Type.String(),
+  email: Nullable(Type.String()),
+  emailVerified: Type.Boolean(),
+  username: Nullable(Type.String()),
+  phoneNumbers: Type.Array(PhoneNumber),
+  locale: Nullable(Type.String()),
+  timeZone: Nullable(Type.String()),
+  notificationPreferences: NotificationPreferences,
+  initials: Type.String(),
+  avatarUrl: Type.String(),
+  hasAvatar: Type.Boolean(),
+  source: Nullable(Type.String()),
+  sourceAttributes: Type.Array(Type.String()),
+  setupPending: Type.Boolean(),
+});
+
 export const UpdateUserBody = Type.Object(
   {
     firstName: Type.Optional(Name),
@@ -142,6 +176,7 @@ export const UserSchema = Type.Object({
   notificationPreferences: NotificationPreferences,
   customAttributes: Type.Record(Type.String(), Type.Unknown()),
   hasAvatar: Type.Boolean(),
+  emailVerified: Type.Boolean({ description: 'The owner of the email opened the link sent there' }),
   sourceAttributes: Type.Array(Type.String()),
   idpGroups: Type.Array(Type.Unknown(), {
     description: 'Groups the identity provider asserts (rule 4a), apart from Rollcall groups',

@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
-import { recordAudit } from '../../platform/audit.ts';
+import { recordAudit, recordAudits } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
-import type { Ctx } from '../../platform/context.ts';
+import { actorMasters, type Ctx } from '../../platform/context.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -16,6 +16,7 @@ import { GroupErrors } from '../groups/groups.errors.ts';
 import * as groupsRepo from '../groups/groups.repository.ts';
 import { hasLicense, PEOPLE, releaseLicensesInTx } from '../licenses/licenses.service.ts';
 import { isValidTimeZone } from '../tenants/tenants.service.ts';
+import { asksForVerification, sendVerificationInTx } from './email-verification.ts';
 import { userDatesChanged } from './user-dates.ts';
 import { planTransition, type StatusAction } from './user-status.ts';
 import { UserErrors } from './users.errors.ts';
@@ -24,6 +25,7 @@ import * as repo from './users.repository.ts';
 import type {
   CreateUserBody,
   ListUsersQuery,
+  OwnProfileBody,
   RemoveUserBody,
   SkillsBody,
   UpdateUserBody,
@@ -182,6 +184,7 @@ export async function getUser(platform: Platform, caller: Caller, userId: string
       notificationPreferences: u.notificationPreferences,
       customAttributes: u.customAttributes,
       hasAvatar: u.avatarContentType !== null,
+      emailVerified: u.emailVerifiedAt !== null,
       sourceAttributes: u.sourceAttributes,
       idpGroups: u.idpGroups,
       statusChangedAt: u.statusChangedAt,
@@ -287,91 +290,194 @@ export async function listManagedUsers(platform: Platform, caller: Caller, userI
 
 export async function createUser(platform: Platform, caller: Caller, body: CreateUserBody) {
   authorize(caller.principal, 'users.create');
-  const tenantId = caller.ctx.tenantId;
-  if (!body.email && !body.username) throw UserErrors.emailOrUsernameRequired();
-  checkProfile(body);
-  const now = caller.ctx.clock.now();
-  const id = await withTenantTx(platform.db, tenantId, async (tx) => {
-    const kind = body.kind ?? 'internal';
-    let passwordHash: string | null = null;
-    if (body.password) {
-      // rule 25: an initial password meets the tenant's policy like any other
-      const settings = (
-        await tx.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow()
-      ).settings;
-      assertPasswordAcceptable(passwordPolicyOf(settings), body.password, body);
-      passwordHash = await hashPassword(body.password);
-    }
-    // roles: those named, or the base role of the user's kind; never beyond the creator's ceiling (rule 13)
-    const roleIds = body.roleIds ?? [
-      (await accessRepo.findRoleByKey(tx, tenantId, kind === 'external' ? 'external_user' : 'user'))!.id,
-    ];
-    const roles = await accessRepo.findRoles(tx, tenantId, roleIds);
-    if (roles.length !== roleIds.length)
-      throw AccessErrors.unknownRoles(roleIds.filter((r) => !roles.some((x) => x.id === r)));
-    if (body.roleIds)
-      assertWithinCeiling(
-        caller.principal,
-        roles.flatMap((r) => r.permissions),
-      );
-    // groups: those named, or Default (rule 6: at least one); a group role is granted too (rule 13)
-    const groupIds = body.groupIds ?? [(await groupsRepo.findDefaultGroupId(tx, tenantId))!];
-    const groups = await groupsRepo.findGroups(tx, tenantId, groupIds);
-    if (groups.length !== groupIds.length)
-      throw GroupErrors.unknownGroups(groupIds.filter((g) => !groups.some((x) => x.id === g)));
-    await assertGroupRolesWithinCeiling(tx, caller, groups);
-    const managerIds = body.managerIds ?? [];
-    const managers = await repo.findUsers(tx, tenantId, managerIds);
-    if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
-      throw UserErrors.managerNotFound();
-
-    let user: UserRow;
-    try {
-      user = await repo.insertUser(tx, {
-        tenantId,
-        id: uuidv7(),
-        firstName: body.firstName.trim(),
-        lastName: body.lastName.trim(),
-        email: body.email?.trim() ?? null,
-        username: body.username?.trim() ?? null,
-        status: 'active',
-        kind,
-        passwordHash,
-        passwordChangedAt: passwordHash ? now : null,
-        phoneNumbers: JSON.stringify(body.phoneNumbers ?? []),
-        jobTitle: body.jobTitle ?? null,
-        department: body.department ?? null,
-        employeeId: body.employeeId ?? null,
-        hireDate: body.hireDate ?? null,
-        leaveDate: body.leaveDate ?? null,
-        locale: body.locale ?? null,
-        timeZone: body.timeZone ?? null,
-        notificationPreferences: JSON.stringify(body.notificationPreferences ?? {}),
-        customAttributes: JSON.stringify(body.customAttributes ?? {}),
-        statusChangedAt: now,
-        createdAt: now,
-        updatedAt: now,
+  const id = await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const user = await createUserInTx(tx, caller, body);
+    if (user.email && asksForVerification(caller.ctx))
+      await sendVerificationInTx(platform, tx, caller.ctx, {
+        id: user.id,
+        email: user.email,
+        firstName: user.firstName,
       });
-    } catch (error) {
-      translateUniqueViolation(error, body);
-    }
-    for (const r of roleIds) await accessRepo.assignDirectRole(tx, tenantId, user.id, r);
-    for (const g of groupIds) await groupsRepo.addMember(tx, tenantId, g, user.id);
-    if (managerIds.length) await repo.replaceManagers(tx, tenantId, user.id, managerIds);
-    await userDatesChanged(platform, tx, caller.ctx, { before: null, after: user });
-    await recordAudit(tx, caller.ctx, {
-      action: 'user.created',
-      target: { type: 'user', id: user.id, label: label(user) },
-      after: {
-        ...auditView(user),
-        roles: roles.map((r) => r.name),
-        groups: groups.map((g) => g.name),
-        managerIds,
-      },
-    });
     return user.id;
   });
   return getUser(platform, caller, id);
+}
+
+/** Rule 4a: a user provisioned by a directory names it, the attributes it masters and its id there. */
+export interface DirectoryOrigin {
+  source: 'scim' | 'ldap' | 'sso';
+  sourceAttributes: string[];
+  externalId?: string | null;
+}
+
+/** Creating one user inside a caller's transaction: the API and SCIM alike (imports batch the steps). */
+export async function createUserInTx(
+  tx: Tx,
+  caller: Caller,
+  body: CreateUserBody,
+  origin?: DirectoryOrigin,
+): Promise<UserRow> {
+  authorize(caller.principal, 'users.create');
+  const tenantId = caller.ctx.tenantId;
+  checkNewUser(body);
+  let passwordHash: string | null = null;
+  if (body.password) {
+    // rule 25: an initial password meets the tenant's policy like any other
+    const settings = (
+      await tx.selectFrom('tenants').select('settings').where('id', '=', tenantId).executeTakeFirstOrThrow()
+    ).settings;
+    assertPasswordAcceptable(passwordPolicyOf(settings), body.password, body);
+    passwordHash = await hashPassword(body.password);
+  }
+  const access = await resolveNewUserAccess(tx, caller, body);
+  const managerIds = body.managerIds ?? [];
+  const managers = await repo.findUsers(tx, tenantId, managerIds);
+  if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
+    throw UserErrors.managerNotFound();
+  const [user] = await insertNewUsersInTx(tx, caller, [
+    { profile: body, passwordHash, access, managerIds, origin },
+  ]);
+  return user!;
+}
+
+/** Rule 1 on a new user's profile, before anything is read or written. */
+export function checkNewUser(
+  body: Pick<CreateUserBody, 'email' | 'username' | 'timeZone' | 'hireDate' | 'leaveDate'>,
+) {
+  if (!body.email && !body.username) throw UserErrors.emailOrUsernameRequired();
+  checkProfile(body);
+}
+
+export interface NewUserAccess {
+  roles: Array<{ id: string; name: string; permissions: string[] }>;
+  groups: Array<{ id: string; name: string; roleId: string | null }>;
+}
+
+/**
+ * The roles and groups a new user starts with: those named, or the base role of the user's kind and
+ * the Default group (rule 6: at least one); never beyond the creator's ceiling, group roles
+ * included (rule 13). An import resolves each distinct combination once.
+ */
+export async function resolveNewUserAccess(
+  tx: Tx,
+  caller: Caller,
+  body: { kind?: 'internal' | 'external'; roleIds?: readonly string[]; groupIds?: readonly string[] },
+): Promise<NewUserAccess> {
+  const tenantId = caller.ctx.tenantId;
+  const kind = body.kind ?? 'internal';
+  const roleIds = body.roleIds?.length
+    ? [...body.roleIds]
+    : [(await accessRepo.findRoleByKey(tx, tenantId, kind === 'external' ? 'external_user' : 'user'))!.id];
+  const roles = await accessRepo.findRoles(tx, tenantId, roleIds);
+  if (roles.length !== roleIds.length)
+    throw AccessErrors.unknownRoles(roleIds.filter((r) => !roles.some((x) => x.id === r)));
+  if (body.roleIds?.length)
+    assertWithinCeiling(
+      caller.principal,
+      roles.flatMap((r) => r.permissions),
+    );
+  const groupIds = body.groupIds?.length
+    ? [...body.groupIds]
+    : [(await groupsRepo.findDefaultGroupId(tx, tenantId))!];
+  const groups = await groupsRepo.findGroups(tx, tenantId, groupIds);
+  if (groups.length !== groupIds.length)
+    throw GroupErrors.unknownGroups(groupIds.filter((g) => !groups.some((x) => x.id === g)));
+  await assertGroupRolesWithinCeiling(tx, caller, groups);
+  return { roles, groups };
+}
+
+export type NewUserProfile = Omit<CreateUserBody, 'password' | 'roleIds' | 'groupIds' | 'managerIds'>;
+
+export interface NewUserInput {
+  /** Already through `checkNewUser`. */
+  profile: NewUserProfile;
+  passwordHash: string | null;
+  access: NewUserAccess;
+  managerIds?: readonly string[];
+  origin?: DirectoryOrigin;
+}
+
+/**
+ * Writes new users with their roles, groups and managers, and one `user.created` event each, in the
+ * caller's transaction; one user (the API) or a batch (an import) alike. A taken email or username
+ * fails the whole call: a batch caller that must keep the other rows retries them one by one.
+ */
+export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly NewUserInput[]) {
+  const tenantId = caller.ctx.tenantId;
+  const now = caller.ctx.clock.now();
+  let users: UserRow[];
+  try {
+    users = await repo.insertUsers(
+      tx,
+      items.map(({ profile, passwordHash, origin }) => ({
+        tenantId,
+        id: uuidv7(),
+        firstName: profile.firstName.trim(),
+        lastName: profile.lastName.trim(),
+        email: profile.email?.trim() || null,
+        username: profile.username?.trim() || null,
+        status: 'active' as const,
+        kind: profile.kind ?? 'internal',
+        passwordHash,
+        passwordChangedAt: passwordHash ? now : null,
+        phoneNumbers: JSON.stringify(profile.phoneNumbers ?? []),
+        jobTitle: profile.jobTitle ?? null,
+        department: profile.department ?? null,
+        employeeId: profile.employeeId ?? null,
+        hireDate: profile.hireDate ?? null,
+        leaveDate: profile.leaveDate ?? null,
+        locale: profile.locale ?? null,
+        timeZone: profile.timeZone ?? null,
+        notificationPreferences: JSON.stringify(profile.notificationPreferences ?? {}),
+        customAttributes: JSON.stringify(profile.customAttributes ?? {}),
+        ...(origin
+          ? {
+              source: origin.source,
+              sourceAttributes: origin.sourceAttributes,
+              externalId: origin.externalId ?? null,
+            }
+          : {}),
+        statusChangedAt: now,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    );
+  } catch (error) {
+    translateUniqueViolation(error, items.length === 1 ? items[0]!.profile : {});
+  }
+  await accessRepo.assignDirectRoles(
+    tx,
+    tenantId,
+    users.flatMap((u, i) => items[i]!.access.roles.map((r) => ({ userId: u.id, roleId: r.id }))),
+  );
+  await groupsRepo.addMemberships(
+    tx,
+    tenantId,
+    users.flatMap((u, i) => items[i]!.access.groups.map((g) => ({ groupId: g.id, userId: u.id }))),
+  );
+  for (const [i, u] of users.entries()) {
+    const managerIds = items[i]!.managerIds ?? [];
+    if (managerIds.length) await repo.replaceManagers(tx, tenantId, u.id, managerIds);
+  }
+  await recordAudits(
+    tx,
+    caller.ctx,
+    users.map((u, i) => ({
+      action: 'user.created',
+      target: { type: 'user', id: u.id, label: label(u) },
+      after: {
+        ...auditView(u),
+        roles: items[i]!.access.roles.map((r) => r.name),
+        groups: items[i]!.access.groups.map((g) => g.name),
+        managerIds: items[i]!.managerIds ?? [],
+        ...(items[i]!.origin
+          ? { source: items[i]!.origin!.source, externalId: items[i]!.origin!.externalId ?? null }
+          : {}),
+      },
+    })),
+  );
+  for (const u of users) await userDatesChanged(tx, caller.ctx, { before: null, after: u });
+  return users;
 }
 
 /** Joining a group that carries a group role grants that role: the ceiling applies (rule 13). */
@@ -405,75 +511,193 @@ const MASTERABLE = [
 
 export async function updateUser(platform: Platform, caller: Caller, userId: string, body: UpdateUserBody) {
   authorize(caller.principal, 'users.update');
-  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
-    updateUserInTx(platform, tx, caller, userId, body),
-  );
+  await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const result = await updateUserInTx(tx, caller, userId, body);
+    await askToConfirmNewAddress(platform, tx, caller, result);
+  });
   return getUser(platform, caller, userId);
 }
 
-/** A profile change inside a caller's transaction: flow steps (set an attribute) reuse it. */
+/**
+ * One user's profile change inside a caller's transaction: imports reuse it row by row, SCIM with an
+ * `origin` that also records what the directory now masters and its id for the user.
+ */
 export async function updateUserInTx(
-  platform: Platform,
   tx: Tx,
   caller: Caller,
   userId: string,
   body: UpdateUserBody,
+  origin?: DirectoryOrigin,
 ) {
   authorize(caller.principal, 'users.update');
-  const tenantId = caller.ctx.tenantId;
   checkProfile(body);
-  {
-    const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
-    // rule 4a: what a directory masters changes only through that directory
-    const mastered = current.source
-      ? Object.keys(body).filter(
-          (f) =>
-            current.sourceAttributes.includes(f) &&
-            MASTERABLE.includes(f) &&
-            JSON.stringify((body as Record<string, unknown>)[f]) !==
-              JSON.stringify((current as Record<string, unknown>)[f]),
-        )
-      : [];
-    if (mastered.length > 0 && caller.ctx.actor.type !== 'system')
-      throw UserErrors.attributeMastered(mastered, current.source!);
-    const email = body.email === undefined ? current.email : body.email;
-    const username = body.username === undefined ? current.username : body.username;
-    if (!email && !username) throw UserErrors.emailOrUsernameRequired();
-    checkProfile({
-      hireDate: body.hireDate === undefined ? current.hireDate : body.hireDate,
-      leaveDate: body.leaveDate === undefined ? current.leaveDate : body.leaveDate,
+  const current = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+  return applyProfileChanges(tx, caller, current, body, 'user.updated', origin);
+}
+
+/** A person changed the address, or an administrator typed a new one: its owner is asked to confirm it. */
+async function askToConfirmNewAddress(
+  platform: Platform,
+  tx: Tx,
+  caller: Caller,
+  result: { emailChanged: boolean; user: UserRow },
+) {
+  if (result.emailChanged && result.user.email && asksForVerification(caller.ctx))
+    await sendVerificationInTx(platform, tx, caller.ctx, {
+      id: result.user.id,
+      email: result.user.email,
+      firstName: result.user.firstName,
     });
-    if (body.kind === 'external' && current.kind === 'internal' && caller.principal.userId === userId) {
-      throw UserErrors.selfAction('make external');
-    }
-    const changes: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body)) {
-      if (value === undefined) continue;
-      const trimmed = typeof value === 'string' ? value.trim() : value;
-      changes[key] = ['phoneNumbers', 'notificationPreferences', 'customAttributes'].includes(key)
-        ? JSON.stringify(value)
-        : trimmed;
-    }
-    let updated: UserRow;
-    try {
-      updated = await keepingASuperAdmin(tx, tenantId, () =>
-        repo.updateUser(tx, tenantId, userId, { ...changes, updatedAt: caller.ctx.clock.now() }),
-      );
-    } catch (error) {
-      translateUniqueViolation(error, { email, username });
-    }
-    const d = diff(auditView(current), auditView(updated));
-    if (d.changed.length > 0) {
+}
+
+/**
+ * The one path a profile changes by, whether an administrator edits a user or a person edits
+ * themselves: directory-mastered fields (rule 4a), email-or-username (rule 1), uniqueness, the last
+ * Super Admin, a new address no longer counted as confirmed, and the audit event of what differs.
+ */
+async function applyProfileChanges(
+  tx: Tx,
+  caller: Caller,
+  current: UserRow,
+  body: UpdateUserBody,
+  auditAction: 'user.updated' | 'user.profile_updated',
+  origin?: DirectoryOrigin,
+) {
+  const tenantId = caller.ctx.tenantId;
+  const userId = current.id;
+  // rule 4a: what a directory masters changes only through that directory
+  const mastered = current.source
+    ? Object.keys(body).filter(
+        (f) =>
+          current.sourceAttributes.includes(f) &&
+          MASTERABLE.includes(f) &&
+          JSON.stringify((body as Record<string, unknown>)[f]) !==
+            JSON.stringify((current as Record<string, unknown>)[f]),
+      )
+    : [];
+  if (mastered.length > 0 && !actorMasters(caller.ctx.actor, current.source))
+    throw UserErrors.attributeMastered(mastered, current.source!);
+  if (origin && !actorMasters(caller.ctx.actor, current.source)) {
+    // a directory does not take over a user another directory provisioned
+    throw UserErrors.attributeMastered(origin.sourceAttributes, current.source!);
+  }
+  const email = body.email === undefined ? current.email : body.email;
+  const username = body.username === undefined ? current.username : body.username;
+  if (!email && !username) throw UserErrors.emailOrUsernameRequired();
+  checkProfile({
+    hireDate: body.hireDate === undefined ? current.hireDate : body.hireDate,
+    leaveDate: body.leaveDate === undefined ? current.leaveDate : body.leaveDate,
+  });
+  if (body.kind === 'external' && current.kind === 'internal' && caller.principal.userId === userId) {
+    throw UserErrors.selfAction('make external');
+  }
+  const changes: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined) continue;
+    const trimmed = typeof value === 'string' ? value.trim() : value;
+    changes[key] = ['phoneNumbers', 'notificationPreferences', 'customAttributes'].includes(key)
+      ? JSON.stringify(value)
+      : trimmed;
+  }
+  if (origin) {
+    changes.source = origin.source;
+    changes.sourceAttributes = origin.sourceAttributes;
+    if (origin.externalId !== undefined) changes.externalId = origin.externalId;
+  }
+  // a different address is not the one its owner confirmed
+  const emailChanged = (email?.trim().toLowerCase() ?? null) !== (current.email?.toLowerCase() ?? null);
+  if (emailChanged) changes.emailVerifiedAt = null;
+  let updated: UserRow;
+  try {
+    updated = await keepingASuperAdmin(tx, tenantId, () =>
+      repo.updateUser(tx, tenantId, userId, { ...changes, updatedAt: caller.ctx.clock.now() }),
+    );
+  } catch (error) {
+    translateUniqueViolation(error, { email, username });
+  }
+  const d = diff(
+    { ...auditView(current), source: current.source, externalId: current.externalId },
+    { ...auditView(updated), source: updated.source, externalId: updated.externalId },
+  );
+  if (d.changed.length > 0) {
+    await recordAudit(tx, caller.ctx, {
+      action: auditAction,
+      target: { type: 'user', id: userId, label: label(updated) },
+      before: d.before,
+      after: d.after,
+    });
+  }
+  await userDatesChanged(tx, caller.ctx, { before: current, after: updated });
+  return { changed: d.changed.length > 0, emailChanged, user: updated };
+}
+
+// ---------------------------------------------------------------- one's own profile and first-sign-in setup
+
+function ownProfileView(u: UserRow) {
+  return {
+    id: u.id,
+    tenantId: u.tenantId,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    email: u.email,
+    emailVerified: u.emailVerifiedAt !== null,
+    username: u.username,
+    phoneNumbers: u.phoneNumbers,
+    locale: u.locale,
+    timeZone: u.timeZone,
+    notificationPreferences: u.notificationPreferences,
+    initials: initials(u.firstName, u.lastName),
+    avatarUrl: avatarUrl(u),
+    hasAvatar: u.avatarContentType !== null,
+    source: u.source,
+    sourceAttributes: u.sourceAttributes,
+    setupPending: u.setupPending,
+  };
+}
+
+async function loadSelf(tx: Tx, caller: Caller, opts: { forUpdate?: boolean } = {}) {
+  const self = await repo.findUser(tx, caller.ctx.tenantId, caller.principal.userId, opts);
+  if (!self) throw UserErrors.notFound();
+  return self;
+}
+
+/** Everyone may read and change their own profile; no permission is needed to be oneself. */
+export async function getOwnProfile(platform: Platform, caller: Caller) {
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) =>
+    ownProfileView(await loadSelf(tx, caller)),
+  );
+}
+
+export async function updateOwnProfile(platform: Platform, caller: Caller, body: OwnProfileBody) {
+  checkProfile(body);
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const self = await loadSelf(tx, caller, { forUpdate: true });
+    await askToConfirmNewAddress(
+      platform,
+      tx,
+      caller,
+      await applyProfileChanges(tx, caller, self, body, 'user.profile_updated'),
+    );
+    return ownProfileView(await loadSelf(tx, caller));
+  });
+}
+
+/** The end of the first-sign-in setup (finished or skipped): it is not offered again. */
+export async function completeSetup(platform: Platform, caller: Caller, skipped: boolean) {
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const self = await loadSelf(tx, caller, { forUpdate: true });
+    if (self.setupPending) {
+      await repo.updateUser(tx, caller.ctx.tenantId, self.id, {
+        setupPending: false,
+        updatedAt: caller.ctx.clock.now(),
+      });
       await recordAudit(tx, caller.ctx, {
-        action: 'user.updated',
-        target: { type: 'user', id: userId, label: label(updated) },
-        before: d.before,
-        after: d.after,
+        action: skipped ? 'user.setup_skipped' : 'user.setup_completed',
+        target: { type: 'user', id: self.id, label: label(self) },
       });
     }
-    await userDatesChanged(platform, tx, caller.ctx, { before: current, after: updated });
-    return { changed: d.changed.length > 0, changedFields: d.changed };
-  }
+    return ownProfileView(await loadSelf(tx, caller));
+  });
 }
 
 // ---------------------------------------------------------------- status (rule 3)
@@ -633,34 +857,39 @@ export async function removeUserInTx(tx: Tx, caller: Caller, userId: string, bod
 
 export async function setManagers(platform: Platform, caller: Caller, userId: string, managerIds: string[]) {
   authorize(caller.principal, 'users.update');
-  const tenantId = caller.ctx.tenantId;
-  await withTenantTx(platform.db, tenantId, async (tx) => {
-    // one manager edit at a time per tenant: two concurrent edits could otherwise close a cycle together
-    await tx.executeQuery(
-      (await import('kysely'))
-        .sql`select pg_advisory_xact_lock(hashtextextended(${`rollcall:managers:${tenantId}`}, 0))`.compile(
-        tx,
-      ),
-    );
-    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
-    if (managerIds.includes(userId)) throw UserErrors.selfManager();
-    const managers = await repo.findUsers(tx, tenantId, managerIds);
-    if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
-      throw UserErrors.managerNotFound();
-    const ancestors = await repo.managementAncestors(tx, tenantId, managerIds);
-    if (ancestors.has(userId)) throw UserErrors.managerCycle();
-    const before = await repo.managerIdsOf(tx, tenantId, userId);
-    await repo.replaceManagers(tx, tenantId, userId, managerIds);
-    if (JSON.stringify([...before].sort()) !== JSON.stringify([...managerIds].sort())) {
-      await recordAudit(tx, caller.ctx, {
-        action: 'user.managers_changed',
-        target: { type: 'user', id: userId, label: label(user) },
-        before: { managerIds: before },
-        after: { managerIds },
-      });
-    }
-  });
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
+    setManagersInTx(tx, caller, userId, managerIds),
+  );
   return getUser(platform, caller, userId);
+}
+
+export async function setManagersInTx(tx: Tx, caller: Caller, userId: string, managerIds: string[]) {
+  authorize(caller.principal, 'users.update');
+  const tenantId = caller.ctx.tenantId;
+  // one manager edit at a time per tenant: two concurrent edits could otherwise close a cycle together
+  await tx.executeQuery(
+    (await import('kysely'))
+      .sql`select pg_advisory_xact_lock(hashtextextended(${`rollcall:managers:${tenantId}`}, 0))`.compile(tx),
+  );
+  const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
+  if (user.sourceAttributes.includes('managers') && !actorMasters(caller.ctx.actor, user.source))
+    throw UserErrors.attributeMastered(['managers'], user.source!);
+  if (managerIds.includes(userId)) throw UserErrors.selfManager();
+  const managers = await repo.findUsers(tx, tenantId, managerIds);
+  if (managers.length !== managerIds.length || managers.some((m) => m.status === 'removed'))
+    throw UserErrors.managerNotFound();
+  const ancestors = await repo.managementAncestors(tx, tenantId, managerIds);
+  if (ancestors.has(userId)) throw UserErrors.managerCycle();
+  const before = await repo.managerIdsOf(tx, tenantId, userId);
+  await repo.replaceManagers(tx, tenantId, userId, managerIds);
+  if (JSON.stringify([...before].sort()) !== JSON.stringify([...managerIds].sort())) {
+    await recordAudit(tx, caller.ctx, {
+      action: 'user.managers_changed',
+      target: { type: 'user', id: userId, label: label(user) },
+      before: { managerIds: before },
+      after: { managerIds },
+    });
+  }
 }
 
 // ---------------------------------------------------------------- skills and certifications

@@ -121,8 +121,9 @@ CREATE TABLE flow_settings (
   FOREIGN KEY (tenant_id, template_id) REFERENCES flow_templates (tenant_id, id)
 );
 
--- the per-tenant key webhook calls are signed with (HMAC-SHA256), sealed under the installation secret
-CREATE TABLE webhook_secrets (
+-- the per-tenant key webhook calls are signed with (HMAC-SHA256), sealed under the installation
+-- secret; the ownership migration makes the same table for its announcements, whichever runs first
+CREATE TABLE IF NOT EXISTS webhook_secrets (
   tenant_id uuid NOT NULL REFERENCES tenants (id),
   secret_sealed text NOT NULL,
   created_at timestamptz NOT NULL,
@@ -138,6 +139,7 @@ BEGIN
   FOREACH t IN ARRAY ARRAY['flow_templates', 'flow_template_versions', 'flow_runs', 'flow_run_steps',
                            'flow_settings', 'webhook_secrets']
   LOOP
+    CONTINUE WHEN EXISTS (SELECT 1 FROM pg_policies WHERE tablename = t AND policyname = t || '_isolation');
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format(
       'CREATE POLICY %I ON %I TO rollcall_app USING (tenant_id = app_tenant_id()) WITH CHECK (tenant_id = app_tenant_id())',

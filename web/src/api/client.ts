@@ -34,7 +34,9 @@ function csrfToken(): string | undefined {
 
 export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
+  const binary = body instanceof Blob;
+  if (body !== undefined)
+    headers['content-type'] = binary ? body.type || 'application/octet-stream' : 'application/json';
   if (method !== 'GET') {
     const csrf = csrfToken();
     if (csrf) headers['x-csrf-token'] = csrf;
@@ -43,7 +45,7 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
     method,
     headers,
     credentials: 'same-origin',
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : binary ? body : JSON.stringify(body),
   });
   if (res.status === 204) return undefined as T;
   const text = await res.text();

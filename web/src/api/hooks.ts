@@ -12,6 +12,7 @@ import type {
   ChainStatus,
   Group,
   Me,
+  OwnProfile,
   Page,
   PermissionDefinition,
   PermissionsExplained,
@@ -319,6 +320,51 @@ export const useOutbox = (tenantId: string) =>
   useQuery({
     queryKey: ['outbox', tenantId],
     queryFn: () => get<{ items: OutboxItem[]; smtpConfigured: boolean }>(`${t(tenantId)}/outbox`),
+  });
+
+// ---------------------------------------------------------------- own profile, first-sign-in setup
+
+export const useOwnProfile = () =>
+  useQuery({ queryKey: ['own-profile'], queryFn: () => get<OwnProfile>('/api/v1/me/profile') });
+
+export function useUpdateOwnProfile() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: Partial<Omit<OwnProfile, 'id' | 'tenantId'>>) =>
+      patch<OwnProfile>('/api/v1/me/profile', body),
+    onSuccess: (profile) => {
+      qc.setQueryData(['own-profile'], profile);
+      void qc.invalidateQueries({ queryKey: ['me'] });
+    },
+  });
+}
+
+export function useUploadOwnAvatar() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ tenantId, userId, file }: { tenantId: string; userId: string; file: Blob }) =>
+      put<void>(`${t(tenantId)}/users/${userId}/avatar`, file),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['own-profile'] }),
+  });
+}
+
+export function useCompleteSetup() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (skipped: boolean) => post<OwnProfile>('/api/v1/me/setup/complete', { skipped }),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['me'] }),
+  });
+}
+
+export const useSendOwnVerification = () =>
+  useMutation({
+    mutationFn: () => post<{ sent: boolean; alreadyVerified: boolean }>('/api/v1/me/email-verification'),
+  });
+
+export const useSendVerification = (tenantId: string, userId: string) =>
+  useMutation({
+    mutationFn: () =>
+      post<{ sent: boolean; alreadyVerified: boolean }>(`${t(tenantId)}/users/${userId}/email-verification`),
   });
 
 export const useMyMfa = () =>

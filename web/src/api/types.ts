@@ -26,12 +26,42 @@ export interface Me {
     username: string | null;
     initials: string;
     status: string;
+    emailVerified: boolean;
   };
   tenant: { id: string; kind: TenantKind; parentId: string | null; name: string; slug: string };
   permissions: string[];
   customerAccess: string;
   passwordChangeRequired: boolean;
   mfaEnrolmentRequired: boolean;
+  /** Joined by invitation and not through the first-sign-in setup yet. */
+  setupRequired: boolean;
+}
+
+export interface NotificationPreferences {
+  email?: boolean;
+  flowTasks?: boolean;
+  securityAlerts?: boolean;
+  digest?: 'none' | 'daily' | 'weekly';
+}
+
+export interface OwnProfile {
+  id: string;
+  tenantId: string;
+  firstName: string;
+  lastName: string;
+  email: string | null;
+  emailVerified: boolean;
+  username: string | null;
+  phoneNumbers: Array<{ type: string; number: string }>;
+  locale: string | null;
+  timeZone: string | null;
+  notificationPreferences: NotificationPreferences;
+  initials: string;
+  avatarUrl: string;
+  hasAvatar: boolean;
+  source: string | null;
+  sourceAttributes: string[];
+  setupPending: boolean;
 }
 
 export interface Page<T> {
@@ -110,6 +140,7 @@ export interface UserDetail extends UserSummary {
   timeZone: string | null;
   customAttributes: Record<string, unknown>;
   hasAvatar: boolean;
+  emailVerified: boolean;
   sourceAttributes: string[];
   idpGroups: Array<{ id?: string; name?: string }>;
   managers: Person[];
@@ -129,6 +160,7 @@ export interface Group {
   defaultMember: { id: string; firstName: string; lastName: string; initials: string } | null;
   owner: { id: string; firstName: string; lastName: string } | null;
   memberCount: number;
+  source: string | null;
 }
 
 export interface Role {

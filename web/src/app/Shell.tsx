@@ -18,6 +18,7 @@ import {
   IconLogout,
   IconMail,
   IconShieldLock,
+  IconUserCircle,
   IconUsers,
   IconUsersGroup,
 } from '@tabler/icons-react';
@@ -25,6 +26,7 @@ import { Link, Outlet, useNavigate, useParams, useRouterState } from '@tanstack/
 import { useEffect } from 'react';
 import { ApiError } from '../api/client.ts';
 import { useMe, useSignOut, useTenants } from '../api/hooks.ts';
+import { SetupWizard } from '../pages/Setup/SetupWizard.tsx';
 import { ForcedEnrolment, ForcedPasswordChange } from '../pages/SignIn/RestrictedScreens.tsx';
 import { UserAvatar } from '../ui/index.tsx';
 
@@ -74,6 +76,7 @@ export function Shell() {
   }
   if (me.data.passwordChangeRequired) return <ForcedPasswordChange />;
   if (me.data.mfaEnrolmentRequired) return <ForcedEnrolment onDone={() => void me.refetch()} />;
+  if (me.data.setupRequired) return <SetupWizard />;
   const user = me.data.user;
   const can = (p: string) => me.data.permissions.includes(p);
   const section = pathname.split('/')[3] ?? 'users';
@@ -163,6 +166,12 @@ export function Shell() {
             <Menu.Dropdown>
               <Menu.Label>{user.email ?? user.username}</Menu.Label>
               <Menu.Item
+                leftSection={<IconUserCircle size={16} />}
+                onClick={() => void navigate({ to: `/t/${user.tenantId}/me/profile` })}
+              >
+                My profile
+              </Menu.Item>
+              <Menu.Item
                 leftSection={<IconShieldLock size={16} />}
                 onClick={() => void navigate({ to: `/t/${user.tenantId}/me/security` })}
               >
@@ -182,7 +191,7 @@ export function Shell() {
       </AppShell.Header>
       <AppShell.Navbar p="md" style={{ background: 'var(--mantine-color-gray-0)' }}>
         <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={6} px={8}>
-          {current?.name ?? 'Tenant'}
+          {current?.name ?? (tenantId === user.tenantId ? me.data.tenant.name : 'Tenant')}
         </Text>
         {nav
           .filter((n) => n.show)
@@ -198,6 +207,24 @@ export function Shell() {
               style={{ borderRadius: 8 }}
             />
           ))}
+        <Text size="xs" fw={700} c="dimmed" tt="uppercase" mt="lg" mb={6} px={8}>
+          You
+        </Text>
+        {[
+          { to: 'me/profile', label: 'My profile', icon: IconUserCircle },
+          { to: 'me/security', label: 'My security', icon: IconShieldLock },
+        ].map((n) => (
+          <NavLink
+            key={n.to}
+            component={Link}
+            to={`/t/${user.tenantId}/${n.to}`}
+            label={n.label}
+            leftSection={<n.icon size={18} stroke={1.7} />}
+            active={pathname.endsWith(`/${n.to}`)}
+            variant="light"
+            style={{ borderRadius: 8 }}
+          />
+        ))}
       </AppShell.Navbar>
       <AppShell.Main style={{ background: '#fbfbfd' }}>
         <Outlet />

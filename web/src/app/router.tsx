@@ -3,6 +3,7 @@ import { createRootRoute, createRoute, createRouter, Navigate, Outlet } from '@t
 import { useMe } from '../api/hooks.ts';
 import { AcceptPage } from '../pages/Accept/AcceptPage.tsx';
 import { AuditPage } from '../pages/Audit/AuditPage.tsx';
+import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
@@ -12,6 +13,7 @@ import { TenantDetailPage } from '../pages/Tenants/TenantDetailPage.tsx';
 import { TenantsPage } from '../pages/Tenants/TenantsPage.tsx';
 import { UserDetailPage } from '../pages/UserDetail/UserDetailPage.tsx';
 import { UsersPage } from '../pages/Users/UsersPage.tsx';
+import { VerifyEmailPage } from '../pages/VerifyEmail/VerifyEmailPage.tsx';
 import { Shell } from './Shell.tsx';
 
 function Home() {
@@ -37,6 +39,11 @@ const acceptInvitation = createRoute({
   path: '/invitation',
   component: AcceptPage,
 });
+const verifyEmail = createRoute({
+  getParentRoute: () => root,
+  path: '/verify-email',
+  component: VerifyEmailPage,
+});
 const home = createRoute({ getParentRoute: () => root, path: '/', component: Home });
 const tenant = createRoute({ getParentRoute: () => root, path: '/t/$tenantId', component: Shell });
 function TenantHome() {
@@ -58,6 +65,7 @@ const mySecurity = createRoute({
   path: 'me/security',
   component: MySecurityPage,
 });
+const myProfile = createRoute({ getParentRoute: () => tenant, path: 'me/profile', component: MyProfilePage });
 const securitySettings = createRoute({
   getParentRoute: () => tenant,
   path: 'security',
@@ -70,6 +78,7 @@ export const router = createRouter({
   routeTree: root.addChildren([
     signIn,
     acceptInvitation,
+    verifyEmail,
     home,
     tenant.addChildren([
       tenantHome,
@@ -80,6 +89,7 @@ export const router = createRouter({
       tenantDetail,
       audit,
       mySecurity,
+      myProfile,
       securitySettings,
       outbox,
     ]),

@@ -63,7 +63,7 @@ export default defineAction({
     } else {
       body[params.attribute as (typeof PROFILE_FIELDS)[number]] = params.value;
     }
-    const { changed } = await updateUserInTx(ctx.platform, ctx.tx, ctx.caller, ctx.user.id, body);
+    const { changed } = await updateUserInTx(ctx.tx, ctx.caller, ctx.user.id, body);
     const what = labelOf(params.attribute);
     return {
       summary: changed

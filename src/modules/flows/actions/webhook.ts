@@ -1,10 +1,11 @@
 import { Type } from 'typebox';
 import { recordAudit } from '../../../platform/audit.ts';
 import { AppError } from '../../../platform/errors.ts';
-import { deliverWebhook, webhookSecretInTx } from '../../../platform/webhooks.ts';
+import { webhookSecretOf } from '../../../platform/webhooks.ts';
 import { defineAction } from '../action.ts';
 import { fullName } from '../action-helpers.ts';
 import { TransientStepError } from '../flows.errors.ts';
+import { callWebhook } from '../webhook-call.ts';
 
 /**
  * POSTs the step as JSON to a URL, signed with the tenant's webhook secret (HMAC-SHA256). A 2xx
@@ -43,7 +44,7 @@ export default defineAction({
     return `POST ${fullName(ctx.user)}’s details, signed, to ${new URL(params.url).host}`;
   },
   async execute(ctx, params) {
-    const { secret } = await webhookSecretInTx(ctx.tx, ctx.platform.secret, ctx.tenant.id);
+    const secret = await webhookSecretOf(ctx.platform, ctx.tx, ctx.tenant.id);
     const u = ctx.user;
     const now = ctx.caller.ctx.clock.now();
     const body = {
@@ -70,8 +71,9 @@ export default defineAction({
       },
       data: params.payload ?? {},
     };
-    const result = await deliverWebhook({
+    const result = await callWebhook({
       url: params.url,
+      event: 'flow.step',
       body,
       secret,
       timeoutMs: (params.timeoutSeconds ?? 10) * 1000,

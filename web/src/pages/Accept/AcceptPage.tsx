@@ -29,6 +29,7 @@ interface Inspection {
     requireUpper: boolean;
     requireDigit: boolean;
     requireSymbol: boolean;
+    forbidPersonalInfo?: boolean;
   };
   suggested: { firstName: string; lastName: string };
 }
@@ -56,6 +57,11 @@ export function AcceptPage() {
     }
   }, [info.data]);
   const p = info.data?.passwordPolicy;
+  // the same parts the server refuses: first name, last name, the email's local part (3+ letters)
+  const containsPersonalInfo = (pw: string) =>
+    [firstName, lastName, info.data?.email.split('@')[0]]
+      .filter((x): x is string => !!x && x.trim().length >= 3)
+      .some((x) => pw.toLowerCase().includes(x.trim().toLowerCase()));
   const hints = p
     ? [
         { ok: [...password].length >= p.minLength, text: `At least ${p.minLength} characters` },
@@ -63,6 +69,9 @@ export function AcceptPage() {
         ...(p.requireUpper ? [{ ok: /\p{Lu}/u.test(password), text: 'An upper-case letter' }] : []),
         ...(p.requireDigit ? [{ ok: /\p{Nd}/u.test(password), text: 'A digit' }] : []),
         ...(p.requireSymbol ? [{ ok: /[^\p{L}\p{Nd}\s]/u.test(password), text: 'A special character' }] : []),
+        ...(p.forbidPersonalInfo
+          ? [{ ok: password.length > 0 && !containsPersonalInfo(password), text: 'Not your name or email' }]
+          : []),
       ]
     : [];
   const submit = (e: FormEvent) => {

@@ -156,10 +156,10 @@ function LicensesCard({ tenantId }: { tenantId: string }) {
   const pools = useLicenses(tenantId);
   const save = useSetLicenses(tenantId);
   const people = pools.data?.items.find((p) => p.type === 'people');
-  const [quantity, setQuantity] = useState<number | string>('');
-  useEffect(() => {
-    if (people) setQuantity(people.quantity);
-  }, [people]);
+  // what the admin typed, or (untouched) the pool's current quantity: data arriving or refetched later
+  // never overwrites an edit in progress
+  const [edited, setEdited] = useState<number | string | null>(null);
+  const quantity = edited ?? people?.quantity ?? '';
   return (
     <Paper withBorder radius="lg" p="lg">
       <Stack>
@@ -173,7 +173,7 @@ function LicensesCard({ tenantId }: { tenantId: string }) {
             min={0}
             max={1_000_000}
             value={quantity}
-            onChange={setQuantity}
+            onChange={setEdited}
             w={200}
             name="people-licences"
           />
@@ -181,7 +181,10 @@ function LicensesCard({ tenantId }: { tenantId: string }) {
             loading={save.isPending}
             onClick={() =>
               save.mutate([{ type: 'people', quantity: Number(quantity) || 0 }], {
-                onSuccess: () => notifyDone('Licences saved'),
+                onSuccess: () => {
+                  setEdited(null);
+                  notifyDone('Licences saved');
+                },
               })
             }
           >

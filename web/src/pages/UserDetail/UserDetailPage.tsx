@@ -15,7 +15,7 @@ import {
   TextInput,
   Tooltip,
 } from '@mantine/core';
-import { IconChevronDown, IconLock } from '@tabler/icons-react';
+import { IconChevronDown, IconLock, IconMailCheck, IconMailQuestion } from '@tabler/icons-react';
 import { Link, useParams } from '@tanstack/react-router';
 import { type ReactNode, useEffect, useState } from 'react';
 import {
@@ -24,6 +24,7 @@ import {
   useMe,
   usePermissions,
   useRoles,
+  useSendVerification,
   useSetManagers,
   useSetSkills,
   useSetUserGroups,
@@ -539,6 +540,7 @@ export function UserDetailPage() {
             <Text c="dimmed" size="sm">
               {[u.jobTitle, u.department, u.email ?? u.username].filter(Boolean).join(' · ')}
             </Text>
+            <EmailVerification tenantId={tenantId} user={u} canSend={can('users.update')} />
             <Group gap={4}>
               {u.roles.map((r) => (
                 <Badge key={r.id} variant="light" tt="none" radius="sm">
@@ -609,5 +611,41 @@ export function UserDetailPage() {
       </Tabs>
       <Tooltip.Group>{null}</Tooltip.Group>
     </>
+  );
+}
+
+/** Whether the address is confirmed by its owner, and a way to ask them (again). */
+function EmailVerification({
+  tenantId,
+  user,
+  canSend,
+}: {
+  tenantId: string;
+  user: UserDetail;
+  canSend: boolean;
+}) {
+  const send = useSendVerification(tenantId, user.id);
+  if (!user.email || user.status === 'removed') return null;
+  if (user.emailVerified)
+    return (
+      <Group gap={4} data-testid="email-verified">
+        <IconMailCheck size={14} color="var(--mantine-color-teal-7)" />
+        <Text size="xs" c="teal.7">
+          Email confirmed
+        </Text>
+      </Group>
+    );
+  return (
+    <Group gap={6} data-testid="email-unverified">
+      <IconMailQuestion size={14} color="var(--mantine-color-orange-7)" />
+      <Text size="xs" c="orange.7">
+        {send.isSuccess ? 'Confirmation link sent' : 'Email not confirmed yet'}
+      </Text>
+      {canSend && !send.isSuccess ? (
+        <Anchor component="button" type="button" size="xs" onClick={() => send.mutate()}>
+          Send confirmation link
+        </Anchor>
+      ) : null}
+    </Group>
   );
 }
