@@ -562,3 +562,89 @@ describe('the runs monitor', () => {
     );
   });
 });
+
+describe('rule 21: the other actions, with their parameters', () => {
+  it('removes listed groups and roles, and removes the user handing what they own to their manager', async () => {
+    const groups = ['VPN', 'Finance', 'Kept'];
+    const ids: Record<string, string> = {};
+    for (const name of groups)
+      ids[name] = (await api.post(`/api/v1/tenants/${tenant}/groups`, { name })).json().id;
+    const boss = await apiCreateUser(api, tenant, {
+      firstName: 'Olga',
+      lastName: 'Owner',
+      email: 'olga@runs.test',
+    });
+    const leo = await apiCreateUser(api, tenant, {
+      firstName: 'Leo',
+      lastName: 'Leaver',
+      groupIds: groups.map((g) => ids[g]),
+      roleIds: [
+        await roleId(api, tenant, 'user'),
+        await roleId(api, tenant, 'technician'),
+        await roleId(api, tenant, 'help_desk'),
+      ],
+    });
+    await api.put(users(`/${leo.id}/managers`), { managerIds: [boss.id] });
+    // Leo owns a group: removal needs a recipient, his manager here
+    const owned = (await api.post(`/api/v1/tenants/${tenant}/groups`, { name: 'Leo’s team' })).json();
+    await t.ownerQuery('update groups set owner_id = $1 where id = $2', [leo.id, owned.id]);
+    const id = await template({
+      steps: [
+        {
+          action: 'remove_groups',
+          when: { offsetDays: -1, timeOfDay: '09:00' },
+          params: { scope: 'listed', groups: ['vpn', 'Finance'] },
+        },
+        {
+          action: 'remove_roles',
+          when: { offsetDays: -1, timeOfDay: '09:00' },
+          params: { scope: 'listed', roles: ['Technician'] },
+        },
+        {
+          action: 'remove',
+          when: { offsetDays: 0, timeOfDay: '09:00' },
+          params: { recipient: { type: 'manager' } },
+        },
+      ],
+    });
+    const preview = (
+      await api.post(runs(), { templateId: id, userId: leo.id, eventDate: '2027-06-12', dryRun: true })
+    ).json();
+    expect(preview.timeline.map((s: { description: string }) => s.description)).toEqual([
+      'Remove from 2 groups: Finance and VPN',
+      'Remove 1 role: Technician',
+      'Remove Leo Leaver from the tenant for good; 1 owned item go to their manager Olga Owner',
+    ]);
+    const run = await start(id, leo.id, '2027-06-12');
+    await at('2027-06-11T09:00:00Z');
+    let user = (await api.get(users(`/${leo.id}`))).json();
+    expect(user.groups.map((g: { name: string }) => g.name)).toEqual(['Kept']);
+    expect(user.roles.map((r: { name: string }) => r.name).sort()).toEqual(['Help Desk', 'User']);
+    await at('2027-06-12T09:00:00Z');
+    expect((await getRun(run.id)).status).toBe('completed');
+    expect((await api.get(`/api/v1/tenants/${tenant}/groups/${owned.id}`)).json().owner.id).toBe(boss.id);
+    user = await api.get(users(`/${leo.id}`));
+    expect(user.json().code).toBe('user.not_found');
+    const removed = (
+      await api.get(`/api/v1/tenants/${tenant}/audit?actorId=${run.id}&action=user.removed`)
+    ).json().items[0];
+    expect(removed.after).toMatchObject({ status: 'removed', transferredTo: boss.id });
+  });
+
+  it('answers a clear error for runs that do not exist and dates that are not dates', async () => {
+    expect((await api.get(runs('/0190c8a0-0000-7000-8000-000000000000'))).json().code).toBe(
+      'flow_run.not_found',
+    );
+    expect((await api.post(runs('/0190c8a0-0000-7000-8000-000000000000/cancel'), {})).json().code).toBe(
+      'flow_run.not_found',
+    );
+    const run = (await api.get(runs('?status=completed&limit=1'))).json().items[0];
+    expect((await api.post(runs(`/${run.id}/reschedule`), { eventDate: '2027-13-01' })).json().code).toBe(
+      'flow_run.invalid_event_date',
+    );
+    expect((await api.post(runs(`/${run.id}/reschedule`), { eventDate: '2027-06-01' })).json().code).toBe(
+      'flow_run.not_active',
+    );
+    expect((await api.get(runs('?status=sideways'))).json().code).toBe('request.invalid');
+  });
+});
