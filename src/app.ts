@@ -19,6 +19,7 @@ import { authRoutes } from './modules/auth/auth.routes.ts';
 import { mfaRoutes } from './modules/auth/mfa.routes.ts';
 import { securityRoutes } from './modules/auth/security.routes.ts';
 import { scimRoutes, scimTokenRoutes } from './modules/directory/scim/scim.routes.ts';
+import { flowRoutes } from './modules/flows/flows.routes.ts';
 import { groupRoutes } from './modules/groups/groups.routes.ts';
 import { importRoutes } from './modules/imports/imports.routes.ts';
 import { invitationRoutes } from './modules/invitations/invitations.routes.ts';
@@ -271,6 +272,7 @@ export async function buildApp(
   await app.register(scimRoutes, { platform, prefix: '/scim/v2' });
   await app.register(ownershipRoutes, { platform });
   await app.register(webhookRoutes, { platform });
+  await app.register(flowRoutes, { platform });
 
   const consoleBuilt = existsSync(path.join(CONSOLE_DIR, 'index.html'));
   if (consoleBuilt) {

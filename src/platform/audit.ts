@@ -107,7 +107,7 @@ export async function recordAudits(
       id: uuidv7(),
       occurredAt,
       actorType: ctx.actor.type,
-      actorId: ctx.actor.userId ?? ctx.actor.tokenId ?? null,
+      actorId: ctx.actor.userId ?? ctx.actor.tokenId ?? ctx.actor.runId ?? null,
       actorLabel: ctx.actor.label,
       actorTenantId: ctx.actor.tenantId ?? null,
       action: input.action,

@@ -19,6 +19,7 @@ import * as ownershipRepo from '../ownership/ownership.repository.ts';
 import * as ownership from '../ownership/ownership.service.ts';
 import { isValidTimeZone } from '../tenants/tenants.service.ts';
 import { asksForVerification, sendVerificationInTx } from './email-verification.ts';
+import { userDatesChanged } from './user-dates.ts';
 import { planTransition, type StatusAction } from './user-status.ts';
 import { UserErrors } from './users.errors.ts';
 import type { UserRow } from './users.repository.ts';
@@ -498,6 +499,7 @@ export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly
       },
     })),
   );
+  for (const u of users) await userDatesChanged(tx, caller.ctx, { before: null, after: u });
   return users;
 }
 
@@ -648,6 +650,7 @@ async function applyProfileChanges(
       after: d.after,
     });
   }
+  await userDatesChanged(tx, caller.ctx, { before: current, after: updated });
   return { changed: d.changed.length > 0, emailChanged, user: updated };
 }
 
