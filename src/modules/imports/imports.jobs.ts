@@ -219,6 +219,9 @@ async function runPass(platform: Platform, caller: Caller, imp: repo.ImportRow, 
   let row = 0;
   let dataRow = 0;
   let batch: Array<{ row: number; record: string[] }> = [];
+  // the users table's statistics are refreshed as this pass doubles it (after 1, 2, 4, … batches)
+  let batches = 0;
+  let nextAnalyze = 1;
   for await (const record of recordsOf(platform, imp)) {
     row++;
     if (row === 1 && options.hasHeader) continue;
@@ -228,6 +231,10 @@ async function runPass(platform: Platform, caller: Caller, imp: repo.ImportRow, 
     if (batch.length < BATCH_ROWS) continue;
     await processBatch(platform, await stillAllowed(platform, imp), imp, phase, options, batch, state);
     batch = [];
+    if (phase === 'run' && ++batches === nextAnalyze) {
+      await repo.refreshUserStatistics(platform.db);
+      nextAnalyze *= 2;
+    }
     if (platform.jobs.stopping || job.signal.aborted || Date.now() - state.startedAt > SLICE_MS) {
       await handOver(platform, imp, state.done);
       return;
