@@ -293,7 +293,7 @@ async function processBatch(
       await finishInTx(tx, caller.ctx, current, phase, phase === 'dry_run' ? 'uploaded' : 'cancelled', null);
       return true;
     }
-    const outcomes = await decideBatch(tx, caller, options, batch, state);
+    const outcomes = await decideBatch(tx, caller, imp.columnCount, options, batch, state);
     const results =
       phase === 'run' ? await writeBatch(tx, caller, outcomes) : await simulateBatch(tx, caller, outcomes);
     const count = (o: Outcome['outcome']) => results.filter((r) => r.outcome === o).length;
@@ -344,6 +344,7 @@ type Decided =
 async function decideBatch(
   tx: Tx,
   caller: Caller,
+  columnCount: number,
   options: ImportOptions,
   batch: Array<{ row: number; record: string[] }>,
   state: PassState,
@@ -351,7 +352,8 @@ async function decideBatch(
   const tenantId = caller.ctx.tenantId;
   const existing = options.existing ?? 'fail';
   const matchBy = options.matchBy ?? 'email';
-  const width = Math.max(...options.columns.map((c) => c.index)) + 1;
+  // the file's width as inspected: a row with more fields has a stray delimiter in it
+  const width = columnCount;
   const parsed = batch.map(({ row, record }) => {
     if (isBlank(record)) return null;
     const candidate = rowToCandidate(record, options);
