@@ -126,11 +126,13 @@ export async function recordAudits(
     return { ...event, hash };
   });
   // What every event of the call shares goes once; the rest as one array per column through unnest,
-  // which PostgreSQL plans once however many events there are.
+  // which PostgreSQL plans once however many events there are. The chain head moves in the same
+  // statement: one round trip per change, whatever its number of events.
   const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
   const json = (key: 'before' | 'after') =>
     rows.map((r) => (r[key] === null ? null : JSON.stringify(r[key])));
   await sql`
+    with written as (
     insert into audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, actor_label, actor_tenant_id,
                               action, target_type, target_id, target_label, before, after, ip, user_agent,
                               request_id, prev_hash, hash)
@@ -141,14 +143,10 @@ export async function recordAudits(
       from unnest(${col('seq')}::bigint[], ${col('id')}::uuid[], ${col('action')}::text[], ${col('targetType')}::text[],
                   ${col('targetId')}::text[], ${col('targetLabel')}::text[], ${json('before')}::text[],
                   ${json('after')}::text[], ${col('prevHash')}::text[], ${col('hash')}::text[])
-        as e(seq, id, action, target_type, target_id, target_label, before, after, prev_hash, hash)`.execute(
+        as e(seq, id, action, target_type, target_id, target_label, before, after, prev_hash, hash))
+    update audit_chain_heads set seq = ${String(seq)}, hash = ${prevHash} where tenant_id = ${tenantId}`.execute(
     tx,
   );
-  await tx
-    .updateTable('auditChainHeads')
-    .set({ seq: String(seq), hash: prevHash })
-    .where('tenantId', '=', tenantId)
-    .execute();
   return rows.map((r) => ({ id: r.id, seq: r.seq as string }));
 }
 

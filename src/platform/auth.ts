@@ -101,6 +101,7 @@ interface PrincipalRow {
   tenantName: string;
   tenantSlug: string;
   department: string | null;
+  signInBlockedUntil: Date | null;
   access: StoredAccessInputs;
 }
 
@@ -126,7 +127,8 @@ function principalSql(credential: string): string {
              c.expires_at as "expiresAt", (tn.settings #>> '{session,idleMinutes}')::int as "idleMinutes",
              u.first_name as "firstName", u.last_name as "lastName", u.email, u.username, u.status,
              u.kind as "userKind", u.department, u.email_verified_at is not null as "emailVerified",
-             u.setup_pending as "setupPending", tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
+             u.setup_pending as "setupPending", u.sign_in_blocked_until as "signInBlockedUntil",
+             tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
              tn.name as "tenantName", tn.slug as "tenantSlug",
              user_access_inputs(c.tenant_id, c.user_id) as access
         from credential c
@@ -160,6 +162,8 @@ async function loadPrincipal(
   const row = result.rows[0];
   if (!row) return null;
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
+  // a duration transfer's sign-in block holds for API tokens too
+  if (row.signInBlockedUntil && row.signInBlockedUntil.getTime() > now.getTime()) return null;
   if (kind === 'session' && row.lastSeenAt) {
     const idleMs = (row.idleMinutes ?? DEFAULT_SESSION_POLICY.idleMinutes) * 60_000;
     if (now.getTime() - row.lastSeenAt.getTime() > idleMs) return null;

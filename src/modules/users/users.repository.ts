@@ -3,7 +3,7 @@ import type { Tx } from '../../platform/db.ts';
 import type { NewUser, User, UserStatus } from '../../platform/db-schema.ts';
 
 /** Every column but the avatar bytes, which only the avatar route reads. */
-const USER_COLUMNS = [
+export const USER_COLUMNS = [
   'tenantId',
   'id',
   'firstName',
@@ -39,6 +39,7 @@ const USER_COLUMNS = [
   'setupPending',
   'externalId',
   'ipRanges',
+  'signInBlockedUntil',
   'createdAt',
   'updatedAt',
 ] as const;
@@ -307,7 +308,7 @@ export async function groupsOfUsers(tx: Tx, tenantId: string, userIds: readonly 
     .innerJoin('groups as g', (j) =>
       j.onRef('g.tenantId', '=', 'gm.tenantId').onRef('g.id', '=', 'gm.groupId'),
     )
-    .select(['gm.userId', 'g.id', 'g.name', 'g.isDefault'])
+    .select(['gm.userId', 'g.id', 'g.name', 'g.isDefault', 'g.source'])
     .where('gm.tenantId', '=', tenantId)
     .where('gm.userId', 'in', userIds)
     .orderBy('g.isDefault', 'desc')

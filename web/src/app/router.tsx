@@ -7,6 +7,8 @@ import { ImportPage } from '../pages/Import/ImportPage.tsx';
 import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
+import { ProvisioningPage } from '../pages/Provisioning/ProvisioningPage.tsx';
+import { ResourcesPage } from '../pages/Resources/ResourcesPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
 import { SecuritySettingsPage } from '../pages/SecuritySettings/SecuritySettingsPage.tsx';
 import { SignInPage } from '../pages/SignIn/SignInPage.tsx';
@@ -75,6 +77,12 @@ const securitySettings = createRoute({
 });
 const outbox = createRoute({ getParentRoute: () => tenant, path: 'outbox', component: OutboxPage });
 const audit = createRoute({ getParentRoute: () => tenant, path: 'audit', component: AuditPage });
+const provisioning = createRoute({
+  getParentRoute: () => tenant,
+  path: 'provisioning',
+  component: ProvisioningPage,
+});
+const resources = createRoute({ getParentRoute: () => tenant, path: 'resources', component: ResourcesPage });
 
 export const router = createRouter({
   routeTree: root.addChildren([
@@ -91,10 +99,12 @@ export const router = createRouter({
       tenants,
       tenantDetail,
       audit,
+      provisioning,
       mySecurity,
       myProfile,
       securitySettings,
       outbox,
+      resources,
     ]),
   ]),
   defaultPreload: false,
