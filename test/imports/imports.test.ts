@@ -347,7 +347,7 @@ describe('CSV import: mapping, dry run and run', () => {
 
   it('maps columns of a file without a header by position; roles and groups columns by name', async () => {
     const imp = await uploaded(
-      'Vera Lynn;vera@acme.test;Help Desk|User;Sales\nWes Ong;wes@acme.test;Pilots;Sales\nXia Zhu;xia@acme.test;User;Drivers\n',
+      'Vera Lynn;vera@acme.test;Help Desk|User;Sales;not mapped\nWes Ong;wes@acme.test;Pilots;Sales;\nXia Zhu;xia@acme.test;User;Drivers;x\n',
     );
     expect(imp.suggestedHasHeader).toBe(false);
     const options = {

@@ -219,6 +219,9 @@ async function runPass(platform: Platform, caller: Caller, imp: repo.ImportRow, 
   let row = 0;
   let dataRow = 0;
   let batch: Array<{ row: number; record: string[] }> = [];
+  // the users table's statistics are refreshed as this pass doubles it (after 1, 2, 4, … batches)
+  let batches = 0;
+  let nextAnalyze = 1;
   for await (const record of recordsOf(platform, imp)) {
     row++;
     if (row === 1 && options.hasHeader) continue;
@@ -228,6 +231,10 @@ async function runPass(platform: Platform, caller: Caller, imp: repo.ImportRow, 
     if (batch.length < BATCH_ROWS) continue;
     await processBatch(platform, await stillAllowed(platform, imp), imp, phase, options, batch, state);
     batch = [];
+    if (phase === 'run' && ++batches === nextAnalyze) {
+      await repo.refreshUserStatistics(platform.db);
+      nextAnalyze *= 2;
+    }
     if (platform.jobs.stopping || job.signal.aborted || Date.now() - state.startedAt > SLICE_MS) {
       await handOver(platform, imp, state.done);
       return;
@@ -286,7 +293,7 @@ async function processBatch(
       await finishInTx(tx, caller.ctx, current, phase, phase === 'dry_run' ? 'uploaded' : 'cancelled', null);
       return true;
     }
-    const outcomes = await decideBatch(tx, caller, options, batch, state);
+    const outcomes = await decideBatch(tx, caller, imp.columnCount, options, batch, state);
     const results =
       phase === 'run' ? await writeBatch(tx, caller, outcomes) : await simulateBatch(tx, caller, outcomes);
     const count = (o: Outcome['outcome']) => results.filter((r) => r.outcome === o).length;
@@ -337,6 +344,7 @@ type Decided =
 async function decideBatch(
   tx: Tx,
   caller: Caller,
+  columnCount: number,
   options: ImportOptions,
   batch: Array<{ row: number; record: string[] }>,
   state: PassState,
@@ -344,7 +352,8 @@ async function decideBatch(
   const tenantId = caller.ctx.tenantId;
   const existing = options.existing ?? 'fail';
   const matchBy = options.matchBy ?? 'email';
-  const width = Math.max(...options.columns.map((c) => c.index)) + 1;
+  // the file's width as inspected: a row with more fields has a stray delimiter in it
+  const width = columnCount;
   const parsed = batch.map(({ row, record }) => {
     if (isBlank(record)) return null;
     const candidate = rowToCandidate(record, options);

@@ -1,6 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely';
 import { sql } from 'kysely';
-import type { Tx } from '../../platform/db.ts';
+import type { Db, Tx } from '../../platform/db.ts';
 import type { ImportPhase, ImportRowsTable, ImportsTable } from '../../platform/db-schema.ts';
 
 export type ImportRow = Selectable<ImportsTable>;
@@ -74,6 +74,16 @@ export async function deleteRows(tx: Tx, tenantId: string, importId: string, pha
     .where('importId', '=', importId)
     .where('phase', '=', phase)
     .execute();
+}
+
+/**
+ * ANALYZE users, as the owner. A tenant filled by an import outgrows the table's statistics long
+ * before autovacuum catches up, and the cached plans of the foreign-key checks on user_roles and
+ * group_members then scan users instead of probing its key: measured, 5 ms a batch of 1,000 became
+ * 370 ms after four batches of a fresh installation. Fresh statistics invalidate those plans.
+ */
+export async function refreshUserStatistics(db: Db) {
+  await sql`analyze users`.execute(db);
 }
 
 /** A batch's row outcomes in one statement. */

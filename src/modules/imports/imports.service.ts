@@ -152,7 +152,7 @@ export async function uploadImport(
         preview.push(record.map((f) => (f.length > 200 ? `${f.slice(0, 200)}…` : f)));
     }
     if (nonBlank === 0) throw ImportErrors.emptyFile();
-    const columnCount = Math.max(...preview.map((r) => r.length));
+    const columnCount = usualWidth(preview);
     if (columnCount > MAX_COLUMNS) throw ImportErrors.tooManyColumns(MAX_COLUMNS);
     await repo.updateImport(tx, tenantId, id, {
       bytes,
@@ -169,6 +169,16 @@ export async function uploadImport(
     });
   });
   return getImport(platform, caller, id);
+}
+
+/**
+ * The file's number of columns: the most common field count of the first rows (the larger on a tie),
+ * so one row with a stray delimiter among them does not widen the file.
+ */
+function usualWidth(rows: string[][]): number {
+  const counts = new Map<number, number>();
+  for (const r of rows) counts.set(r.length, (counts.get(r.length) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || b[0] - a[0])[0]![0];
 }
 
 export async function getImport(platform: Platform, caller: Caller, importId: string) {
