@@ -521,6 +521,52 @@ describe('CSV import: a large file, one at a time, cancel, lost access', () => {
   });
 });
 
+describe('CSV import: files nobody imports', () => {
+  it('an upload untouched for a week is deleted and its import closed as expired; a report stays', async () => {
+    const stale = await uploaded('First,Last,Email\nStale,Person,stale@import.test\n');
+    const done = await uploaded('First,Last,Email\nKept,Report,kept.report@import.test\n');
+    const mapping = {
+      hasHeader: true,
+      columns: [
+        { index: 0, field: 'firstName' },
+        { index: 1, field: 'lastName' },
+        { index: 2, field: 'email' },
+      ],
+    };
+    expect((await pass(done.id, 'run', mapping)).status).toBe('completed');
+    const { expireStaleUploads } = await import('../../src/modules/imports/imports.cleanup.ts');
+    const chunks = async (id: string) =>
+      (await t.ownerQuery('select count(*)::int as n from import_chunks where import_id = $1', [id])).rows[0]
+        .n;
+    expect(await expireStaleUploads(t.rollcall.platform)).toBe(0);
+    expect(await chunks(stale.id)).toBeGreaterThan(0);
+
+    t.clock.advance(8 * 86_400_000);
+    try {
+      expect(await expireStaleUploads(t.rollcall.platform)).toBeGreaterThanOrEqual(1);
+    } finally {
+      t.clock.advance(-8 * 86_400_000);
+    }
+    expect(await chunks(stale.id)).toBe(0);
+    expect(await chunks(done.id)).toBe(0);
+    const closed = (await t.admin.get(`${base()}/${stale.id}`)).json();
+    expect(closed.status).toBe('cancelled');
+    expect(closed.error).toMatchObject({ code: 'import.expired' });
+    // the finished import keeps its report
+    expect((await t.admin.get(`${base()}/${done.id}`)).json().status).toBe('completed');
+    expect((await rows(done.id)).length).toBe(1);
+    const audit = (await t.admin.get(`/api/v1/tenants/${tenant}/audit?action=import.expired`)).json();
+    expect(audit.items.some((e: { target: { id: string } }) => e.target.id === stale.id)).toBe(true);
+    // running it again finds nothing
+    t.clock.advance(8 * 86_400_000);
+    try {
+      expect(await expireStaleUploads(t.rollcall.platform)).toBe(0);
+    } finally {
+      t.clock.advance(-8 * 86_400_000);
+    }
+  });
+});
+
 describe('CSV export of the users list', () => {
   it('streams the filtered list with the columns asked for, in their order', async () => {
     const res = await t.admin.get(

@@ -19,6 +19,7 @@ import {
   resolveNewUserAccess,
   updateUserInTx,
 } from '../users/users.service.ts';
+import { expireStaleUploads } from './imports.cleanup.ts';
 import { csvRecords, type Delimiter, isBlank, utf8Text } from './imports.csv.ts';
 import { ImportErrors, RowErrors } from './imports.errors.ts';
 import * as repo from './imports.repository.ts';
@@ -54,6 +55,14 @@ export function registerImportJobs(platform: Platform): void {
     concurrency: 2,
     pollingIntervalSeconds: 0.5,
     handler: (payload, job) => processImport(platform, payload, job),
+  });
+  platform.jobs.define<Record<string, never>>({
+    name: 'imports.expire_stale_uploads',
+    cron: '41 * * * *',
+    retryLimit: 2,
+    handler: async () => {
+      await expireStaleUploads(platform);
+    },
   });
 }
 
