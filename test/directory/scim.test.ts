@@ -737,10 +737,36 @@ describe('errors in the SCIM format', () => {
     expectError(await scim.patch(path, { schemas: [] }), 400, 'invalidSyntax');
     expectError(await scim.patch(path, patchOp({ op: 'move', path: 'title' })), 400, 'invalidSyntax');
     expectError(
-      await scim.patch(path, patchOp({ op: 'replace', path: 'nickName', value: 'x' })),
+      await scim.patch(path, patchOp({ op: 'replace', path: 'favouriteColour', value: 'x' })),
       400,
       'invalidPath',
     );
+    // what the User schema has and Rollcall does not keep is accepted and dropped, as Entra maps
+    // some of it by default
+    const unkept = await scim.patch(
+      path,
+      patchOp(
+        { op: 'replace', path: 'nickName', value: 'x' },
+        { op: 'add', path: 'addresses[type eq "work"].formatted', value: '1 Main St' },
+        { op: 'add', path: 'phoneNumbers[type eq "fax"].value', value: '+1 555 0199' },
+        { op: 'replace', path: 'displayName', value: 'Patty' },
+        { op: 'replace', path: 'name.middleName', value: 'M' },
+        { op: 'replace', value: { 'urn:ietf:params:scim:schemas:extension:Example:2.0:User': { x: 1 } } },
+      ),
+    );
+    expect(unkept.status, JSON.stringify(unkept.body)).toBe(200);
+    expect(unkept.body).not.toHaveProperty('nickName');
+    expect(unkept.body).not.toHaveProperty('addresses');
+    expect(unkept.body).toMatchObject({
+      displayName: 'Pat Chy',
+      phoneNumbers: [{ value: '+1 555 0199', type: 'other' }],
+    });
+    // Entra sends the fax number again on its next sync: still one number
+    const again = await scim.patch(
+      path,
+      patchOp({ op: 'add', path: 'phoneNumbers[type eq "fax"].value', value: '+1 555 0199' }),
+    );
+    expect(again.body.phoneNumbers).toEqual([{ value: '+1 555 0199', type: 'other' }]);
     expectError(
       await scim.patch(path, patchOp({ op: 'replace', path: 'emails[type eq', value: 'x' })),
       400,
@@ -769,7 +795,10 @@ describe('errors in the SCIM format', () => {
       'mutability',
     );
     expectError(
-      await scim.patch(path, patchOp({ op: 'replace', path: 'displayName', value: 'x' })),
+      await scim.patch(
+        path,
+        patchOp({ op: 'replace', path: 'meta', value: {} }, { op: 'add', path: 'groups', value: [] }),
+      ),
       400,
       'mutability',
     );
