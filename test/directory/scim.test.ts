@@ -245,6 +245,15 @@ describe('users: enterprise attributes, status, rule 4a', () => {
     // repeating what already holds changes nothing (rule 3)
     const again = await scim.patch(`/Users/${u.id}`, patchOp({ op: 'replace', path: 'active', value: true }));
     expect(again.status).toBe(200);
+    // an invited user shows as inactive and becomes active only by accepting (rule 15)
+    const invited = await createUserFixture(t, tenant, { email: 'pending@fabrikam.test', status: 'pending' });
+    expect((await scim.get(`/Users/${invited.id}`)).body.active).toBe(false);
+    expectError(
+      await scim.patch(`/Users/${invited.id}`, patchOp({ op: 'replace', path: 'active', value: true })),
+      400,
+      'mutability',
+      'scim.mutability',
+    );
   });
 
   it('makes what SCIM masters read-only in the API, and shows provisioned groups apart (rule 4a)', async () => {
