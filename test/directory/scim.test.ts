@@ -587,6 +587,44 @@ describe('lists: filters, paging, sorting, attributes', () => {
   });
 });
 
+describe('groups: PUT and PATCH replace', () => {
+  it('replaces the name and the whole member list, by PUT or by a PATCH replace of members', async () => {
+    const [a, b, c] = [
+      await provision({ userName: 'ga@fabrikam.test', given: 'Gia', family: 'A' }),
+      await provision({ userName: 'gb@fabrikam.test', given: 'Gus', family: 'B' }),
+      await provision({ userName: 'gc@fabrikam.test', given: 'Gil', family: 'C' }),
+    ];
+    const g = (await scim.post('/Groups', { displayName: 'Replaced', members: [{ value: a.id }] })).body;
+    const put = await scim.put(`/Groups/${g.id}`, {
+      schemas: [GROUP_SCHEMA],
+      id: g.id,
+      displayName: 'Replaced twice',
+      members: [{ value: b.id, display: 'gb' }, { value: c.id }],
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.displayName).toBe('Replaced twice');
+    expect(put.body.members.map((m: { value: string }) => m.value).sort()).toEqual([b.id, c.id].sort());
+    const patched = await scim.patch(
+      `/Groups/${g.id}`,
+      patchOp(
+        { op: 'replace', path: 'members', value: [{ value: a.id }] },
+        { op: 'add', path: 'externalId', value: 'okta-1' },
+      ),
+    );
+    expect(patched.body).toMatchObject({
+      externalId: 'okta-1',
+      members: [expect.objectContaining({ value: a.id })],
+    });
+    expect(patched.body.members).toHaveLength(1);
+    const only = await scim.get(`/Groups/${g.id}?attributes=displayName`);
+    expect(only.body).toEqual({ schemas: [GROUP_SCHEMA], id: g.id, displayName: 'Replaced twice' });
+    const audit = (await t.admin.get(api(`/audit?targetId=${b.id}`)))
+      .json()
+      .items.map((e: { action: string }) => e.action);
+    expect(audit).toContain('user.groups_changed');
+  });
+});
+
 describe('versions: ETags and If-Match', () => {
   it('answers 304 to If-None-Match, 412 to a stale If-Match, and moves the version on change', async () => {
     const u = await provision({ userName: 'etag@fabrikam.test', given: 'Eta', family: 'Gee' });
