@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, CONSOLE_DIR } from './app.ts';
 import { type BootstrapResult, bootstrap } from './bootstrap.ts';
+import { registerImportJobs } from './modules/imports/imports.jobs.ts';
+import { registerOwnershipJobs } from './modules/ownership/ownership.jobs.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import { createDb, type DbHandle } from './platform/db.ts';
@@ -14,6 +16,7 @@ import { registerMailJob } from './platform/mail.ts';
 import { migrate } from './platform/migrate.ts';
 import type { Platform } from './platform/platform.ts';
 import { loadInstallationSecret } from './platform/secrets.ts';
+import { registerWebhookJob } from './platform/webhooks.ts';
 
 export interface Rollcall {
   app: FastifyInstance;
@@ -84,6 +87,9 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
     };
     registerPlatformJobs(platform);
     closeMail = registerMailJob(platform);
+    registerImportJobs(platform);
+    registerWebhookJob(platform);
+    registerOwnershipJobs(platform);
     options.defineJobs?.(jobs);
     await jobs.start();
     await grantJobQueueAccess(connectionString);

@@ -9,20 +9,30 @@ import { AccessErrors } from './access.errors.ts';
  * two admins demoting the last two Super Admins at the same moment are serialised and the second is
  * refused.
  */
-export async function countActiveSuperAdmins(tx: Tx, tenantId: string): Promise<number> {
-  const row = await sql<{ n: number }>`
-    select count(distinct u.id)::int as n
-      from users u
-     where u.tenant_id = ${tenantId} and u.status = 'active'
-       and (exists (select 1 from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+/** `u` holds the Super Admin role, directly or through a group. */
+const holdsSuperAdmin = sql`(exists (select 1 from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
                      where ur.tenant_id = u.tenant_id and ur.user_id = u.id and r.key = 'super_admin')
          or exists (select 1 from group_members gm
                       join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
                       join roles r on r.tenant_id = g.tenant_id and r.id = g.role_id
-                     where gm.tenant_id = u.tenant_id and gm.user_id = u.id and r.key = 'super_admin'))`.execute(
+                     where gm.tenant_id = u.tenant_id and gm.user_id = u.id and r.key = 'super_admin'))`;
+
+export async function countActiveSuperAdmins(tx: Tx, tenantId: string): Promise<number> {
+  const row = await sql<{ n: number }>`
+    select count(distinct u.id)::int as n
+      from users u
+     where u.tenant_id = ${tenantId} and u.status = 'active' and ${holdsSuperAdmin}`.execute(tx);
+  return row.rows[0]!.n;
+}
+
+/** Whether `userId` is the tenant's only active Super Admin (a removal scheduled now would fail later). */
+export async function isLastActiveSuperAdmin(tx: Tx, tenantId: string, userId: string): Promise<boolean> {
+  const row = await sql<{ holds: boolean }>`
+    select exists (select 1 from users u
+                    where u.tenant_id = ${tenantId} and u.id = ${userId} and u.status = 'active' and ${holdsSuperAdmin}) as holds`.execute(
     tx,
   );
-  return row.rows[0]!.n;
+  return row.rows[0]!.holds && (await countActiveSuperAdmins(tx, tenantId)) === 1;
 }
 
 export async function lockSuperAdmins(tx: Tx, tenantId: string): Promise<void> {

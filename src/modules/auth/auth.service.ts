@@ -6,6 +6,7 @@ import { type Tx, withTenantTx } from '../../platform/db.ts';
 import type { SessionPurpose, User } from '../../platform/db-schema.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { hashToken, newToken } from '../../platform/tokens.ts';
+import { signInBlocked } from '../users/user-status.ts';
 import { AuthErrors } from './auth.errors.ts';
 import * as repo from './auth.repository.ts';
 import { describeDevice } from './devices.ts';
@@ -108,7 +109,9 @@ export async function login(platform: Platform, input: LoginInput, info: Request
         ? 'wrong_password'
         : user.status !== 'active'
           ? `status_${user.status}`
-          : null;
+          : signInBlocked(user, now)
+            ? 'sign_in_blocked_by_transfer'
+            : null;
 
   const failed = async (why: string) => {
     await withTenantTx(platform.db, tenant.id, async (tx) => {

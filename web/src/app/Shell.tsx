@@ -11,6 +11,7 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import {
+  IconBox,
   IconBuildingSkyscraper,
   IconChevronDown,
   IconListDetails,
@@ -89,6 +90,7 @@ export function Shell() {
   const nav = [
     { to: 'users', label: 'Users', icon: IconUsers, show: can('users.read') },
     { to: 'roles', label: 'Roles & permissions', icon: IconShieldLock, show: can('roles.read') },
+    { to: 'resources', label: 'Resources', icon: IconBox, show: can('resources.read') },
     // the tenants list is the provider's view; inside a customer it would only show that customer
     {
       to: 'tenants',

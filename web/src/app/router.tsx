@@ -3,10 +3,12 @@ import { createRootRoute, createRoute, createRouter, Navigate, Outlet } from '@t
 import { useMe } from '../api/hooks.ts';
 import { AcceptPage } from '../pages/Accept/AcceptPage.tsx';
 import { AuditPage } from '../pages/Audit/AuditPage.tsx';
+import { ImportPage } from '../pages/Import/ImportPage.tsx';
 import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
 import { ProvisioningPage } from '../pages/Provisioning/ProvisioningPage.tsx';
+import { ResourcesPage } from '../pages/Resources/ResourcesPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
 import { SecuritySettingsPage } from '../pages/SecuritySettings/SecuritySettingsPage.tsx';
 import { SignInPage } from '../pages/SignIn/SignInPage.tsx';
@@ -53,6 +55,7 @@ function TenantHome() {
 }
 const tenantHome = createRoute({ getParentRoute: () => tenant, path: '/', component: TenantHome });
 const users = createRoute({ getParentRoute: () => tenant, path: 'users', component: UsersPage });
+const userImport = createRoute({ getParentRoute: () => tenant, path: 'users/import', component: ImportPage });
 const user = createRoute({ getParentRoute: () => tenant, path: 'users/$userId', component: UserDetailPage });
 const roles = createRoute({ getParentRoute: () => tenant, path: 'roles', component: RolesPage });
 const tenants = createRoute({ getParentRoute: () => tenant, path: 'tenants', component: TenantsPage });
@@ -79,6 +82,7 @@ const provisioning = createRoute({
   path: 'provisioning',
   component: ProvisioningPage,
 });
+const resources = createRoute({ getParentRoute: () => tenant, path: 'resources', component: ResourcesPage });
 
 export const router = createRouter({
   routeTree: root.addChildren([
@@ -89,6 +93,7 @@ export const router = createRouter({
     tenant.addChildren([
       tenantHome,
       users,
+      userImport,
       user,
       roles,
       tenants,
@@ -99,6 +104,7 @@ export const router = createRouter({
       myProfile,
       securitySettings,
       outbox,
+      resources,
     ]),
   ]),
   defaultPreload: false,

@@ -502,21 +502,21 @@ export async function deleteActionOf(tx: Tx, tenantId: string): Promise<DeleteAc
  * recipient when the user owns something: the user's manager takes it; without an active manager
  * the user is archived instead, so deprovisioning never fails on ownership and nothing is lost.
  */
-async function deleteUserInTx(tx: Tx, caller: ScimCaller, id: string, ifMatch?: string) {
+async function deleteUserInTx(tx: Tx, platform: Platform, caller: ScimCaller, id: string, ifMatch?: string) {
   const { resource } = await loadUser(tx, caller, id, true);
   assertVersion(ifMatch, (resource.meta as Json).version as string);
   const tenantId = caller.ctx.tenantId;
   if ((await deleteActionOf(tx, tenantId)) === 'remove') {
     authorize(caller.principal, 'users.remove');
-    const preview = await users.removeUserInTx(tx, caller, id, { preview: true });
-    if (!preview.recipientRequired) {
-      await users.removeUserInTx(tx, caller, id, {});
+    const preview = await users.removeUserInTx(tx, platform, caller, id, { preview: true });
+    if (!preview.plan.recipientRequired) {
+      await users.removeUserInTx(tx, platform, caller, id, {});
       return;
     }
     const managers = await usersRepo.findUsers(tx, tenantId, await usersRepo.managerIdsOf(tx, tenantId, id));
     const recipient = managers.find((m) => m.status === 'active');
     if (recipient) {
-      await users.removeUserInTx(tx, caller, id, { transferTo: recipient.id });
+      await users.removeUserInTx(tx, platform, caller, id, { transferTo: recipient.id });
       return;
     }
   }
@@ -526,7 +526,9 @@ async function deleteUserInTx(tx: Tx, caller: ScimCaller, id: string, ifMatch?: 
 export async function deleteUser(platform: Platform, caller: ScimCaller, id: string, ifMatch?: string) {
   authorize(caller.principal, 'users.archive');
   assertUuid(id, 'User');
-  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) => deleteUserInTx(tx, caller, id, ifMatch));
+  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
+    deleteUserInTx(tx, platform, caller, id, ifMatch),
+  );
 }
 
 // ---------------------------------------------------------------- groups
