@@ -245,6 +245,15 @@ describe('users: enterprise attributes, status, rule 4a', () => {
     // repeating what already holds changes nothing (rule 3)
     const again = await scim.patch(`/Users/${u.id}`, patchOp({ op: 'replace', path: 'active', value: true }));
     expect(again.status).toBe(200);
+    // an invited user shows as inactive and becomes active only by accepting (rule 15)
+    const invited = await createUserFixture(t, tenant, { email: 'pending@fabrikam.test', status: 'pending' });
+    expect((await scim.get(`/Users/${invited.id}`)).body.active).toBe(false);
+    expectError(
+      await scim.patch(`/Users/${invited.id}`, patchOp({ op: 'replace', path: 'active', value: true })),
+      400,
+      'mutability',
+      'scim.mutability',
+    );
   });
 
   it('makes what SCIM masters read-only in the API, and shows provisioned groups apart (rule 4a)', async () => {
@@ -578,6 +587,44 @@ describe('lists: filters, paging, sorting, attributes', () => {
   });
 });
 
+describe('groups: PUT and PATCH replace', () => {
+  it('replaces the name and the whole member list, by PUT or by a PATCH replace of members', async () => {
+    const [a, b, c] = [
+      await provision({ userName: 'ga@fabrikam.test', given: 'Gia', family: 'A' }),
+      await provision({ userName: 'gb@fabrikam.test', given: 'Gus', family: 'B' }),
+      await provision({ userName: 'gc@fabrikam.test', given: 'Gil', family: 'C' }),
+    ];
+    const g = (await scim.post('/Groups', { displayName: 'Replaced', members: [{ value: a.id }] })).body;
+    const put = await scim.put(`/Groups/${g.id}`, {
+      schemas: [GROUP_SCHEMA],
+      id: g.id,
+      displayName: 'Replaced twice',
+      members: [{ value: b.id, display: 'gb' }, { value: c.id }],
+    });
+    expect(put.status).toBe(200);
+    expect(put.body.displayName).toBe('Replaced twice');
+    expect(put.body.members.map((m: { value: string }) => m.value).sort()).toEqual([b.id, c.id].sort());
+    const patched = await scim.patch(
+      `/Groups/${g.id}`,
+      patchOp(
+        { op: 'replace', path: 'members', value: [{ value: a.id }] },
+        { op: 'add', path: 'externalId', value: 'okta-1' },
+      ),
+    );
+    expect(patched.body).toMatchObject({
+      externalId: 'okta-1',
+      members: [expect.objectContaining({ value: a.id })],
+    });
+    expect(patched.body.members).toHaveLength(1);
+    const only = await scim.get(`/Groups/${g.id}?attributes=displayName`);
+    expect(only.body).toEqual({ schemas: [GROUP_SCHEMA], id: g.id, displayName: 'Replaced twice' });
+    const audit = (await t.admin.get(api(`/audit?targetId=${b.id}`)))
+      .json()
+      .items.map((e: { action: string }) => e.action);
+    expect(audit).toContain('user.groups_changed');
+  });
+});
+
 describe('versions: ETags and If-Match', () => {
   it('answers 304 to If-None-Match, 412 to a stale If-Match, and moves the version on change', async () => {
     const u = await provision({ userName: 'etag@fabrikam.test', given: 'Eta', family: 'Gee' });
@@ -737,10 +784,36 @@ describe('errors in the SCIM format', () => {
     expectError(await scim.patch(path, { schemas: [] }), 400, 'invalidSyntax');
     expectError(await scim.patch(path, patchOp({ op: 'move', path: 'title' })), 400, 'invalidSyntax');
     expectError(
-      await scim.patch(path, patchOp({ op: 'replace', path: 'nickName', value: 'x' })),
+      await scim.patch(path, patchOp({ op: 'replace', path: 'favouriteColour', value: 'x' })),
       400,
       'invalidPath',
     );
+    // what the User schema has and Rollcall does not keep is accepted and dropped, as Entra maps
+    // some of it by default
+    const unkept = await scim.patch(
+      path,
+      patchOp(
+        { op: 'replace', path: 'nickName', value: 'x' },
+        { op: 'add', path: 'addresses[type eq "work"].formatted', value: '1 Main St' },
+        { op: 'add', path: 'phoneNumbers[type eq "fax"].value', value: '+1 555 0199' },
+        { op: 'replace', path: 'displayName', value: 'Patty' },
+        { op: 'replace', path: 'name.middleName', value: 'M' },
+        { op: 'replace', value: { 'urn:ietf:params:scim:schemas:extension:Example:2.0:User': { x: 1 } } },
+      ),
+    );
+    expect(unkept.status, JSON.stringify(unkept.body)).toBe(200);
+    expect(unkept.body).not.toHaveProperty('nickName');
+    expect(unkept.body).not.toHaveProperty('addresses');
+    expect(unkept.body).toMatchObject({
+      displayName: 'Pat Chy',
+      phoneNumbers: [{ value: '+1 555 0199', type: 'other' }],
+    });
+    // Entra sends the fax number again on its next sync: still one number
+    const again = await scim.patch(
+      path,
+      patchOp({ op: 'add', path: 'phoneNumbers[type eq "fax"].value', value: '+1 555 0199' }),
+    );
+    expect(again.body.phoneNumbers).toEqual([{ value: '+1 555 0199', type: 'other' }]);
     expectError(
       await scim.patch(path, patchOp({ op: 'replace', path: 'emails[type eq', value: 'x' })),
       400,
@@ -769,7 +842,10 @@ describe('errors in the SCIM format', () => {
       'mutability',
     );
     expectError(
-      await scim.patch(path, patchOp({ op: 'replace', path: 'displayName', value: 'x' })),
+      await scim.patch(
+        path,
+        patchOp({ op: 'replace', path: 'meta', value: {} }, { op: 'add', path: 'groups', value: [] }),
+      ),
       400,
       'mutability',
     );

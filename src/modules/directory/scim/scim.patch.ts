@@ -2,6 +2,7 @@ import { ScimErrors } from './scim.errors.ts';
 import { matchesItem, member } from './scim.evaluate.ts';
 import { type Filter, parsePatchPath } from './scim.filter.ts';
 import {
+  isUnkeptPath,
   type ResolvedPath,
   type ResourceTypeDef,
   resolvePath,
@@ -119,7 +120,10 @@ function applyOne(
 ): { extension: string | null; name: string } {
   const parsed = parsePatchPath(path);
   const resolved = resolvePath(type, parsed.path);
-  if (!resolved) throw ScimErrors.invalidPath(`"${path}" is not an attribute of ${type.name}.`);
+  if (!resolved) {
+    if (isUnkeptPath(type, parsed.path)) return { extension: null, name: '' };
+    throw ScimErrors.invalidPath(`"${path}" is not an attribute of ${type.name}.`);
+  }
   const { attribute } = resolved;
   const where = `"${path}"`;
   const touched = { extension: resolved.extension, name: attribute.name };

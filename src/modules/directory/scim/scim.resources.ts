@@ -205,14 +205,16 @@ export function userInput(resource: Json): UserInput {
   const phones = member(resource, 'phoneNumbers');
   if (phones !== undefined && phones !== null && !Array.isArray(phones))
     throw ScimErrors.invalidValue('phoneNumbers must be an array.');
-  const phoneNumbers = ((phones as unknown[] | null | undefined) ?? [])
-    .filter((p) => member(p, 'value'))
-    .map((p) => {
-      const number = text(member(p, 'value'), 'phoneNumbers.value', 40)!;
-      if (!PHONE.test(number)) throw ScimErrors.invalidValue(`"${number}" is not a phone number.`);
-      const type = String(member(p, 'type') ?? 'other').toLowerCase();
-      return { type: PHONE_TYPES[type] ?? 'other', number };
-    });
+  const phoneNumbers: UserInput['phoneNumbers'] = [];
+  for (const p of (phones as unknown[] | null | undefined) ?? []) {
+    if (!member(p, 'value')) continue;
+    const number = text(member(p, 'value'), 'phoneNumbers.value', 40)!;
+    if (!PHONE.test(number)) throw ScimErrors.invalidValue(`"${number}" is not a phone number.`);
+    const type = PHONE_TYPES[String(member(p, 'type') ?? 'other').toLowerCase()] ?? 'other';
+    // a fax number kept as "other" comes back as other: the next sync adds it again, once
+    if (!phoneNumbers.some((x) => x.type === type && x.number === number))
+      phoneNumbers.push({ type, number });
+  }
   if (phoneNumbers.length > 10) throw ScimErrors.invalidValue('At most 10 phone numbers.');
   if (phones !== undefined) present.add('phoneNumbers');
 

@@ -86,12 +86,16 @@ export const USER_ATTRIBUTES: ScimAttribute[] = [
   ),
   attr('name', 'complex', 'The user’s name; given and family name are required by Rollcall.', {
     subAttributes: [
-      attr('formatted', 'string', 'Given and family name, as displayed.', readOnly),
+      attr('formatted', 'string', 'Accepted and not kept: Rollcall shows given and family name.'),
       attr('givenName', 'string', 'First name.'),
       attr('familyName', 'string', 'Last name.'),
     ],
   }),
-  attr('displayName', 'string', 'Display name; Rollcall shows given and family name.', readOnly),
+  attr(
+    'displayName',
+    'string',
+    'Accepted and not kept (a name of one part alone is not enough): Rollcall shows given and family name.',
+  ),
   attr('title', 'string', 'Job title.'),
   attr('preferredLanguage', 'string', 'Preferred language (stored as the user’s locale).'),
   attr('locale', 'string', 'Locale, e.g. en-US.'),
@@ -183,6 +187,43 @@ export const SCHEMAS: Record<string, { name: string; description: string; attrib
   },
   [GROUP_SCHEMA]: { name: 'Group', description: 'Group', attributes: GROUP_ATTRIBUTES },
 };
+
+/**
+ * Attributes of RFC 7643's User that Rollcall does not keep. Identity providers map some of them by
+ * default (Entra ID sends addresses and fax numbers): they are accepted and dropped, as in a create,
+ * so an update never fails on them. A name that is in no schema at all is still an error.
+ */
+const UNKEPT_USER_ATTRIBUTES = new Set(
+  [
+    'nickName',
+    'profileUrl',
+    'userType',
+    'addresses',
+    'ims',
+    'photos',
+    'entitlements',
+    'roles',
+    'x509Certificates',
+  ].map((a) => a.toLowerCase()),
+);
+const UNKEPT_NAME_PARTS = new Set(['middlename', 'honorificprefix', 'honorificsuffix']);
+
+/** Whether a path names something a standard client may send that Rollcall does not keep. */
+export function isUnkeptPath(type: ResourceTypeDef, path: string): boolean {
+  let rest = path;
+  if (path.toLowerCase().startsWith('urn:')) {
+    const uri = schemaUris(type).find((u) => path.toLowerCase().startsWith(`${u.toLowerCase()}:`));
+    // an extension this server does not know: its attributes are not kept either
+    if (!uri) return true;
+    if (uri !== type.schema) return false;
+    rest = path.slice(uri.length + 1);
+  }
+  if (type.name !== 'User') return false;
+  const [name, sub] = rest.toLowerCase().split('.');
+  return (
+    UNKEPT_USER_ATTRIBUTES.has(name!) || (name === 'name' && sub !== undefined && UNKEPT_NAME_PARTS.has(sub))
+  );
+}
 
 /** A resolved attribute path: which schema, which attribute, which sub-attribute. */
 export interface ResolvedPath {

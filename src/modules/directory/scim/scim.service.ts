@@ -381,6 +381,12 @@ async function writeUser(
       wanted.length === 0 ? currentManagers.length === 0 : currentManagers.includes(wanted[0]!);
     if (!unchanged) await users.setManagersInTx(tx, caller, current.id, wanted);
   }
+  if (input.active === true && current.status === 'pending') {
+    // rule 15: an invited user becomes active by accepting, with a password or SSO of their own
+    throw ScimErrors.mutability(
+      'This user has a pending invitation: it becomes active when the person accepts it.',
+    );
+  }
   if (input.active !== undefined && input.active !== (current.status === 'active')) {
     // rule 3 through the same transitions as the console: suspend, reactivate (never from archived)
     await users.changeStatusInTx(tx, caller, current.id, input.active ? 'reactivate' : 'suspend');
