@@ -55,8 +55,10 @@ async function main(command: string): Promise<void> {
   const { bootstrap: boot, url } = rollcall;
   const lines = [
     '',
-    `  Rollcall is running at ${url}`,
-    `  API docs: ${url}/docs`,
+    url
+      ? `  Rollcall is running at ${url}`
+      : '  Rollcall is running as a worker (jobs and flow steps, no HTTP)',
+    ...(url ? [`  API docs: ${url}/docs`] : []),
     `  Sign in — organization: ${boot.tenantSlug}, login: ${boot.login}`,
     boot.generatedPassword
       ? `  Password (generated; shown only this once): ${boot.generatedPassword}`

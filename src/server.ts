@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { buildApp, CONSOLE_DIR } from './app.ts';
 import { type BootstrapResult, bootstrap } from './bootstrap.ts';
+import { type FlowEngine, registerFlowEngine } from './modules/flows/engine.ts';
+import { registerImportJobs } from './modules/imports/imports.jobs.ts';
 import { registerOwnershipJobs } from './modules/ownership/ownership.jobs.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
@@ -61,8 +63,10 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
   let jobs: Jobs | null = null;
   let app: FastifyInstance | null = null;
   let closeMail: (() => void) | null = null;
+  let flowEngine: FlowEngine | null = null;
   const stop = async () => {
     await app?.close().catch(() => {});
+    await flowEngine?.stop().catch(() => {});
     await jobs?.stop().catch(() => {});
     closeMail?.();
     await handle?.close().catch(() => {});
@@ -86,12 +90,17 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
     };
     registerPlatformJobs(platform);
     closeMail = registerMailJob(platform);
+    registerImportJobs(platform);
     registerWebhookJob(platform);
     registerOwnershipJobs(platform);
+    flowEngine = registerFlowEngine(platform);
     options.defineJobs?.(jobs);
     await jobs.start();
     await grantJobQueueAccess(connectionString);
-    if (config.role !== 'http') await jobs.work();
+    if (config.role !== 'http') {
+      await jobs.work();
+      await flowEngine.start();
+    }
     const boot = await bootstrap(platform);
     if (!options.skipConsoleBuild) {
       await buildConsoleIfMissing((line) => log.info(line)).catch((error: Error) =>

@@ -107,7 +107,7 @@ export async function recordAudits(
       id: uuidv7(),
       occurredAt,
       actorType: ctx.actor.type,
-      actorId: ctx.actor.userId ?? ctx.actor.tokenId ?? null,
+      actorId: ctx.actor.userId ?? ctx.actor.tokenId ?? ctx.actor.runId ?? null,
       actorLabel: ctx.actor.label,
       actorTenantId: ctx.actor.tenantId ?? null,
       action: input.action,
@@ -123,26 +123,31 @@ export async function recordAudits(
     };
     const hash = hashAuditEvent(event);
     prevHash = hash;
-    return {
-      ...event,
-      before: event.before === null ? null : JSON.stringify(event.before),
-      after: event.after === null ? null : JSON.stringify(event.after),
-      hash,
-    };
+    return { ...event, hash };
   });
-  // 19 parameters a row: 1,000 rows stay well under PostgreSQL's 65,535 per statement
-  for (let i = 0; i < rows.length; i += 1000) {
-    await tx
-      .insertInto('auditEvents')
-      .values(rows.slice(i, i + 1000))
-      .execute();
-  }
-  await tx
-    .updateTable('auditChainHeads')
-    .set({ seq: String(seq), hash: prevHash })
-    .where('tenantId', '=', tenantId)
-    .execute();
-  return rows.map((r) => ({ id: r.id, seq: r.seq }));
+  // What every event of the call shares goes once; the rest as one array per column through unnest,
+  // which PostgreSQL plans once however many events there are. The chain head moves in the same
+  // statement: one round trip per change, whatever its number of events.
+  const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
+  const json = (key: 'before' | 'after') =>
+    rows.map((r) => (r[key] === null ? null : JSON.stringify(r[key])));
+  await sql`
+    with written as (
+    insert into audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, actor_label, actor_tenant_id,
+                              action, target_type, target_id, target_label, before, after, ip, user_agent,
+                              request_id, prev_hash, hash)
+    select ${tenantId}::uuid, e.seq, e.id, ${occurredAt}::timestamptz, ${ctx.actor.type}, ${rows[0]!.actorId}::uuid,
+           ${ctx.actor.label}, ${rows[0]!.actorTenantId}::uuid, e.action, e.target_type, e.target_id, e.target_label,
+           e.before::jsonb, e.after::jsonb, ${ctx.ip ?? null}, ${ctx.userAgent ?? null}, ${ctx.requestId ?? null},
+           e.prev_hash, e.hash
+      from unnest(${col('seq')}::bigint[], ${col('id')}::uuid[], ${col('action')}::text[], ${col('targetType')}::text[],
+                  ${col('targetId')}::text[], ${col('targetLabel')}::text[], ${json('before')}::text[],
+                  ${json('after')}::text[], ${col('prevHash')}::text[], ${col('hash')}::text[])
+        as e(seq, id, action, target_type, target_id, target_label, before, after, prev_hash, hash))
+    update audit_chain_heads set seq = ${String(seq)}, hash = ${prevHash} where tenant_id = ${tenantId}`.execute(
+    tx,
+  );
+  return rows.map((r) => ({ id: r.id, seq: r.seq as string }));
 }
 
 export interface ChainVerification {

@@ -199,8 +199,13 @@ export async function resolvePrincipal(
   }
   const row = await loadPrincipal(platform, via, token);
   if (!row) return null;
-  const effective = evaluatePermissions(row.access);
+  const principal = toPrincipal(row, via);
   if (!ipAllowed(request.ip, ipRulesOf(row.access))) throw ipNotAllowed();
+  return principal;
+}
+
+function toPrincipal(row: PrincipalRow, via: 'session' | 'api_token'): Principal {
+  const effective = evaluatePermissions(row.access);
   const roles = [...row.access.directRoles, ...row.access.groupRoles];
   const access = roles.map((r) => r.customerAccess);
   return {
@@ -234,6 +239,30 @@ export async function resolvePrincipal(
     customerAccess: access.includes('all') ? 'all' : access.includes('selected') ? 'selected' : 'none',
     customerTenantIds: new Set(roles.flatMap((r) => r.customerTenantIds)),
   };
+}
+
+const USER_PRINCIPAL_SQL = principalSql(
+  `select 'session' as kind, $2::uuid as id, 'full' as purpose, $1::uuid as tenant_id, $2::uuid as user_id,
+          null::timestamptz as last_seen_at, null::timestamptz as expires_at`,
+);
+
+/**
+ * The principal of a user for work done on their behalf after their request ended (an import they
+ * started runs as a job): their permissions as they are now, or null when they can no longer act
+ * (no longer active, tenant suspended).
+ */
+export async function principalOfUser(
+  platform: Platform,
+  tenantId: string,
+  userId: string,
+): Promise<Principal | null> {
+  const result = await platform.pool.query<PrincipalRow>({
+    name: 'rollcall.principal.user',
+    text: USER_PRINCIPAL_SQL,
+    values: [tenantId, userId],
+  });
+  const row = result.rows[0];
+  return row ? { ...toPrincipal(row, 'session'), sessionId: undefined } : null;
 }
 
 export function isUnsafe(method: string): boolean {

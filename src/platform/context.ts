@@ -5,11 +5,13 @@ import type { Clock } from './clock.ts';
  * nothing of Fastify. Jobs, SCIM and imports build the same shape with a system actor.
  */
 export interface Actor {
-  type: 'user' | 'api_token' | 'scim_token' | 'system' | 'anonymous';
+  type: 'user' | 'api_token' | 'scim_token' | 'system' | 'flow_run' | 'anonymous';
   /** The acting user, when there is one. */
   userId?: string;
   /** The API or SCIM token used, when the request came with one. */
   tokenId?: string;
+  /** The flow run a step of which made the change (`flow_run` actors). */
+  runId?: string;
   /** The actor's home tenant (a provider's staff keep theirs while acting in a customer). */
   tenantId?: string;
   label: string;

@@ -462,6 +462,7 @@ export interface ImportsTable {
   delimiter: string;
   recordCount: number;
   columnCount: number;
+  preview: Json<string[][]>;
   status: ImportStatus;
   options: Json<Record<string, unknown> | null> | null;
   phase: ImportPhase | null;
@@ -500,6 +501,97 @@ export interface ImportRowsTable {
   message: string | null;
 }
 
+export interface FlowTemplatesTable {
+  tenantId: string;
+  id: string;
+  name: string;
+  description: string;
+  event: string;
+  timeZoneSource: 'tenant' | 'user';
+  version: number;
+  contentHash: string;
+  ownerId: string | null;
+  sourceTenantId: string | null;
+  sourceTemplateId: string | null;
+  sourceVersion: number | null;
+  sourceContentHash: string | null;
+  detachedFromTemplateId: string | null;
+  archivedAt: Timestamp | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface FlowTemplateVersionsTable {
+  tenantId: string;
+  templateId: string;
+  version: number;
+  name: string;
+  description: string;
+  event: string;
+  timeZoneSource: 'tenant' | 'user';
+  steps: Json<unknown[]>;
+  contentHash: string;
+  createdAt: Timestamp;
+  createdByLabel: string;
+}
+
+export type FlowRunStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface FlowRunsTable {
+  tenantId: string;
+  id: string;
+  templateId: string;
+  templateVersion: number;
+  templateName: string;
+  userId: string;
+  event: string;
+  eventDate: ColumnType<string, string, string>;
+  timeZone: string;
+  status: FlowRunStatus;
+  trigger: 'manual' | 'event_date';
+  initiatorUserId: string | null;
+  initiatorTenantId: string | null;
+  initiatorLabel: string;
+  nextPosition: number | null;
+  nextDueAt: Timestamp | null;
+  nextRemote: ColumnType<boolean, boolean | undefined, boolean>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+  startedAt: Timestamp | null;
+  finishedAt: Timestamp | null;
+  cancelledAt: Timestamp | null;
+  cancelReason: string | null;
+}
+
+export type FlowStepStatus = 'pending' | 'done' | 'failed' | 'skipped' | 'cancelled';
+
+export interface FlowRunStepsTable {
+  tenantId: string;
+  runId: string;
+  position: number;
+  action: string;
+  label: string;
+  params: Json<Record<string, unknown>>;
+  timing: Json<Record<string, unknown>>;
+  continueOnFailure: boolean;
+  condition: Json<Record<string, unknown>> | null;
+  dueAt: Timestamp;
+  status: FlowStepStatus;
+  attempts: ColumnType<number, number | undefined, number>;
+  startedAt: Timestamp | null;
+  finishedAt: Timestamp | null;
+  result: Json<Record<string, unknown>> | null;
+  error: string | null;
+  errorCode: string | null;
+}
+
+export interface FlowSettingsTable {
+  tenantId: string;
+  event: string;
+  templateId: string;
+  updatedAt: Timestamp;
+}
+
 export interface Database {
   resources: ResourcesTable;
   resourceShares: ResourceSharesTable;
@@ -507,6 +599,11 @@ export interface Database {
   webhookSecrets: WebhookSecretsTable;
   webhookEndpoints: WebhookEndpointsTable;
   webhookDeliveries: WebhookDeliveriesTable;
+  flowTemplates: FlowTemplatesTable;
+  flowTemplateVersions: FlowTemplateVersionsTable;
+  flowRuns: FlowRunsTable;
+  flowRunSteps: FlowRunStepsTable;
+  flowSettings: FlowSettingsTable;
   emailVerifications: EmailVerificationsTable;
   imports: ImportsTable;
   importChunks: ImportChunksTable;

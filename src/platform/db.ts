@@ -49,13 +49,34 @@ export function createDb(connectionString: string, options: { max?: number } = {
  * this tenant's rows.
  */
 export async function withTenantTx<T>(db: Db, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (tx) => {
-    await sql`select set_config('app.tenant_id', ${tenantId}, true), set_config('role', ${APP_ROLE}, true)`.execute(
-      tx,
-    );
-    return fn(tx);
+  // the id goes into the statement text below, so it must be exactly a UUID
+  if (!UUID.test(tenantId)) throw new Error(`withTenantTx: "${tenantId}" is not a tenant id`);
+  return db.connection().execute(async (conn) => {
+    // BEGIN and the tenant binding travel as one simple-protocol message: one round trip, not two,
+    // for every transaction of the application
+    await sql
+      .raw(
+        `begin; select set_config('app.tenant_id', '${tenantId}', true), set_config('role', '${APP_ROLE}', true)`,
+      )
+      .execute(conn);
+    let result: T;
+    try {
+      // a connection-bound Kysely inside BEGIN … COMMIT is what a Transaction is; only nesting differs,
+      // and nothing nests (savepoints are explicit SQL)
+      result = await fn(conn as unknown as Tx);
+    } catch (error) {
+      await sql
+        .raw('rollback')
+        .execute(conn)
+        .catch(() => {});
+      throw error;
+    }
+    await sql.raw('commit').execute(conn);
+    return result;
   });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Moves an open tenant transaction to another tenant, for the few commands that span a provider and

@@ -37,13 +37,11 @@ export async function addMemberships(
   tenantId: string,
   pairs: ReadonlyArray<{ groupId: string; userId: string }>,
 ) {
-  for (let i = 0; i < pairs.length; i += 5000) {
-    await tx
-      .insertInto('groupMembers')
-      .values(pairs.slice(i, i + 5000).map((p) => ({ tenantId, ...p })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  if (pairs.length === 0) return;
+  await sql`insert into group_members (tenant_id, group_id, user_id)
+    select ${tenantId}::uuid, p.group_id, p.user_id
+      from unnest(${pairs.map((p) => p.groupId)}::uuid[], ${pairs.map((p) => p.userId)}::uuid[]) as p(group_id, user_id)
+    on conflict do nothing`.execute(tx);
 }
 
 export async function findGroup(

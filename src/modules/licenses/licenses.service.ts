@@ -237,16 +237,20 @@ export async function rearmAlertIfBelow(tx: Tx, tenantId: string, type: string) 
 
 export async function unassignLicense(platform: Platform, caller: Caller, userId: string) {
   authorize(caller.principal, 'licenses.assign');
-  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
-    const user = await loadScopedUser(tx, caller, userId, { forUpdate: true, allowRemoved: true });
-    const result = await releaseLicensesInTx(tx, caller, userId);
-    if (result.released.length > 0) {
-      await recordAudit(tx, caller.ctx, {
-        action: 'license.unassigned',
-        target: { type: 'user', id: userId, label: `${user.firstName} ${user.lastName}` },
-        after: result,
-      });
-    }
-    return result;
-  });
+  return withTenantTx(platform.db, caller.ctx.tenantId, (tx) => unassignLicenseInTx(tx, caller, userId));
+}
+
+/** Frees a user's seats inside a caller's transaction, with its audit event: flow steps reuse it. */
+export async function unassignLicenseInTx(tx: Tx, caller: Caller, userId: string) {
+  authorize(caller.principal, 'licenses.assign');
+  const user = await loadScopedUser(tx, caller, userId, { forUpdate: true, allowRemoved: true });
+  const result = await releaseLicensesInTx(tx, caller, userId);
+  if (result.released.length > 0) {
+    await recordAudit(tx, caller.ctx, {
+      action: 'license.unassigned',
+      target: { type: 'user', id: userId, label: `${user.firstName} ${user.lastName}` },
+      after: result,
+    });
+  }
+  return result;
 }

@@ -122,3 +122,40 @@ export function emailVerificationEmail(p: {
     ),
   };
 }
+
+/** A flow step's own email: the template author's subject and text, variables already filled in. */
+export function flowStepEmail(p: { tenantName: string; subject: string; body: string }): Rendered {
+  const paragraphs = p.body
+    .split(/\n{2,}/)
+    .map((para) => `<p>${escapeHtml(para).replace(/\n/g, '<br>')}</p>`)
+    .join('');
+  return { subject: p.subject, text: `${p.body}\n`, html: layout(p.tenantName, p.subject, paragraphs) };
+}
+
+/** Tells whoever started a run that one of its steps failed, with the error and a link to the run. */
+export function flowRunFailedEmail(p: {
+  tenantName: string;
+  firstName: string;
+  templateName: string;
+  userName: string;
+  stepLabel: string;
+  error: string;
+  stopped: boolean;
+  link: string;
+}): Rendered {
+  const consequence = p.stopped
+    ? 'The steps after it will not run until someone retries it.'
+    : 'The step may fail without stopping the run, so the steps after it go on.';
+  return {
+    subject: `${p.templateName} for ${p.userName}: “${p.stepLabel}” failed`,
+    text: `Hello ${p.firstName},\n\nThe step “${p.stepLabel}” of the flow “${p.templateName}” for ${p.userName} in ${p.tenantName} failed:\n\n${p.error}\n\n${consequence}\n\nSee the run: ${p.link}\n`,
+    html: layout(
+      p.tenantName,
+      `A flow step failed`,
+      `<p>Hello ${escapeHtml(p.firstName)},</p><p>The step <b>${escapeHtml(p.stepLabel)}</b> of the flow <b>${escapeHtml(p.templateName)}</b> for ${escapeHtml(p.userName)} failed:</p>
+<p style="background:#fff5f5;border:1px solid #ffc9c9;border-radius:8px;padding:12px;color:#c92a2a">${escapeHtml(p.error)}</p>
+<p>${escapeHtml(consequence)}</p>
+<p style="margin:20px 0"><a href="${escapeHtml(p.link)}" style="background:#4263eb;color:#fff;text-decoration:none;padding:12px 20px;border-radius:8px;font-weight:600">Open the run</a></p>`,
+    ),
+  };
+}

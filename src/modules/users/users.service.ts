@@ -19,6 +19,7 @@ import * as ownershipRepo from '../ownership/ownership.repository.ts';
 import * as ownership from '../ownership/ownership.service.ts';
 import { isValidTimeZone } from '../tenants/tenants.service.ts';
 import { asksForVerification, sendVerificationInTx } from './email-verification.ts';
+import { userDatesChanged } from './user-dates.ts';
 import { planTransition, type StatusAction } from './user-status.ts';
 import { UserErrors } from './users.errors.ts';
 import type { UserRow } from './users.repository.ts';
@@ -48,7 +49,7 @@ export function avatarUrl(u: Pick<UserRow, 'tenantId' | 'id' | 'avatarUpdatedAt'
 }
 
 type RoleRef = { id: string; name: string; key: string | null };
-type GroupRef = { id: string; name: string; isDefault: boolean };
+type GroupRef = { id: string; name: string; isDefault: boolean; source?: string | null };
 
 export function toSummary(u: UserRow, roles: RoleRef[], groups: GroupRef[], licensed = false) {
   return {
@@ -193,7 +194,11 @@ export async function getUser(platform: Platform, caller: Caller, userId: string
       hasAvatar: u.avatarContentType !== null,
       emailVerified: u.emailVerifiedAt !== null,
       sourceAttributes: u.sourceAttributes,
-      idpGroups: u.idpGroups,
+      // rule 4a: groups a directory provisioned are what the identity provider asserts
+      idpGroups: [
+        ...u.idpGroups,
+        ...groups.filter((g) => g.source).map((g) => ({ id: g.id, name: g.name, source: g.source })),
+      ],
       statusChangedAt: u.statusChangedAt,
       managers: managers.map((m) => ({ ...m, initials: initials(m.firstName, m.lastName) })),
       managedUsersCount,
@@ -210,14 +215,7 @@ export async function listUsers(platform: Platform, caller: Caller, query: ListU
   ];
   const limit = query.limit ?? 50;
   const after = decodeCursor(query.cursor, 2) as [string, string] | null;
-  const filter: repo.UserFilter = {
-    q: query.q,
-    status: query.status,
-    groupId: query.groupId,
-    roleId: query.roleId,
-    kind: query.kind,
-    scope: scopeFilter(caller),
-  };
+  const filter = userFilterOf(caller, query);
   return withTenantTx(platform.db, tenantId, async (tx) => {
     const [rows, counts] = await Promise.all([
       repo.listUsers(tx, tenantId, filter, {
@@ -263,6 +261,21 @@ export async function listUsers(platform: Platform, caller: Caller, query: ListU
       counts: tabCounts,
     };
   });
+}
+
+/** The list's filters and the caller's data scope: the users list and its export select alike. */
+export function userFilterOf(
+  caller: Caller,
+  query: Pick<ListUsersQuery, 'q' | 'status' | 'groupId' | 'roleId' | 'kind'>,
+): repo.UserFilter {
+  return {
+    q: query.q,
+    status: query.status,
+    groupId: query.groupId,
+    roleId: query.roleId,
+    kind: query.kind,
+    scope: scopeFilter(caller),
+  };
 }
 
 /** The data scope as a list filter: a caller without `users.scope.all` lists only the users they reach. */
@@ -486,6 +499,7 @@ export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly
       },
     })),
   );
+  for (const u of users) await userDatesChanged(tx, caller.ctx, { before: null, after: u });
   return users;
 }
 
@@ -636,6 +650,7 @@ async function applyProfileChanges(
       after: d.after,
     });
   }
+  await userDatesChanged(tx, caller.ctx, { before: current, after: updated });
   return { changed: d.changed.length > 0, emailChanged, user: updated };
 }
 

@@ -18,6 +18,7 @@ import {
   IconLock,
   IconLogout,
   IconMail,
+  IconPlugConnected,
   IconShieldLock,
   IconUserCircle,
   IconUsers,
@@ -99,6 +100,7 @@ export function Shell() {
     },
     { to: 'security', label: 'Security settings', icon: IconLock, show: can('settings.manage') },
     { to: 'outbox', label: 'Outbox', icon: IconMail, show: can('settings.manage') },
+    { to: 'provisioning', label: 'Provisioning', icon: IconPlugConnected, show: can('directory.manage') },
     { to: 'audit', label: 'Audit log', icon: IconListDetails, show: can('audit.read') },
   ];
 

@@ -3,9 +3,11 @@ import { createRootRoute, createRoute, createRouter, Navigate, Outlet } from '@t
 import { useMe } from '../api/hooks.ts';
 import { AcceptPage } from '../pages/Accept/AcceptPage.tsx';
 import { AuditPage } from '../pages/Audit/AuditPage.tsx';
+import { ImportPage } from '../pages/Import/ImportPage.tsx';
 import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
+import { ProvisioningPage } from '../pages/Provisioning/ProvisioningPage.tsx';
 import { ResourcesPage } from '../pages/Resources/ResourcesPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
 import { SecuritySettingsPage } from '../pages/SecuritySettings/SecuritySettingsPage.tsx';
@@ -53,6 +55,7 @@ function TenantHome() {
 }
 const tenantHome = createRoute({ getParentRoute: () => tenant, path: '/', component: TenantHome });
 const users = createRoute({ getParentRoute: () => tenant, path: 'users', component: UsersPage });
+const userImport = createRoute({ getParentRoute: () => tenant, path: 'users/import', component: ImportPage });
 const user = createRoute({ getParentRoute: () => tenant, path: 'users/$userId', component: UserDetailPage });
 const roles = createRoute({ getParentRoute: () => tenant, path: 'roles', component: RolesPage });
 const tenants = createRoute({ getParentRoute: () => tenant, path: 'tenants', component: TenantsPage });
@@ -74,6 +77,11 @@ const securitySettings = createRoute({
 });
 const outbox = createRoute({ getParentRoute: () => tenant, path: 'outbox', component: OutboxPage });
 const audit = createRoute({ getParentRoute: () => tenant, path: 'audit', component: AuditPage });
+const provisioning = createRoute({
+  getParentRoute: () => tenant,
+  path: 'provisioning',
+  component: ProvisioningPage,
+});
 const resources = createRoute({ getParentRoute: () => tenant, path: 'resources', component: ResourcesPage });
 
 export const router = createRouter({
@@ -85,11 +93,13 @@ export const router = createRouter({
     tenant.addChildren([
       tenantHome,
       users,
+      userImport,
       user,
       roles,
       tenants,
       tenantDetail,
       audit,
+      provisioning,
       mySecurity,
       myProfile,
       securitySettings,

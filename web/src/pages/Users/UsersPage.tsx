@@ -31,6 +31,7 @@ import {
   IconSettings,
   IconShare,
   IconTrash,
+  IconUpload,
   IconUserStar,
 } from '@tabler/icons-react';
 import { Link, useParams } from '@tanstack/react-router';
@@ -49,6 +50,7 @@ import {
 import type { Group as GroupT, UserSummary } from '../../api/types.ts';
 import { ErrorAlert, notifyDone, notifyError, PageHeader, StatusBadge, UserAvatar } from '../../ui/index.tsx';
 import { CreateGroupModal, CreateUserModal, GroupConfigModal, PickManyModal } from './dialogs.tsx';
+import { ExportButton } from './ExportButton.tsx';
 import { InviteDialog } from './InviteDialog.tsx';
 import {
   PendingChangeDialog,
@@ -186,6 +188,13 @@ function GroupTable({
             <Badge variant="outline" color="gray" radius="sm" size="sm">
               Default
             </Badge>
+          ) : null}
+          {group.source ? (
+            <Tooltip label="Provisioned by the identity provider: its name and members change there">
+              <Badge variant="light" color="blue" radius="sm" size="sm">
+                From {group.source.toUpperCase()}
+              </Badge>
+            </Tooltip>
           ) : null}
           <Text size="sm" c="dimmed">
             Group role: <b>{group.role?.name ?? 'None'}</b>
@@ -573,6 +582,17 @@ export function UsersPage() {
                 Create user
               </Button>
             ) : null}
+            {can('imports.run') ? (
+              <Button
+                variant="default"
+                leftSection={<IconUpload size={16} />}
+                component={Link}
+                to={`/t/${tenantId}/users/import`}
+                disabled={!can('users.create')}
+              >
+                Import
+              </Button>
+            ) : null}
             {can('invitations.send') ? (
               <Button leftSection={<IconMailForward size={16} />} onClick={invitingCtl.open}>
                 Invite users
@@ -647,6 +667,9 @@ export function UsersPage() {
             w={320}
             aria-label="Search users"
           />
+          {can('imports.run') ? (
+            <ExportButton tenantId={tenantId} query={{ q: q.trim() || undefined, status, sort }} />
+          ) : null}
         </Group>
       </Group>
       <ErrorAlert error={users.error} />

@@ -1,0 +1,58 @@
+import type { Principal } from '../../platform/auth.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Ctx } from '../../platform/context.ts';
+import { PERMISSION_KEYS } from '../access/permissions.catalog.ts';
+import type { Caller } from '../users/users.service.ts';
+import type { TenantInfo } from './action.ts';
+
+/**
+ * A run acts as itself: a system actor whose audit events name the run (actor type `flow_run`, the
+ * run's id, "Flow “Offboarding” · started by Ada Admin"). It passes the same services and rules as
+ * anyone (last Super Admin, group and role minimums, directory-mastered attributes), holding the
+ * permissions its actions stand for; what it may do was decided when its template was saved by an
+ * author who held them (the ceiling), and when someone with `flows.run` started it.
+ */
+export const RUN_PRINCIPAL_ID = '00000000-0000-0000-0000-000000000000';
+
+export interface RunRef {
+  id: string;
+  tenantId: string;
+  templateName: string;
+  initiatorLabel: string;
+}
+
+export function runActorLabel(run: Pick<RunRef, 'templateName' | 'initiatorLabel'>): string {
+  return `Flow “${run.templateName}” · started by ${run.initiatorLabel}`;
+}
+
+export function runCaller(run: RunRef, tenant: TenantInfo, clock: Clock, position?: number): Caller {
+  const label = runActorLabel(run);
+  const principal: Principal = {
+    userId: RUN_PRINCIPAL_ID,
+    tenantId: run.tenantId,
+    tenantKind: tenant.kind,
+    label,
+    user: {
+      firstName: 'Flow',
+      lastName: 'run',
+      email: null,
+      username: null,
+      status: 'active',
+      kind: 'internal',
+    },
+    tenant: { id: tenant.id, kind: tenant.kind, parentId: tenant.parentId, name: tenant.name, slug: '' },
+    via: 'session',
+    restricted: null,
+    department: null,
+    permissions: PERMISSION_KEYS,
+    customerAccess: 'none',
+    customerTenantIds: new Set(),
+  };
+  const ctx: Ctx = {
+    tenantId: run.tenantId,
+    actor: { type: 'flow_run', runId: run.id, tenantId: run.tenantId, label },
+    requestId: position === undefined ? `flow-run:${run.id}` : `flow-run:${run.id}:step-${position}`,
+    clock,
+  };
+  return { principal, ctx };
+}

@@ -1,0 +1,46 @@
+import type { Clock } from '../../platform/clock.ts';
+import type { Actor } from '../../platform/context.ts';
+import type { Tx } from '../../platform/db.ts';
+import type { UserRow } from './users.repository.ts';
+
+/**
+ * The dates of a user that lifecycle events hang on (leave date, hire date, date-valued custom
+ * attributes). Whoever changes them (an administrator, SCIM, an import) goes through the users
+ * service, which tells the listeners here inside the same transaction: User Flows starts,
+ * reschedules or cancels runs from it (rule 23) without the directory knowing about flows.
+ */
+export interface UserDatesChange {
+  before: Pick<UserRow, 'leaveDate' | 'hireDate' | 'customAttributes'> | null;
+  after: UserRow;
+}
+
+export interface DatesChangeCtx {
+  tenantId: string;
+  actor: Actor;
+  clock: Clock;
+  requestId?: string;
+}
+
+type Listener = (tx: Tx, ctx: DatesChangeCtx, change: UserDatesChange) => Promise<void>;
+
+const listeners: Listener[] = [];
+
+export function onUserDatesChanged(listener: Listener): void {
+  if (!listeners.includes(listener)) listeners.push(listener);
+}
+
+export function datesDiffer(change: UserDatesChange): boolean {
+  const b = change.before;
+  // a new user has no runs yet: only the dates that can start one matter
+  if (!b) return change.after.leaveDate !== null || change.after.hireDate !== null;
+  return (
+    b.leaveDate !== change.after.leaveDate ||
+    b.hireDate !== change.after.hireDate ||
+    JSON.stringify(b.customAttributes ?? {}) !== JSON.stringify(change.after.customAttributes ?? {})
+  );
+}
+
+export async function userDatesChanged(tx: Tx, ctx: DatesChangeCtx, change: UserDatesChange): Promise<void> {
+  if (!datesDiffer(change)) return;
+  for (const listener of listeners) await listener(tx, ctx, change);
+}
