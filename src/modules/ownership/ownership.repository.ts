@@ -458,3 +458,57 @@ export async function resourcesByIds(tx: Tx, tenantId: string, ids: readonly str
     .where('id', 'in', ids)
     .execute();
 }
+
+// ---------------------------------------------------------------- flow templates (rule 20), an ownable kind
+
+/** The live (not archived) flow templates `ownerId` owns, by name. */
+export async function flowTemplatesOwnedBy(tx: Tx, tenantId: string, ownerId: string) {
+  return tx
+    .selectFrom('flowTemplates')
+    .select(['id', 'name'])
+    .where('tenantId', '=', tenantId)
+    .where('ownerId', '=', ownerId)
+    .where('archivedAt', 'is', null)
+    .orderBy(sql`lower(name)`)
+    .orderBy('id')
+    .execute();
+}
+
+export async function listOwnedFlowTemplates(
+  tx: Tx,
+  tenantId: string,
+  f: { q?: string; ownerId?: string; after?: { name: string; id: string } | null; limit: number },
+) {
+  let q = tx
+    .selectFrom('flowTemplates')
+    .select(['id', 'name', 'ownerId'])
+    .where('tenantId', '=', tenantId)
+    .where('ownerId', 'is not', null)
+    .where('archivedAt', 'is', null);
+  if (f.ownerId) q = q.where('ownerId', '=', f.ownerId);
+  if (f.q) q = q.where('name', 'ilike', likePattern(f.q));
+  if (f.after) q = q.where(sql<boolean>`(lower(name), id) > (lower(${f.after.name}), ${f.after.id}::uuid)`);
+  const rows = await q.orderBy(sql`lower(name)`).orderBy('id').limit(f.limit).execute();
+  return rows as Array<{ id: string; name: string; ownerId: string }>;
+}
+
+export async function findOwnedFlowTemplate(tx: Tx, tenantId: string, id: string) {
+  const t = await tx
+    .selectFrom('flowTemplates')
+    .select(['id', 'name', 'ownerId'])
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', id)
+    .where('archivedAt', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+  return t?.ownerId ? { id: t.id, name: t.name, ownerId: t.ownerId } : undefined;
+}
+
+export async function setFlowTemplateOwner(tx: Tx, tenantId: string, id: string, ownerId: string, now: Date) {
+  await tx
+    .updateTable('flowTemplates')
+    .set({ ownerId, updatedAt: now })
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', id)
+    .execute();
+}
