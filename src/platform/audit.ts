@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { Ctx } from './context.ts';
-import type { Tx } from './db.ts';
+import { PREPARED, type Tx } from './db.ts';
 import type { AuditEventRow } from './db-schema.ts';
 
 /**
@@ -90,7 +90,7 @@ export async function recordAudits(
     throw new Error('recordAudits writes into one tenant chain at a time');
   // Claim the chain head: the upsert locks the tenant's head row until commit, so concurrent writers
   // of one tenant queue here and each links to the event committed just before it.
-  const head = await sql<{ seq: string; hash: string }>`
+  const head = await sql<{ seq: string; hash: string }>`${sql.raw(PREPARED)}
     insert into audit_chain_heads (tenant_id, seq, hash) values (${tenantId}, 0, ${GENESIS_HASH})
     on conflict (tenant_id) do update set seq = audit_chain_heads.seq
     returning seq, hash`
@@ -131,7 +131,7 @@ export async function recordAudits(
   const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
   const json = (key: 'before' | 'after') =>
     rows.map((r) => (r[key] === null ? null : JSON.stringify(r[key])));
-  await sql`
+  await sql`${sql.raw(PREPARED)}
     with written as (
     insert into audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, actor_label, actor_tenant_id,
                               action, target_type, target_id, target_label, before, after, ip, user_agent,

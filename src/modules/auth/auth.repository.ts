@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db, Tx } from '../../platform/db.ts';
+import { type Db, PREPARED, type Tx } from '../../platform/db.ts';
 import type { ApiToken, Session, Tenant, User } from '../../platform/db-schema.ts';
 
 export async function findTenantBySlug(tx: Tx, slug: string) {
@@ -26,7 +26,7 @@ export async function insertSession(
   tx: Tx,
   session: Omit<Session, 'revokedAt' | 'purpose'> & { purpose?: Session['purpose'] },
 ): Promise<void> {
-  await tx.insertInto('sessions').values(session).execute();
+  await tx.insertInto('sessions').values(session).modifyEnd(sql.raw(PREPARED)).execute();
 }
 
 export async function revokeSession(tx: Tx, tenantId: string, sessionId: string, at: Date): Promise<number> {
@@ -182,7 +182,10 @@ export async function revokeSessionsOfUser(
  */
 export async function findSignInTarget(db: Db, slug: string, login: string) {
   const value = login.trim().toLowerCase();
-  const result = await sql<{ tenant: Record<string, unknown>; user: Record<string, unknown> | null }>`
+  const result = await sql<{
+    tenant: Record<string, unknown>;
+    user: Record<string, unknown> | null;
+  }>`${sql.raw(PREPARED)}
     select to_jsonb(t) as tenant,
            (select to_jsonb(u) from users u
              where u.tenant_id = t.id and u.status <> 'removed'
@@ -209,7 +212,7 @@ export async function signInFacts(tx: Tx, tenantId: string, userId: string, mfaR
     userIpRanges: string[];
     roleIpRanges: string[][] | null;
     mfaByRole: boolean;
-  }>`
+  }>`${sql.raw(PREPARED)}
     with user_role_ids as (
       select ur.role_id from user_roles ur where ur.tenant_id = ${tenantId} and ur.user_id = ${userId}
       union
