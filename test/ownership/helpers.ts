@@ -33,7 +33,12 @@ export async function scenario(t: TestApp, o: OwnershipTenant) {
     lastName: `Owner${n}`,
     roleIds: [await roleId(o.admin, o.tenant, 'tenant_admin')],
   });
-  const bob = await apiCreateUser(o.admin, o.tenant, { firstName: 'Bob', lastName: `Cover${n}` });
+  // Bob never signs in: no password to hash
+  const bob = await apiCreateUser(o.admin, o.tenant, {
+    firstName: 'Bob',
+    lastName: `Cover${n}`,
+    password: undefined,
+  });
   const group = (await o.admin.post(`${T}/groups`, { name: `Support ${n}` })).json();
   await o.admin.put(`${T}/users/${alice.id}/groups`, { groupIds: [o.defaultGroup, group.id] });
   await t.ownerQuery('update groups set owner_id = $1 where id = $2', [alice.id, group.id]);

@@ -139,6 +139,18 @@ describe('rule 17: sharing at view or edit', () => {
       .json()
       .items.map((e: { action: string }) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['resource.shared', 'resource.unshared']));
+    // nor are a suspended user's own resources newly shared with anyone
+    const erik = await apiCreateUser(o.admin, o.tenant, {
+      firstName: 'Erik',
+      lastName: 'Reader',
+      password: undefined,
+    });
+    await o.admin.post(`${T}/users/${s.alice.id}/suspend`);
+    const ownerBlocked = await share(s.form.id, erik.id, 'view');
+    expect(ownerBlocked.statusCode).toBe(409);
+    expect(ownerBlocked.json().code).toBe('share.owner_suspended');
+    await o.admin.post(`${T}/users/${s.alice.id}/reactivate`);
+    expect((await share(s.form.id, erik.id, 'view')).statusCode).toBe(200);
     await o.admin.post(`${T}/users/${dana.id}/archive`);
     const archived = await share(s.workflow.id, dana.id, 'view');
     expect(archived.json()).toMatchObject({ code: 'share.user_inactive', details: { status: 'archived' } });

@@ -107,6 +107,29 @@ describe('rule 17: one model for everything with an owner', () => {
   });
 });
 
+describe('flow templates are ownable too', () => {
+  it('the template a member made moves with their ownerships and is listed with its owner', async () => {
+    const s = await scenario(t, o);
+    const alice = await signIn(t.app, 'own-transfers', s.alice.email!);
+    const made = await alice.post(`${s.T}/flow-templates`, {
+      name: `Leaver ${s.alice.lastName}`,
+      steps: [{ action: 'suspend', when: { offsetDays: 0, timeOfDay: '18:00' } }],
+    });
+    expect(made.statusCode, made.body).toBe(201);
+    expect(await ownedBy(o, s.alice.id)).toContain(`flow_template:Leaver ${s.alice.lastName}`);
+    const listed = (await o.admin.get(`${s.T}/ownerships?type=flow_template&ownerId=${s.alice.id}`)).json();
+    expect(listed.items.map((i: { name: string }) => i.name)).toEqual([`Leaver ${s.alice.lastName}`]);
+    const now = await o.admin.post(`${s.T}/users/${s.alice.id}/transfers`, {
+      kind: 'one_time',
+      recipientId: s.bob.id,
+    });
+    expect(now.json()).toMatchObject({ status: 'completed' });
+    expect((await o.admin.get(`${s.T}/flow-templates/${made.json().id}`)).json().owner).toMatchObject({
+      id: s.bob.id,
+    });
+  });
+});
+
 describe('rule 18: one-time transfers at a date and hour', () => {
   it('the preview answers which groups the recipient will join before anything is confirmed', async () => {
     const s = await scenario(t, o);

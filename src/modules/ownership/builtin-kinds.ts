@@ -89,6 +89,21 @@ const defaultMemberSlots: OwnableKind = {
   },
 };
 
+/**
+ * Flow templates (rule 20) belong to the member who made them; copies a provider publishes have no
+ * owner in the customer. Not in reference 003's list, so they move like groups: and back at the end
+ * of a duration. Archived templates are retired and stay where they are.
+ */
+const flowTemplates: OwnableKind = {
+  type: 'flow_template',
+  label: 'Flow templates',
+  revertsAtDurationEnd: true,
+  listOwnedBy: (tx, tenantId, userId) => repo.flowTemplatesOwnedBy(tx, tenantId, userId),
+  listAll: (tx, tenantId, filter) => repo.listOwnedFlowTemplates(tx, tenantId, filter),
+  findOwned: (tx, tenantId, id) => repo.findOwnedFlowTemplate(tx, tenantId, id),
+  setOwner: (tx, tenantId, id, ownerId, now) => repo.setFlowTemplateOwner(tx, tenantId, id, ownerId, now),
+};
+
 /** A resource type integrations register; its items live in `resources`. */
 function integrationKind(
   type: string,
@@ -117,6 +132,8 @@ function integrationKind(
       const r = await repo.findResource(tx, tenantId, id, { forUpdate: true });
       return r && r.type === type ? { id: r.id, name: r.name, ownerId: r.ownerId } : undefined;
     },
+    moveMany: (tx, tenantId, fromId, toId, ids, now) =>
+      repo.moveResources(tx, tenantId, type, fromId, toId, ids, now),
     setOwner: async (tx, tenantId, id, ownerId, now) => {
       await repo.updateResource(tx, tenantId, id, { ownerId, updatedAt: now });
       // the owner has full access: a share of their own would only mislead
@@ -128,6 +145,7 @@ function integrationKind(
 registerOwnableKind(groups);
 registerOwnableKind(licences);
 registerOwnableKind(defaultMemberSlots);
+registerOwnableKind(flowTemplates);
 // reference 003 "Transferred Items": workflow ownership, job queue assignment, the People node
 // config's user and device licences move in one-time transfers only; during a duration the
 // recipient gets access to the workflows instead. Jobs move in both and stay with the recipient.

@@ -53,6 +53,19 @@ export interface OwnableKind {
     previousOwnerId: string,
   ): Promise<void>;
   /**
+   * Optional, for kinds with many items per user (jobs): moves, in one statement, the items of
+   * `ids` (or all of them) that `fromId` owns now to `toId`, and answers which moved. Without it,
+   * transfers call `listOwnedBy` and `setOwner` item by item.
+   */
+  moveMany?(
+    tx: Tx,
+    tenantId: string,
+    fromId: string,
+    toId: string,
+    ids: readonly string[] | 'all',
+    now: Date,
+  ): Promise<OwnedItem[]>;
+  /**
    * Every item with its owner, and one item by id (UUIDs): together they put the kind on the
    * Resources page with a change-owner action. Kinds without them are listed per user only.
    */

@@ -62,6 +62,12 @@ export const OwnershipErrors = {
       'share.user_suspended',
       'Nothing can be newly shared with a suspended user; existing shares can still be changed or stopped.',
     ),
+  shareOwnerSuspended: () =>
+    new AppError(
+      'conflict',
+      'share.owner_suspended',
+      'The owner of this resource is suspended: it cannot be newly shared until they are reactivated or it changes owner.',
+    ),
   shareUserInactive: (status: string) =>
     new AppError('conflict', 'share.user_inactive', `Nothing can be shared with a user who is ${status}.`, {
       details: { status },

@@ -51,6 +51,36 @@ export async function deleteResource(tx: Tx, tenantId: string, id: string) {
   await tx.deleteFrom('resources').where('tenantId', '=', tenantId).where('id', '=', id).execute();
 }
 
+/** Moves a type's resources (those of `ids`, or all) from one owner to another; the new owner's shares of them go. */
+export async function moveResources(
+  tx: Tx,
+  tenantId: string,
+  type: string,
+  fromId: string,
+  toId: string,
+  ids: readonly string[] | 'all',
+  now: Date,
+) {
+  if (ids !== 'all' && ids.length === 0) return [];
+  let q = tx
+    .updateTable('resources')
+    .set({ ownerId: toId, updatedAt: now })
+    .where('tenantId', '=', tenantId)
+    .where('type', '=', type)
+    .where('ownerId', '=', fromId);
+  if (ids !== 'all') q = q.where('id', '=', sql<string>`any(${sql.val(ids)}::uuid[])`);
+  const moved = await q.returning(['id', 'name']).execute();
+  if (moved.length > 0) {
+    await tx
+      .deleteFrom('resourceShares')
+      .where('tenantId', '=', tenantId)
+      .where('userId', '=', toId)
+      .where('resourceId', '=', sql<string>`any(${sql.val(moved.map((m) => m.id))}::uuid[])`)
+      .execute();
+  }
+  return moved.sort((a, b) => a.name.localeCompare(b.name));
+}
+
 export async function resourcesOwnedBy(tx: Tx, tenantId: string, type: string, ownerId: string) {
   return tx
     .selectFrom('resources')
@@ -182,6 +212,65 @@ export async function deleteShare(tx: Tx, tenantId: string, resourceId: string, 
     .where('userId', '=', userId)
     .executeTakeFirst();
   return Number(r.numDeletedRows) > 0;
+}
+
+/** The user's share level on each of `resourceIds` that is shared with them. */
+export async function levelsOf(tx: Tx, tenantId: string, userId: string, resourceIds: readonly string[]) {
+  if (resourceIds.length === 0) return new Map<string, ShareLevel>();
+  const rows = await tx
+    .selectFrom('resourceShares')
+    .select(['resourceId', 'level'])
+    .where('tenantId', '=', tenantId)
+    .where('userId', '=', userId)
+    .where('resourceId', '=', sql<string>`any(${sql.val(resourceIds)}::uuid[])`)
+    .execute();
+  return new Map(rows.map((r) => [r.resourceId, r.level]));
+}
+
+/** Sets many of one user's share levels at once (granted by Rollcall, so `shared_by` is empty). */
+export async function upsertShares(
+  tx: Tx,
+  tenantId: string,
+  userId: string,
+  rows: ReadonlyArray<{ resourceId: string; level: ShareLevel }>,
+  now: Date,
+) {
+  for (let i = 0; i < rows.length; i += 1000) {
+    await tx
+      .insertInto('resourceShares')
+      .values(
+        rows.slice(i, i + 1000).map((r) => ({
+          tenantId,
+          resourceId: r.resourceId,
+          userId,
+          level: r.level,
+          sharedBy: null,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      )
+      .onConflict((oc) =>
+        oc
+          .columns(['tenantId', 'resourceId', 'userId'])
+          .doUpdateSet((eb) => ({ level: eb.ref('excluded.level'), updatedAt: now })),
+      )
+      .execute();
+  }
+}
+
+export async function deleteSharesOn(
+  tx: Tx,
+  tenantId: string,
+  userId: string,
+  resourceIds: readonly string[],
+) {
+  if (resourceIds.length === 0) return;
+  await tx
+    .deleteFrom('resourceShares')
+    .where('tenantId', '=', tenantId)
+    .where('userId', '=', userId)
+    .where('resourceId', '=', sql<string>`any(${sql.val(resourceIds)}::uuid[])`)
+    .execute();
 }
 
 export async function deleteSharesOfUser(tx: Tx, tenantId: string, userId: string) {
@@ -367,5 +456,59 @@ export async function resourcesByIds(tx: Tx, tenantId: string, ids: readonly str
     .select(['id', 'type', 'externalId', 'name'])
     .where('tenantId', '=', tenantId)
     .where('id', 'in', ids)
+    .execute();
+}
+
+// ---------------------------------------------------------------- flow templates (rule 20), an ownable kind
+
+/** The live (not archived) flow templates `ownerId` owns, by name. */
+export async function flowTemplatesOwnedBy(tx: Tx, tenantId: string, ownerId: string) {
+  return tx
+    .selectFrom('flowTemplates')
+    .select(['id', 'name'])
+    .where('tenantId', '=', tenantId)
+    .where('ownerId', '=', ownerId)
+    .where('archivedAt', 'is', null)
+    .orderBy(sql`lower(name)`)
+    .orderBy('id')
+    .execute();
+}
+
+export async function listOwnedFlowTemplates(
+  tx: Tx,
+  tenantId: string,
+  f: { q?: string; ownerId?: string; after?: { name: string; id: string } | null; limit: number },
+) {
+  let q = tx
+    .selectFrom('flowTemplates')
+    .select(['id', 'name', 'ownerId'])
+    .where('tenantId', '=', tenantId)
+    .where('ownerId', 'is not', null)
+    .where('archivedAt', 'is', null);
+  if (f.ownerId) q = q.where('ownerId', '=', f.ownerId);
+  if (f.q) q = q.where('name', 'ilike', likePattern(f.q));
+  if (f.after) q = q.where(sql<boolean>`(lower(name), id) > (lower(${f.after.name}), ${f.after.id}::uuid)`);
+  const rows = await q.orderBy(sql`lower(name)`).orderBy('id').limit(f.limit).execute();
+  return rows as Array<{ id: string; name: string; ownerId: string }>;
+}
+
+export async function findOwnedFlowTemplate(tx: Tx, tenantId: string, id: string) {
+  const t = await tx
+    .selectFrom('flowTemplates')
+    .select(['id', 'name', 'ownerId'])
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', id)
+    .where('archivedAt', 'is', null)
+    .forUpdate()
+    .executeTakeFirst();
+  return t?.ownerId ? { id: t.id, name: t.name, ownerId: t.ownerId } : undefined;
+}
+
+export async function setFlowTemplateOwner(tx: Tx, tenantId: string, id: string, ownerId: string, now: Date) {
+  await tx
+    .updateTable('flowTemplates')
+    .set({ ownerId, updatedAt: now })
+    .where('tenantId', '=', tenantId)
+    .where('id', '=', id)
     .execute();
 }

@@ -73,7 +73,8 @@ export type MovedItem = Static<typeof MovedItem>;
 export const OwnedGroup = Type.Object({
   type: Type.String(),
   label: Type.String(),
-  items: Type.Array(Ref),
+  count: Type.Integer(),
+  items: Type.Array(Ref, { description: 'The first 200, by name' }),
   moves: Type.Boolean({ description: 'Moves in this kind of change' }),
   revertsAtEnd: Type.Boolean({ description: 'Comes back to the user when the duration ends' }),
 });
@@ -124,7 +125,8 @@ export const TransferView = Type.Object({
   cancelledAt: NullableTimestamp,
   cancelledBy: Nullable(Type.String()),
   cancellable: Type.Boolean(),
-  moved: Type.Array(MovedItem),
+  movedCount: Type.Integer(),
+  moved: Type.Array(MovedItem, { description: 'What moved, item by item (lists show the first 100)' }),
   outcome: Nullable(Type.Unknown()),
   failure: Nullable(Type.Object({ code: Type.String(), detail: Type.String() })),
 });

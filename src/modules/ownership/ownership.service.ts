@@ -22,7 +22,13 @@ import {
   loadScopedUser,
   removeUserInTx,
 } from '../users/users.service.ts';
-import { integrationKinds, isIntegrationKind, ownableKind, ownableKinds } from './ownable-kinds.ts';
+import {
+  integrationKinds,
+  isIntegrationKind,
+  type OwnedItem,
+  ownableKind,
+  ownableKinds,
+} from './ownable-kinds.ts';
 import { OwnershipErrors } from './ownership.errors.ts';
 import type { TransferRow } from './ownership.repository.ts';
 import * as repo from './ownership.repository.ts';
@@ -47,6 +53,8 @@ export type TransferStep = 'start' | 'end' | 'removal';
 type Phase = 'one_time' | 'duration' | 'removal';
 
 const HOUR_MS = 3_600_000;
+/** A preview names this many items of each kind (and counts them all). */
+const PLAN_ITEMS = 200;
 const label = (u: { firstName: string; lastName: string }) => `${u.firstName} ${u.lastName}`;
 export const personRef = (u: { id: string; firstName: string; lastName: string }) => ({
   id: u.id,
@@ -109,7 +117,7 @@ export async function ownedByUser(tx: Tx, tenantId: string, userId: string) {
 }
 
 /** Owned items a removal needs a recipient for: everything but what a removal simply frees. */
-async function ownedNeedingRecipient(tx: Tx, tenantId: string, userId: string): Promise<number> {
+export async function ownedNeedingRecipient(tx: Tx, tenantId: string, userId: string): Promise<number> {
   let n = 0;
   for (const { kind, items } of await ownedByUser(tx, tenantId, userId))
     if (!kind.freedOnRemoval) n += items.length;
@@ -169,7 +177,8 @@ export async function planFor(
     owned: owned.map(({ kind, items }) => ({
       type: kind.type,
       label: kind.label,
-      items,
+      count: items.length,
+      items: items.slice(0, PLAN_ITEMS),
       moves: phase !== 'duration' || !kind.oneTimeOnly,
       revertsAtEnd: phase === 'duration' && !kind.oneTimeOnly && kind.revertsAtDurationEnd,
     })),
@@ -222,8 +231,13 @@ export async function moveOwnershipsInTx(
   const resourceIds: string[] = [];
   for (const kind of ownableKinds()) {
     if (temporary && kind.oneTimeOnly) continue;
-    for (const item of await kind.listOwnedBy(tx, tenantId, from.id)) {
-      await kind.setOwner(tx, tenantId, item.id, to.id, now, from.id);
+    let items: OwnedItem[];
+    if (kind.moveMany) items = await kind.moveMany(tx, tenantId, from.id, to.id, 'all', now);
+    else {
+      items = await kind.listOwnedBy(tx, tenantId, from.id);
+      for (const item of items) await kind.setOwner(tx, tenantId, item.id, to.id, now, from.id);
+    }
+    for (const item of items) {
       moved.push({
         type: kind.type,
         id: item.id,
@@ -234,64 +248,64 @@ export async function moveOwnershipsInTx(
       if (isIntegrationKind(kind)) resourceIds.push(item.id);
     }
   }
-  for (const s of await repo.sharesOfUser(tx, tenantId, from.id)) {
-    if (s.ownerId === to.id) continue;
-    const granted = await grantAccess(
-      tx,
-      caller,
-      { id: s.resourceId, type: s.type, name: s.name },
-      to.id,
-      s.level,
-      temporary,
-    );
-    if (granted) moved.push(granted);
-  }
+  const grants: Grant[] = (await repo.sharesOfUser(tx, tenantId, from.id))
+    .filter((s) => s.ownerId !== to.id)
+    .map((s) => ({ resource: { id: s.resourceId, type: s.type, name: s.name }, level: s.level }));
   if (temporary) {
     for (const kind of integrationKinds()) {
       if (!kind.oneTimeOnly || !kind.accessDuringDuration) continue;
-      for (const item of await kind.listOwnedBy(tx, tenantId, from.id)) {
-        const granted = await grantAccess(
-          tx,
-          caller,
-          { ...item, type: kind.type },
-          to.id,
-          kind.accessDuringDuration,
-          true,
-        );
-        if (granted) moved.push(granted);
-      }
+      for (const item of await kind.listOwnedBy(tx, tenantId, from.id))
+        grants.push({ resource: { ...item, type: kind.type }, level: kind.accessDuringDuration });
     }
   }
+  moved.push(...(await grantAccess(tx, caller, grants, to.id, temporary)));
   await announceOwnerChanges(tx, platform, caller, resourceIds, from, to, reason);
   return moved;
 }
 
-/** Gives `userId` at least `level` on a resource; answers what changed, for the revert. */
+interface Grant {
+  resource: { id: string; type: string; name: string };
+  level: ShareLevel;
+}
+
+/** Gives `userId` at least each level on each resource, in two statements; answers what changed, for the revert. */
 async function grantAccess(
   tx: Tx,
   caller: Caller,
-  resource: { id: string; type: string; name: string },
+  grants: Grant[],
   userId: string,
-  level: ShareLevel,
   reverts: boolean,
-): Promise<MovedItem | null> {
+): Promise<MovedItem[]> {
   const tenantId = caller.ctx.tenantId;
-  const current = await repo.findShare(tx, tenantId, resource.id, userId);
-  if (current && (current.level === 'edit' || current.level === level)) return null;
-  await repo.upsertShare(
+  const current = await repo.levelsOf(
     tx,
-    { tenantId, resourceId: resource.id, userId, level, sharedBy: null },
+    tenantId,
+    userId,
+    grants.map((g) => g.resource.id),
+  );
+  const wanted = new Map<string, Grant>();
+  for (const g of grants) {
+    const have = wanted.get(g.resource.id)?.level ?? current.get(g.resource.id);
+    if (have === 'edit' || have === g.level) continue;
+    wanted.set(g.resource.id, g);
+  }
+  const changes = [...wanted.values()];
+  await repo.upsertShares(
+    tx,
+    tenantId,
+    userId,
+    changes.map((g) => ({ resourceId: g.resource.id, level: g.level })),
     caller.ctx.clock.now(),
   );
-  return {
-    type: resource.type,
-    id: resource.id,
-    name: resource.name,
-    action: 'access',
+  return changes.map((g) => ({
+    type: g.resource.type,
+    id: g.resource.id,
+    name: g.resource.name,
+    action: 'access' as const,
     reverts,
-    level,
-    previousLevel: current?.level ?? null,
-  };
+    level: g.level,
+    previousLevel: current.get(g.resource.id) ?? null,
+  }));
 }
 
 /**
@@ -312,8 +326,35 @@ async function revertInTx(
   const kept: Array<{ type: string; id: string; name: string; why: string }> = [];
   const resourceIds: string[] = [];
   let reverted = 0;
-  for (const item of (t.moved as MovedItem[]).filter((m) => m.reverts)) {
+  const reverting = (t.moved as MovedItem[]).filter((m) => m.reverts);
+  // kinds that move many at once move back at once: whatever the recipient still owns of them
+  const bulk = new Set<string>();
+  for (const type of new Set(reverting.filter((m) => m.action === 'owner').map((m) => m.type))) {
+    const kind = ownableKind(type);
+    if (!kind?.moveMany) continue;
+    bulk.add(type);
+    const items = reverting.filter((m) => m.action === 'owner' && m.type === type);
+    const back = new Set(
+      (
+        await kind.moveMany(
+          tx,
+          tenantId,
+          to.id,
+          from.id,
+          items.map((m) => m.id),
+          now,
+        )
+      ).map((i) => i.id),
+    );
+    reverted += back.size;
+    for (const m of items) {
+      if (!back.has(m.id)) kept.push({ ...pick(m), why: 'owner_changed_since' });
+      else if (isIntegrationKind(kind)) resourceIds.push(m.id);
+    }
+  }
+  for (const item of reverting) {
     if (item.action === 'owner') {
+      if (bulk.has(item.type)) continue;
       const kind = ownableKind(item.type);
       if (!kind) {
         kept.push({ ...pick(item), why: 'kind_unknown' });
@@ -341,22 +382,30 @@ async function revertInTx(
         await groupsRepo.removeMember(tx, tenantId, item.id, to.id);
         reverted++;
       }
-    } else {
-      const share = await repo.findShare(tx, tenantId, item.id, to.id);
-      if (!share || share.level !== item.level) {
-        if (share) kept.push({ ...pick(item), why: 'access_changed_since' });
-        continue;
-      }
-      if (item.previousLevel)
-        await repo.upsertShare(
-          tx,
-          { tenantId, resourceId: item.id, userId: to.id, level: item.previousLevel, sharedBy: null },
-          now,
-        );
-      else await repo.deleteShare(tx, tenantId, item.id, to.id);
-      reverted++;
     }
   }
+  // access given for the duration goes, or back to what it was, unless someone changed it since
+  const access = reverting.filter((m) => m.action === 'access');
+  const levels = await repo.levelsOf(
+    tx,
+    tenantId,
+    to.id,
+    access.map((m) => m.id),
+  );
+  const restore: Array<{ resourceId: string; level: ShareLevel }> = [];
+  const withdraw: string[] = [];
+  for (const m of access) {
+    const level = levels.get(m.id);
+    if (level !== m.level) {
+      if (level) kept.push({ ...pick(m), why: 'access_changed_since' });
+      continue;
+    }
+    if (m.previousLevel) restore.push({ resourceId: m.id, level: m.previousLevel });
+    else withdraw.push(m.id);
+  }
+  await repo.upsertShares(tx, tenantId, to.id, restore, now);
+  await repo.deleteSharesOn(tx, tenantId, to.id, withdraw);
+  reverted += restore.length + withdraw.length;
   await announceOwnerChanges(tx, platform, caller, resourceIds, to, from, {
     transferId: t.id,
     reason: 'duration_end',
@@ -472,8 +521,10 @@ export async function requestTransfer(
           : now;
     const endsAt = body.end ? instantOf(body.end, timeZone, now, 'body/end') : null;
     if (endsAt && endsAt.getTime() <= startsAt.getTime()) throw OwnershipErrors.endBeforeStart();
-    const plan = await planFor(tx, caller, user, recipient, body.kind);
-    if (body.preview) return { preview: true as const, kind: body.kind, startsAt, endsAt, timeZone, plan };
+    if (body.preview) {
+      const plan = await planFor(tx, caller, user, recipient, body.kind);
+      return { preview: true as const, kind: body.kind, startsAt, endsAt, timeZone, plan };
+    }
     await assertJoinsWithinCeiling(tx, caller, user, recipient);
     const open = await repo.openTransferOf(tx, tenantId, userId);
     if (open) throw OwnershipErrors.alreadyPending(open.id, open.kind);
@@ -784,7 +835,7 @@ export async function failTransferInTx(tx: Tx, caller: Caller, t: TransferRow, c
 
 // ---------------------------------------------------------------- reads
 
-export async function transferView(tx: Tx, t: TransferRow) {
+export async function transferView(tx: Tx, t: TransferRow, opts: { movedLimit?: number } = {}) {
   const people = await usersRepo.findUsers(
     tx,
     t.tenantId,
@@ -814,7 +865,8 @@ export async function transferView(tx: Tx, t: TransferRow) {
     cancelledAt: iso(t.cancelledAt),
     cancelledBy: t.cancelledByLabel,
     cancellable: t.status === 'scheduled' || t.status === 'active',
-    moved: t.moved as MovedItem[],
+    movedCount: (t.moved as MovedItem[]).length,
+    moved: opts.movedLimit ? (t.moved as MovedItem[]).slice(0, opts.movedLimit) : (t.moved as MovedItem[]),
     outcome: t.outcome ?? null,
     failure: t.failureCode ? { code: t.failureCode, detail: t.failureDetail ?? '' } : null,
   };
@@ -850,7 +902,7 @@ export async function listTransfers(
     });
     const page = rows.slice(0, limit);
     const items = [];
-    for (const t of page) items.push(await transferView(tx, t));
+    for (const t of page) items.push(await transferView(tx, t, { movedLimit: 100 }));
     const last = page[page.length - 1];
     return {
       items,

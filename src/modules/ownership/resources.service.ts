@@ -200,7 +200,12 @@ async function setShareInTx(
     await repo.deleteShare(tx, tenantId, resource.id, user.id);
   } else {
     if (resource.ownerId === user.id) throw OwnershipErrors.shareWithOwner();
-    if (!current) assertCanReceiveShare(user);
+    if (!current) {
+      assertCanReceiveShare(user);
+      // reference 003, blocked users: a suspended user's resources are not newly shared either
+      const owner = await usersRepo.findUser(tx, tenantId, resource.ownerId);
+      if (owner?.status === 'suspended') throw OwnershipErrors.shareOwnerSuspended();
+    }
     if (current?.level === level) return false;
     await repo.upsertShare(
       tx,

@@ -818,9 +818,8 @@ export async function removeUserInTx(
     const plan = await ownership.planFor(tx, caller, user, recipient, 'removal');
     if (body.preview || !transition.changes) return { status: user.status, changed: false, plan, moved: [] };
     await ownership.closeOpenTransfersInTx(tx, platform, caller, userId, { except: opts.runningTransferId });
-    const owned = (await ownership.ownedByUser(tx, tenantId, userId)).filter((o) => !o.kind.freedOnRemoval);
-    const ownedCount = owned.reduce((n, o) => n + o.items.length, 0);
-    if (ownedCount > 0 && !recipient) throw UserErrors.recipientRequired(ownedCount);
+    const owned = await ownership.ownedNeedingRecipient(tx, tenantId, userId);
+    if (owned > 0 && !recipient) throw UserErrors.recipientRequired(owned);
     const userGroupIds = await groupsRepo.groupIdsOf(tx, tenantId, userId);
     if (recipient) await ownership.assertJoinsWithinCeiling(tx, caller, user, recipient);
     const moved = recipient

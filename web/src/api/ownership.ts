@@ -12,13 +12,12 @@ function useOwnershipMutation<TBody, TResult = unknown>(fn: (body: TBody) => Pro
   const qc = useQueryClient();
   return useMutation({
     mutationFn: fn,
-    onSuccess: () =>
-      Promise.all([
-        invalidateDirectory(),
-        ...['transfers', 'transfer', 'shared', 'ownerships', 'ownerships-list'].map((k) =>
-          qc.invalidateQueries({ queryKey: [k] }),
-        ),
-      ]),
+    // refetch in the background: the caller's own onSuccess (close, notify) need not wait for it
+    onSuccess: () => {
+      void invalidateDirectory();
+      for (const k of ['transfers', 'transfer', 'shared', 'ownerships', 'ownerships-list'])
+        void qc.invalidateQueries({ queryKey: [k] });
+    },
   });
 }
 
@@ -48,6 +47,7 @@ export interface Plan {
   owned: Array<{
     type: string;
     label: string;
+    count: number;
     items: Array<{ id: string; name: string }>;
     moves: boolean;
     revertsAtEnd: boolean;
@@ -78,6 +78,7 @@ export interface Transfer {
   cancelledAt: string | null;
   cancelledBy: string | null;
   cancellable: boolean;
+  movedCount: number;
   moved: MovedItem[];
   outcome: { reverted?: number; kept?: Array<{ name: string; why: string }>; reason?: string } | null;
   failure: { code: string; detail: string } | null;

@@ -158,13 +158,13 @@ export function ResourcesPage() {
     <>
       <PageHeader
         title="Resources"
-        description="Everything with an owner: Rollcall’s groups and default group memberships, and what integrations register. Change one owner here; Transfer ownership on a user moves all of theirs."
+        description="Everything with an owner: Rollcall’s groups, default group memberships and flow templates, and what integrations register. Change one owner here; Transfer ownership on a user moves all of theirs."
       />
       {can('users.scope.all') ? <PendingChanges tenantId={tenantId} onOpen={setPending} /> : null}
       <Tabs value={type} onChange={setType} variant="pills" radius="md" mb="md">
         <Tabs.List>
           {listable.map((k) => (
-            <Tabs.Tab key={k.type} value={k.type} data-testid={`kind-${k.type}`}>
+            <Tabs.Tab key={k.type} value={k.type} data-testid={`kind-${k.type}`} px="sm" fz="sm">
               {k.label}
             </Tabs.Tab>
           ))}

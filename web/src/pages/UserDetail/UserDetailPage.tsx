@@ -531,7 +531,7 @@ export function UserDetailPage() {
     {
       key: 'remove',
       label: 'Remove from tenant…',
-      show: can('users.remove') && !u.pendingChange,
+      show: can('users.remove') && !u.pendingChange && me.data?.user.id !== u.id,
     },
   ].filter((a) => a.show);
 

@@ -123,6 +123,7 @@ function GroupTable({
   canLicense,
   onOwnership,
   can,
+  meId,
 }: {
   tenantId: string;
   group: GroupT;
@@ -139,6 +140,8 @@ function GroupTable({
   canLicense: boolean;
   onOwnership: (d: OwnershipDialog) => void;
   can: (permission: string) => boolean;
+  /** The signed-in user: no one removes themselves (rule 14). */
+  meId: string | undefined;
 }) {
   const [open, { toggle }] = useDisclosure(true);
   const chosen = users.filter((u) => selected.has(u.id)).length;
@@ -385,7 +388,7 @@ function GroupTable({
                           name={`${u.firstName} ${u.lastName}`}
                           onClick={() => onOwnership({ kind: 'pending', transferId: u.pendingChange!.id })}
                         />
-                      ) : can('users.remove') ? (
+                      ) : can('users.remove') && u.id !== meId ? (
                         <Tooltip label="Remove user">
                           <ActionIcon
                             variant="subtle"
@@ -689,6 +692,7 @@ export function UsersPage() {
             canLicense={can('licenses.assign')}
             onOwnership={setOwnership}
             can={can}
+            meId={me.data?.user.id}
           />
         ))}
       </Stack>

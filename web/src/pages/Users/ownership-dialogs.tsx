@@ -192,7 +192,7 @@ function PlanSummary({
   const staying = plan.owned.filter((o) => !o.moves);
   const back = moving.filter((o) => o.revertsAtEnd);
   const kept = moving.filter((o) => !o.revertsAtEnd);
-  const count = (o: Plan['owned'][number]) => `${o.label} (${o.items.length})`;
+  const count = (o: Plan['owned'][number]) => `${o.label} (${o.count})`;
   return (
     <Stack gap="xs" data-testid="plan-summary">
       {plan.ownedCount === 0 ? (
