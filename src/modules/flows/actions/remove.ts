@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ownedByUser } from '../../ownership/ownership.service.ts';
+import { ownedNeedingRecipient } from '../../ownership/ownership.service.ts';
 import { removeUserInTx } from '../../users/users.service.ts';
 import { defineAction } from '../action.ts';
 import {
@@ -17,18 +17,6 @@ import {
  */
 const Params = Type.Object({ recipient: Type.Optional(RecipientParam) }, { additionalProperties: false });
 
-/** What the removal must hand to someone: everything the user owns but what a removal simply frees. */
-async function ownedNeedingRecipient(ctx: {
-  tx: Parameters<typeof ownedByUser>[0];
-  tenant: { id: string };
-  user: { id: string };
-}) {
-  let n = 0;
-  for (const { kind, items } of await ownedByUser(ctx.tx, ctx.tenant.id, ctx.user.id))
-    if (!kind.freedOnRemoval) n += items.length;
-  return n;
-}
-
 export default defineAction({
   type: 'remove',
   label: 'Remove',
@@ -37,7 +25,7 @@ export default defineAction({
   order: 120,
   params: Params,
   async describe(ctx, params) {
-    const count = await ownedNeedingRecipient(ctx);
+    const count = await ownedNeedingRecipient(ctx.tx, ctx.tenant.id, ctx.user.id);
     const recipient = params.recipient
       ? await findRecipient(ctx.tx, ctx.user, params.recipient).catch(() => null)
       : null;
@@ -52,7 +40,8 @@ export default defineAction({
     let transferTo: string | undefined;
     if (params.recipient) {
       const recipient = await findRecipient(ctx.tx, ctx.user, params.recipient);
-      if (!recipient && (await ownedNeedingRecipient(ctx)) > 0) throw NoRecipient();
+      if (!recipient && (await ownedNeedingRecipient(ctx.tx, ctx.tenant.id, ctx.user.id)) > 0)
+        throw NoRecipient();
       transferTo = recipient?.id;
     }
     const result = await removeUserInTx(ctx.tx, ctx.platform, ctx.caller, ctx.user.id, { transferTo });
