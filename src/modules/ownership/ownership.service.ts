@@ -9,7 +9,7 @@ import { announce } from '../../platform/webhooks.ts';
 import { isRealDate, zonedDateHour, zonedInstant } from '../../platform/zoned-time.ts';
 import { AccessErrors } from '../access/access.errors.ts';
 import { authorize } from '../access/authorize.ts';
-import { isLastActiveSuperAdmin } from '../access/super-admins.ts';
+import { blockWouldStrandTenant, isLastActiveSuperAdmin, lockSuperAdmins } from '../access/super-admins.ts';
 import * as groupsRepo from '../groups/groups.repository.ts';
 import { planTransition } from '../users/user-status.ts';
 import { UserErrors } from '../users/users.errors.ts';
@@ -506,7 +506,15 @@ export async function requestTransfer(
   }
   if (body.kind === 'duration' && body.at) throw OwnershipErrors.missingInstant('body/start');
   if (body.kind === 'duration' && !body.end) throw OwnershipErrors.missingInstant('body/end');
+  const blocksSignIn = body.kind === 'duration' && body.blockSignIn === true;
+  if (blocksSignIn) {
+    // disabling someone's sign-in is a suspension in all but name: the same permission and guards
+    authorize(caller.principal, 'users.suspend');
+    if (caller.principal.userId === userId && caller.principal.tenantId === tenantId)
+      throw UserErrors.selfAction('disable the sign-in of');
+  }
   return withTenantTx(platform.db, tenantId, async (tx) => {
+    if (blocksSignIn) await lockSuperAdmins(tx, tenantId);
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
     const recipient = await loadRecipient(tx, caller, user, body.recipientId);
     const timeZone = await tenantTimeZone(tx, tenantId);
@@ -521,6 +529,9 @@ export async function requestTransfer(
           : now;
     const endsAt = body.end ? instantOf(body.end, timeZone, now, 'body/end') : null;
     if (endsAt && endsAt.getTime() <= startsAt.getTime()) throw OwnershipErrors.endBeforeStart();
+    // rule 14: the tenant keeps a Super Admin who can sign in
+    if (blocksSignIn && (await blockWouldStrandTenant(tx, tenantId, userId, startsAt)))
+      throw AccessErrors.lastSuperAdmin();
     if (body.preview) {
       const plan = await planFor(tx, caller, user, recipient, body.kind);
       return { preview: true as const, kind: body.kind, startsAt, endsAt, timeZone, plan };
@@ -598,6 +609,9 @@ export async function startTransferInTx(tx: Tx, platform: Platform, caller: Call
   });
   let endedSessions = 0;
   if (duration && t.blockSignIn) {
+    // checked again at the start: another Super Admin may have gone since it was scheduled
+    await lockSuperAdmins(tx, tenantId);
+    if (await blockWouldStrandTenant(tx, tenantId, from.id, now)) throw AccessErrors.lastSuperAdmin();
     await repo.setSignInBlock(tx, tenantId, from.id, t.endsAt ? new Date(t.endsAt) : null);
     endedSessions = await repo.endSessions(tx, tenantId, from.id, now);
   }
