@@ -62,7 +62,12 @@ export async function keepingASuperAdmin<T>(tx: Tx, tenantId: string, change: ()
  * with no Super Admin able to sign in at `at`: the same guard as suspending them (rule 14), for a
  * block that is not a status.
  */
-export async function blockWouldStrandTenant(tx: Tx, tenantId: string, userId: string, at: Date): Promise<boolean> {
+export async function blockWouldStrandTenant(
+  tx: Tx,
+  tenantId: string,
+  userId: string,
+  at: Date,
+): Promise<boolean> {
   const row = await sql<{ isOne: boolean; others: number }>`
     select exists (select 1 from users u where u.tenant_id = ${tenantId} and u.id = ${userId}
                      and u.status = 'active' and ${holdsSuperAdmin}) as "isOne",
