@@ -110,3 +110,43 @@ describe('rule 14: an external user is no Super Admin', () => {
     expect((await t.admin.get(`${T()}/users/${onlySuperAdmin.id}`)).json().kind).toBe('internal');
   });
 });
+
+describe('rule 13 at a scheduled transfer’s hour', () => {
+  it('the requester must still be able to grant the group roles the recipient would gain by then', async () => {
+    const { runTransferStep } = await import('../../src/modules/ownership/ownership.jobs.ts');
+    const giver = await apiCreateUser(t.admin, tenant, { email: 'giver@guarded.test' });
+    const admin = await signIn(t.app, 'guarded', 'ta@guarded.test');
+    // the Tenant Admin hands the giver's work to themselves tomorrow; nothing privileged yet
+    const res = await admin.post(`${T()}/users/${giver.id}/transfers`, {
+      kind: 'one_time',
+      recipientId: tenantAdmin.id,
+      at: { date: '2099-01-01', hour: 9 },
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    // meanwhile the giver joins a group whose role is Super Admin
+    const superAdmins = await t.admin.post(`${T()}/groups`, {
+      name: 'Break-glass admins',
+      roleId: await roleId(t.admin, tenant, 'super_admin'),
+    });
+    expect(superAdmins.statusCode, superAdmins.body).toBe(201);
+    await t.admin.post(`${T()}/groups/${superAdmins.json().id}/members`, { userIds: [giver.id] });
+
+    t.clock.set(new Date('2099-01-01T10:00:00Z'));
+    try {
+      await runTransferStep(t.rollcall.platform, {
+        tenantId: tenant,
+        transferId: res.json().id,
+        step: 'start',
+      });
+    } finally {
+      t.clock.set(new Date());
+    }
+    const after = (await t.admin.get(`${T()}/transfers/${res.json().id}`)).json();
+    expect(after.status).toBe('failed');
+    expect(JSON.stringify(after)).toContain('role.ceiling');
+    const groups = (await t.admin.get(`${T()}/users/${tenantAdmin.id}`))
+      .json()
+      .groups.map((g: { name: string }) => g.name);
+    expect(groups).not.toContain('Break-glass admins');
+  });
+});

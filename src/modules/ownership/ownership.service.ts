@@ -1,6 +1,7 @@
 import './builtin-kinds.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
+import { principalOfUser } from '../../platform/auth.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import type { ShareLevel, TransferKind } from '../../platform/db-schema.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -594,6 +595,40 @@ async function enqueueStep(
   );
 }
 
+/**
+ * The groups the recipient joins are those of the user at the start, which may carry group roles the
+ * user gained after the request: the person who asked must still be able to grant them (rule 13),
+ * exactly as if they asked now. Rollcall itself runs the start, so its own unlimited caller proves
+ * nothing here.
+ */
+async function assertRequesterStillMayGrant(
+  tx: Tx,
+  platform: Platform,
+  caller: Caller,
+  t: TransferRow,
+  from: { id: string },
+  to: { id: string },
+) {
+  const tenantId = t.tenantId;
+  const theirs = new Set(await groupsRepo.groupIdsOf(tx, tenantId, to.id));
+  const joins = (await repo.groupsOfUserWithRoles(tx, tenantId, from.id)).filter(
+    (g) => !theirs.has(g.id) && g.roleId !== null,
+  );
+  if (joins.length === 0) return;
+  // the requester is a member of this tenant, or staff of its provider acting in it
+  const tenant = await tx
+    .selectFrom('tenants')
+    .select('parentId')
+    .where('id', '=', tenantId)
+    .executeTakeFirstOrThrow();
+  const requester = t.requestedBy
+    ? ((await principalOfUser(platform, tenantId, t.requestedBy)) ??
+      (tenant.parentId ? await principalOfUser(platform, tenant.parentId, t.requestedBy) : null))
+    : null;
+  if (!requester) throw AccessErrors.ceiling(['group roles, as the person who asked can no longer sign in']);
+  await assertGroupRolesWithinCeiling(tx, { principal: requester, ctx: caller.ctx }, joins);
+}
+
 /** A scheduled transfer's start: one-time moves for good, a duration moves what it moves until its end. */
 export async function startTransferInTx(tx: Tx, platform: Platform, caller: Caller, t: TransferRow) {
   const tenantId = t.tenantId;
@@ -603,6 +638,7 @@ export async function startTransferInTx(tx: Tx, platform: Platform, caller: Call
   const to = await usersRepo.findUser(tx, tenantId, t.recipientId!, { forUpdate: true });
   if (to?.status !== 'active' || to.kind !== 'internal') throw UserErrors.invalidRecipient();
   const duration = t.kind === 'duration';
+  await assertRequesterStillMayGrant(tx, platform, caller, t, from, to);
   const moved = await moveOwnershipsInTx(tx, platform, caller, from, to, duration ? 'duration' : 'one_time', {
     transferId: t.id,
     reason: duration ? 'duration_start' : 'transfer',
