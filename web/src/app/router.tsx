@@ -3,6 +3,10 @@ import { createRootRoute, createRoute, createRouter, Navigate, Outlet } from '@t
 import { useMe } from '../api/hooks.ts';
 import { AcceptPage } from '../pages/Accept/AcceptPage.tsx';
 import { AuditPage } from '../pages/Audit/AuditPage.tsx';
+import { FlowRunPage } from '../pages/Flows/FlowRunPage.tsx';
+import { FlowRunsPage } from '../pages/Flows/FlowRunsPage.tsx';
+import { FlowTemplatesPage } from '../pages/Flows/FlowTemplatesPage.tsx';
+import { TemplateDesignerPage } from '../pages/Flows/TemplateDesignerPage.tsx';
 import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
@@ -73,6 +77,18 @@ const securitySettings = createRoute({
 });
 const outbox = createRoute({ getParentRoute: () => tenant, path: 'outbox', component: OutboxPage });
 const audit = createRoute({ getParentRoute: () => tenant, path: 'audit', component: AuditPage });
+const flows = createRoute({ getParentRoute: () => tenant, path: 'flows', component: FlowTemplatesPage });
+const flowTemplate = createRoute({
+  getParentRoute: () => tenant,
+  path: 'flows/$templateId',
+  component: TemplateDesignerPage,
+});
+const flowRuns = createRoute({ getParentRoute: () => tenant, path: 'flow-runs', component: FlowRunsPage });
+const flowRun = createRoute({
+  getParentRoute: () => tenant,
+  path: 'flow-runs/$runId',
+  component: FlowRunPage,
+});
 
 export const router = createRouter({
   routeTree: root.addChildren([
@@ -92,6 +108,10 @@ export const router = createRouter({
       myProfile,
       securitySettings,
       outbox,
+      flows,
+      flowTemplate,
+      flowRuns,
+      flowRun,
     ]),
   ]),
   defaultPreload: false,
