@@ -9,20 +9,28 @@ import { AccessErrors } from './access.errors.ts';
  * two admins demoting the last two Super Admins at the same moment are serialised and the second is
  * refused.
  */
-export async function countActiveSuperAdmins(tx: Tx, tenantId: string): Promise<number> {
-  const row = await sql<{ n: number }>`
-    select count(distinct u.id)::int as n
-      from users u
-     where u.tenant_id = ${tenantId} and u.status = 'active'
-       and (exists (select 1 from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
-                     where ur.tenant_id = u.tenant_id and ur.user_id = u.id and r.key = 'super_admin')
-         or exists (select 1 from group_members gm
-                      join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
-                      join roles r on r.tenant_id = g.tenant_id and r.id = g.role_id
-                     where gm.tenant_id = u.tenant_id and gm.user_id = u.id and r.key = 'super_admin'))`.execute(
+/**
+ * Whether the tenant has an active Super Admin at all: found from the role's side (its holders and
+ * the members of groups carrying it), so it stops at the first one instead of counting every user.
+ * It is what the rule needs, and it stays cheap in tenants of thousands of users, where flow steps
+ * and imports change many users one after the other.
+ */
+export async function hasActiveSuperAdmin(tx: Tx, tenantId: string): Promise<boolean> {
+  const row = await sql<{ found: boolean }>`
+    select exists (
+             select 1 from roles r
+               join user_roles ur on ur.tenant_id = r.tenant_id and ur.role_id = r.id
+               join users u on u.tenant_id = ur.tenant_id and u.id = ur.user_id
+              where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active')
+        or exists (
+             select 1 from roles r
+               join groups g on g.tenant_id = r.tenant_id and g.role_id = r.id
+               join group_members gm on gm.tenant_id = g.tenant_id and gm.group_id = g.id
+               join users u on u.tenant_id = gm.tenant_id and u.id = gm.user_id
+              where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active') as found`.execute(
     tx,
   );
-  return row.rows[0]!.n;
+  return row.rows[0]!.found;
 }
 
 export async function lockSuperAdmins(tx: Tx, tenantId: string): Promise<void> {
@@ -33,8 +41,8 @@ export async function lockSuperAdmins(tx: Tx, tenantId: string): Promise<void> {
 
 export async function keepingASuperAdmin<T>(tx: Tx, tenantId: string, change: () => Promise<T>): Promise<T> {
   await lockSuperAdmins(tx, tenantId);
-  const before = await countActiveSuperAdmins(tx, tenantId);
+  const before = await hasActiveSuperAdmin(tx, tenantId);
   const result = await change();
-  if (before > 0 && (await countActiveSuperAdmins(tx, tenantId)) === 0) throw AccessErrors.lastSuperAdmin();
+  if (before && !(await hasActiveSuperAdmin(tx, tenantId))) throw AccessErrors.lastSuperAdmin();
   return result;
 }

@@ -116,7 +116,10 @@ export async function loadScopedUser(
 ) {
   const user = await repo.findUser(tx, caller.ctx.tenantId, userId, opts);
   if (!user || (user.status === 'removed' && !opts.allowRemoved)) throw UserErrors.notFound();
-  const managerIds = await repo.managerIdsOf(tx, caller.ctx.tenantId, userId);
+  // who manages the user only matters to a caller whose scope is their own reports
+  const managerIds = caller.principal.permissions.has('users.scope.all')
+    ? []
+    : await repo.managerIdsOf(tx, caller.ctx.tenantId, userId);
   assertInUserScope(caller.principal, caller.ctx.tenantId, {
     id: user.id,
     department: user.department,
