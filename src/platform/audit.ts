@@ -69,6 +69,21 @@ export function hashAuditEvent(e: HashedFields): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
+/**
+ * Transactions that write many events of a tenant (a batch of flow steps) keep the head they hold:
+ * after the first event the head row is theirs until commit, so its seq and hash are known. Opt-in,
+ * because a rollback to a savepoint takes events back: whoever does that calls `forgetAuditHeads`.
+ */
+const heldHeads = new WeakMap<Tx, Map<string, { seq: string; hash: string }>>();
+
+export function keepAuditHeads(tx: Tx): void {
+  heldHeads.set(tx, new Map());
+}
+
+export function forgetAuditHeads(tx: Tx): void {
+  heldHeads.get(tx)?.clear();
+}
+
 export async function recordAudit(tx: Tx, ctx: Ctx, input: AuditInput): Promise<{ id: string; seq: string }> {
   const [event] = await recordAudits(tx, ctx, [input]);
   return event!;
@@ -89,13 +104,17 @@ export async function recordAudits(
   if (inputs.some((i) => (i.tenantId ?? ctx.tenantId) !== tenantId))
     throw new Error('recordAudits writes into one tenant chain at a time');
   // Claim the chain head: the upsert locks the tenant's head row until commit, so concurrent writers
-  // of one tenant queue here and each links to the event committed just before it.
-  const head = await sql<{ seq: string; hash: string }>`
-    insert into audit_chain_heads (tenant_id, seq, hash) values (${tenantId}, 0, ${GENESIS_HASH})
-    on conflict (tenant_id) do update set seq = audit_chain_heads.seq
-    returning seq, hash`
-    .execute(tx)
-    .then((r) => r.rows[0]!);
+  // of one tenant queue here and each links to the event committed just before it. A transaction
+  // that holds the lock already and knows the head (see heldHeads) links on without asking again.
+  const held = heldHeads.get(tx);
+  let head = held?.get(tenantId);
+  if (!head) {
+    const claimed = await sql<{ seq: string; hash: string }>`
+      insert into audit_chain_heads (tenant_id, seq, hash) values (${tenantId}, 0, ${GENESIS_HASH})
+      on conflict (tenant_id) do update set seq = audit_chain_heads.seq
+      returning seq, hash`.execute(tx);
+    head = claimed.rows[0]!;
+  }
   let seq = BigInt(head.seq);
   let prevHash = head.hash;
   const occurredAt = ctx.clock.now();
@@ -130,18 +149,26 @@ export async function recordAudits(
       hash,
     };
   });
-  // 19 parameters a row: 1,000 rows stay well under PostgreSQL's 65,535 per statement
-  for (let i = 0; i < rows.length; i += 1000) {
+  // 19 parameters a row: 1,000 rows stay well under PostgreSQL's 65,535 per statement; the last
+  // chunk and the head's move go in one statement, so a single event costs two round trips, not three
+  for (let i = 0; i < rows.length - 1000; i += 1000) {
     await tx
       .insertInto('auditEvents')
       .values(rows.slice(i, i + 1000))
       .execute();
   }
   await tx
+    .with('inserted', (db) =>
+      db
+        .insertInto('auditEvents')
+        .values(rows.slice(Math.floor((rows.length - 1) / 1000) * 1000))
+        .returning('id'),
+    )
     .updateTable('auditChainHeads')
     .set({ seq: String(seq), hash: prevHash })
     .where('tenantId', '=', tenantId)
     .execute();
+  held?.set(tenantId, { seq: String(seq), hash: prevHash });
   return rows.map((r) => ({ id: r.id, seq: r.seq }));
 }
 

@@ -274,10 +274,15 @@ describe('rule 23: failures, retries and the initiator', () => {
     expect((await api.post(runs(`/${run.id}/retry`))).json().code).toBe('flow_run.not_retryable');
   });
 
-  it('continueOnFailure lets the chain go on past a failed step', async () => {
+  it('continueOnFailure lets the chain go on past a failed step; the audit chain stays whole', async () => {
     const dan = await apiCreateUser(api, tenant, { firstName: 'Dan', lastName: 'Drift' });
     const id = await template({
       steps: [
+        {
+          action: 'set_attribute',
+          when: { offsetDays: -1, timeOfDay: '09:00' },
+          params: { attribute: 'custom.notice', value: 'given' },
+        },
         {
           action: 'remove',
           when: { offsetDays: -1, timeOfDay: '09:00' },
@@ -291,10 +296,12 @@ describe('rule 23: failures, retries and the initiator', () => {
     await flowEngineOf(t.rollcall.platform).settle();
     const now = await getRun(run.id);
     expect(now.status).toBe('completed');
-    expect(statuses(now)).toEqual(['failed', 'done']);
-    expect(now.steps[0]).toMatchObject({ errorCode: 'flow_step.recipient_not_found', attempts: 1 });
+    expect(statuses(now)).toEqual(['done', 'failed', 'done']);
+    expect(now.steps[1]).toMatchObject({ errorCode: 'flow_step.recipient_not_found', attempts: 1 });
     const mail = await smtp.waitFor((m) => m.to.includes(ADMIN_EMAIL) && m.text.includes('for Dan Drift'));
     expect(mail.text).toContain('the steps after it go on');
+    // the failed step's batch was done again step by step in savepoints: the chain has no gap
+    expect((await api.get(`/api/v1/tenants/${tenant}/audit/verify`)).json()).toMatchObject({ ok: true });
   });
 
   it('a transient failure is retried with exponential backoff under the same idempotency key', async () => {

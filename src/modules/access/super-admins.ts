@@ -8,28 +8,25 @@ import { AccessErrors } from './access.errors.ts';
  * unassign such a group role) runs inside `keepingASuperAdmin`: it takes a per-tenant lock first, so
  * two admins demoting the last two Super Admins at the same moment are serialised and the second is
  * refused.
+ *
+ * Whether the tenant has an active Super Admin at all is looked up from the role's side (its holders
+ * and the members of groups carrying it), so it stops at the first one instead of counting every
+ * user: cheap in tenants of thousands of users, where flow steps and imports change many users one
+ * after the other.
  */
-/**
- * Whether the tenant has an active Super Admin at all: found from the role's side (its holders and
- * the members of groups carrying it), so it stops at the first one instead of counting every user.
- * It is what the rule needs, and it stays cheap in tenants of thousands of users, where flow steps
- * and imports change many users one after the other.
- */
-export async function hasActiveSuperAdmin(tx: Tx, tenantId: string): Promise<boolean> {
-  const row = await sql<{ found: boolean }>`
-    select exists (
-             select 1 from roles r
-               join user_roles ur on ur.tenant_id = r.tenant_id and ur.role_id = r.id
-               join users u on u.tenant_id = ur.tenant_id and u.id = ur.user_id
-              where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active')
-        or exists (
-             select 1 from roles r
+const anActiveSuperAdmin = (tenantId: string) => sql<boolean>`
+  exists (select 1 from roles r
+            join user_roles ur on ur.tenant_id = r.tenant_id and ur.role_id = r.id
+            join users u on u.tenant_id = ur.tenant_id and u.id = ur.user_id
+           where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active')
+  or exists (select 1 from roles r
                join groups g on g.tenant_id = r.tenant_id and g.role_id = r.id
                join group_members gm on gm.tenant_id = g.tenant_id and gm.group_id = g.id
                join users u on u.tenant_id = gm.tenant_id and u.id = gm.user_id
-              where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active') as found`.execute(
-    tx,
-  );
+              where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active')`;
+
+export async function hasActiveSuperAdmin(tx: Tx, tenantId: string): Promise<boolean> {
+  const row = await sql<{ found: boolean }>`select ${anActiveSuperAdmin(tenantId)} as found`.execute(tx);
   return row.rows[0]!.found;
 }
 
@@ -39,9 +36,18 @@ export async function lockSuperAdmins(tx: Tx, tenantId: string): Promise<void> {
   );
 }
 
+/** The lock, then the first look, in one statement (the lock is the row the look is made for). */
+async function lockThenCheck(tx: Tx, tenantId: string): Promise<boolean> {
+  const row = await sql<{ found: boolean }>`
+    select ${anActiveSuperAdmin(tenantId)} as found
+      from (select pg_advisory_xact_lock(hashtextextended(${`rollcall:super_admins:${tenantId}`}, 0)) offset 0) as locked`.execute(
+    tx,
+  );
+  return row.rows[0]!.found;
+}
+
 export async function keepingASuperAdmin<T>(tx: Tx, tenantId: string, change: () => Promise<T>): Promise<T> {
-  await lockSuperAdmins(tx, tenantId);
-  const before = await hasActiveSuperAdmin(tx, tenantId);
+  const before = await lockThenCheck(tx, tenantId);
   const result = await change();
   if (before && !(await hasActiveSuperAdmin(tx, tenantId))) throw AccessErrors.lastSuperAdmin();
   return result;

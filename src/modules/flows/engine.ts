@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import pg from 'pg';
-import { recordAudit } from '../../platform/audit.ts';
+import { forgetAuditHeads, keepAuditHeads, recordAudit } from '../../platform/audit.ts';
 import { APP_ROLE, switchTenant, type Tx } from '../../platform/db.ts';
 import { isAppError } from '../../platform/errors.ts';
 import { queueMail } from '../../platform/mail.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { flowRunFailedEmail } from '../notifications/templates.ts';
+import type { UserRow } from '../users/users.repository.ts';
 import * as usersRepo from '../users/users.repository.ts';
 import type { StepOutcome, TenantInfo } from './action.ts';
 import { findAction } from './action-registry.ts';
@@ -61,8 +62,8 @@ const LOCAL_LOCK_TIMEOUT = '500ms';
 const REMOTE_LOCK_TIMEOUT = '5s';
 
 type StepResult =
-  | { kind: 'done'; outcome: StepOutcome; startedAt: Date }
-  | { kind: 'skipped'; reason: string; startedAt: Date }
+  | { kind: 'done'; outcome: StepOutcome; startedAt: Date; user: UserRow }
+  | { kind: 'skipped'; reason: string; startedAt: Date; user: UserRow }
   | { kind: 'failed'; code: string | null; message: string; startedAt: Date }
   | { kind: 'transient'; code: string; message: string; startedAt: Date }
   | { kind: 'contention' };
@@ -234,6 +235,7 @@ export class FlowEngine {
   private async batch(careful: boolean): Promise<number> {
     const { platform } = this;
     return platform.db.transaction().execute(async (tx) => {
+      keepAuditHeads(tx);
       await sql`select set_config('lock_timeout', ${LOCAL_LOCK_TIMEOUT}, true)`.execute(tx);
       const now = platform.clock.now();
       // the try-lock is volatile, so the CTE is evaluated once, on its own: it takes exactly one tenant
@@ -360,6 +362,7 @@ export class FlowEngine {
     const state = { ...run };
     let executed = 0;
     let handedToRemote = false;
+    let user: UserRow | undefined;
     for (;;) {
       const step = steps.find((s) => s.position === state.nextPosition);
       const now = platform.clock.now();
@@ -384,7 +387,14 @@ export class FlowEngine {
         state.nextDueAt = now;
         break;
       }
-      const result = await this.executeStep(tx, tenant, state, step, mode.careful);
+      const result = await this.executeStep(tx, tenant, state, step, mode.careful, user);
+      // the user row as the next step must see it: reloaded after a step that changed it or failed
+      user =
+        result.kind === 'done' && action?.keepsUser
+          ? result.user
+          : result.kind === 'skipped'
+            ? result.user
+            : undefined;
       if (result.kind !== 'contention') executed += 1;
       const finishedAt = platform.clock.now();
       if (result.kind === 'contention') {
@@ -481,6 +491,7 @@ export class FlowEngine {
     run: FlowRunRow,
     step: FlowRunStepRow,
     careful: boolean,
+    known: UserRow | undefined,
   ): Promise<StepResult> {
     const { platform } = this;
     const startedAt = platform.clock.now();
@@ -494,13 +505,14 @@ export class FlowEngine {
       };
     if (careful) await sql`savepoint flow_step`.execute(tx);
     try {
-      // the user as they are now, locked: a condition is judged on what no one else is changing
-      const user = await usersRepo.findUser(tx, run.tenantId, run.userId, { forUpdate: true });
+      // the user as they are now, locked: a condition is judged on what no one else is changing (the
+      // row stays locked until commit, so a row this batch loaded already is still what it says)
+      const user = known ?? (await usersRepo.findUser(tx, run.tenantId, run.userId, { forUpdate: true }));
       if (!user) throw new Error('the run’s user is gone');
       const condition = conditionHolds(step.condition as StepCondition | null, user, run);
       let result: StepResult;
       if (!condition.holds) {
-        result = { kind: 'skipped', reason: condition.reason, startedAt };
+        result = { kind: 'skipped', reason: condition.reason, startedAt, user };
       } else {
         const caller = runCaller(run, tenant, platform.clock, step.position);
         const outcome = await action.execute(
@@ -528,7 +540,7 @@ export class FlowEngine {
           },
           step.params as never,
         );
-        result = { kind: 'done', outcome, startedAt };
+        result = { kind: 'done', outcome, startedAt, user };
       }
       if (careful) await sql`release savepoint flow_step`.execute(tx);
       return result;
@@ -536,6 +548,7 @@ export class FlowEngine {
       if (!careful) throw new RetryWithSavepoints();
       await sql`rollback to savepoint flow_step`.execute(tx);
       await sql`release savepoint flow_step`.execute(tx);
+      forgetAuditHeads(tx);
       const result = classify(error, startedAt);
       if (result.kind === 'transient' && !(error instanceof TransientStepError))
         platform.log.error(
