@@ -46,9 +46,41 @@ async function lockThenCheck(tx: Tx, tenantId: string): Promise<boolean> {
   return row.rows[0]!.found;
 }
 
+/**
+ * The user is an active Super Admin now — read with the user's row locked, as the change would lock
+ * it, so no grant of the role can slip in between.
+ */
+async function isActiveSuperAdmin(tx: Tx, tenantId: string, userId: string): Promise<boolean> {
+  const row = await sql<{ holds: boolean }>`
+    select u.status = 'active'
+           and (exists (select 1 from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+                         where ur.tenant_id = u.tenant_id and ur.user_id = u.id and r.key = 'super_admin')
+             or exists (select 1 from group_members gm
+                          join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
+                          join roles r on r.tenant_id = g.tenant_id and r.id = g.role_id
+                         where gm.tenant_id = u.tenant_id and gm.user_id = u.id and r.key = 'super_admin')) as holds
+      from users u where u.tenant_id = ${tenantId} and u.id = ${userId}
+       for update of u`.execute(tx);
+  return row.rows[0]?.holds ?? false;
+}
+
 export async function keepingASuperAdmin<T>(tx: Tx, tenantId: string, change: () => Promise<T>): Promise<T> {
   const before = await lockThenCheck(tx, tenantId);
   const result = await change();
   if (before && !(await hasActiveSuperAdmin(tx, tenantId))) throw AccessErrors.lastSuperAdmin();
   return result;
+}
+
+/**
+ * For a change that touches one user (their status, groups, roles, profile): unless they are a
+ * Super Admin now, it cannot take the last one away, and the tenant lock and both looks are skipped.
+ */
+export async function keepingASuperAdminFor<T>(
+  tx: Tx,
+  tenantId: string,
+  userId: string,
+  change: () => Promise<T>,
+): Promise<T> {
+  if (!(await isActiveSuperAdmin(tx, tenantId, userId))) return change();
+  return keepingASuperAdmin(tx, tenantId, change);
 }

@@ -104,6 +104,10 @@ export class FlowEngine {
   /** Steps executed by this process since start (the bench reads it). */
   executed = 0;
 
+  get loops(): number {
+    return this.opts.loops;
+  }
+
   constructor(platform: Platform, options: EngineOptions = {}) {
     this.platform = platform;
     this.opts = {

@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
 import { AccessErrors } from '../access/access.errors.ts';
 import * as accessRepo from '../access/access.repository.ts';
 import { assertInUserScope, assertWithinCeiling, authorize } from '../access/authorize.ts';
-import { keepingASuperAdmin } from '../access/super-admins.ts';
+import { keepingASuperAdminFor } from '../access/super-admins.ts';
 import { assertPasswordAcceptable, passwordPolicyOf } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { GroupErrors } from '../groups/groups.errors.ts';
@@ -612,7 +612,7 @@ async function applyProfileChanges(
   if (emailChanged) changes.emailVerifiedAt = null;
   let updated: UserRow;
   try {
-    updated = await keepingASuperAdmin(tx, tenantId, () =>
+    updated = await keepingASuperAdminFor(tx, tenantId, userId, () =>
       repo.updateUser(tx, tenantId, userId, { ...changes, updatedAt: caller.ctx.clock.now() }),
     );
   } catch (error) {
@@ -746,7 +746,7 @@ export async function changeStatusInTx(
   ) {
     throw UserErrors.selfAction(action);
   }
-  return keepingASuperAdmin(tx, tenantId, async () => {
+  return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
     const transition = planTransition(user.status, action);
     if (!transition.changes) return { changed: false };
@@ -785,7 +785,7 @@ export async function removeUserInTx(tx: Tx, caller: Caller, userId: string, bod
   const tenantId = caller.ctx.tenantId;
   if (caller.principal.userId === userId && caller.principal.tenantId === tenantId)
     throw UserErrors.selfAction('remove');
-  return keepingASuperAdmin(tx, tenantId, async () => {
+  return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true, allowRemoved: true });
     const transition = planTransition(user.status, 'remove');
     const owned = await groupsRepo.ownershipsOf(tx, tenantId, userId);
