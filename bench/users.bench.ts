@@ -58,7 +58,7 @@ const SYLLABLES = [
  * Names from syllables: about 64 000 distinct last names and 1 600 first names, so a four-letter
  * prefix of a last name matches a small share of users, as it does in a real directory.
  */
-async function seed(client: pg.Client, tenantId: string, count: number) {
+export async function seed(client: pg.Client, tenantId: string, count: number) {
   const syl = `array[${SYLLABLES.map((s) => `'${s}'`).join(',')}]`;
   const n = SYLLABLES.length;
   await client.query(

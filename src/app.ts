@@ -18,14 +18,18 @@ import { auditRoutes } from './modules/audit/audit.routes.ts';
 import { authRoutes } from './modules/auth/auth.routes.ts';
 import { mfaRoutes } from './modules/auth/mfa.routes.ts';
 import { securityRoutes } from './modules/auth/security.routes.ts';
+import { scimRoutes, scimTokenRoutes } from './modules/directory/scim/scim.routes.ts';
 import { flowRoutes } from './modules/flows/flows.routes.ts';
 import { groupRoutes } from './modules/groups/groups.routes.ts';
+import { importRoutes } from './modules/imports/imports.routes.ts';
 import { invitationRoutes } from './modules/invitations/invitations.routes.ts';
 import { licenseRoutes } from './modules/licenses/licenses.routes.ts';
 import { outboxRoutes } from './modules/notifications/outbox.routes.ts';
+import { ownershipRoutes } from './modules/ownership/ownership.routes.ts';
 import { tenantRoutes } from './modules/tenants/tenants.routes.ts';
 import { profileRoutes } from './modules/users/profile.routes.ts';
 import { registerImageParsers, userRoutes } from './modules/users/users.routes.ts';
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.ts';
 import { requirePermission, resolvePrincipal } from './platform/auth.ts';
 import { AppError, PlatformErrors } from './platform/errors.ts';
 import { createMetrics } from './platform/metrics.ts';
@@ -139,6 +143,7 @@ export async function buildApp(
         securitySchemes: {
           session: { type: 'apiKey', in: 'cookie', name: 'rollcall_session' },
           bearer: { type: 'http', scheme: 'bearer', description: 'Personal API token (`rc_pat_…`)' },
+          scimBearer: { type: 'http', scheme: 'bearer', description: 'SCIM token of a tenant (`rc_scim_…`)' },
         },
       },
       security: [{ session: [] }, { bearer: [] }],
@@ -262,6 +267,11 @@ export async function buildApp(
   await app.register(licenseRoutes, { platform });
   await app.register(invitationRoutes, { platform });
   await app.register(outboxRoutes, { platform });
+  await app.register(importRoutes, { platform });
+  await app.register(scimTokenRoutes, { platform });
+  await app.register(scimRoutes, { platform, prefix: '/scim/v2' });
+  await app.register(ownershipRoutes, { platform });
+  await app.register(webhookRoutes, { platform });
   await app.register(flowRoutes, { platform });
 
   const consoleBuilt = existsSync(path.join(CONSOLE_DIR, 'index.html'));

@@ -5,6 +5,8 @@ import pino from 'pino';
 import { buildApp, CONSOLE_DIR } from './app.ts';
 import { type BootstrapResult, bootstrap } from './bootstrap.ts';
 import { type FlowEngine, registerFlowEngine } from './modules/flows/engine.ts';
+import { registerImportJobs } from './modules/imports/imports.jobs.ts';
+import { registerOwnershipJobs } from './modules/ownership/ownership.jobs.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import type { Config } from './platform/config.ts';
 import { createDb, type DbHandle } from './platform/db.ts';
@@ -15,6 +17,7 @@ import { registerMailJob } from './platform/mail.ts';
 import { migrate } from './platform/migrate.ts';
 import type { Platform } from './platform/platform.ts';
 import { loadInstallationSecret } from './platform/secrets.ts';
+import { registerWebhookJob } from './platform/webhooks.ts';
 
 export interface Rollcall {
   app: FastifyInstance;
@@ -87,6 +90,9 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
     };
     registerPlatformJobs(platform);
     closeMail = registerMailJob(platform);
+    registerImportJobs(platform);
+    registerWebhookJob(platform);
+    registerOwnershipJobs(platform);
     flowEngine = registerFlowEngine(platform);
     options.defineJobs?.(jobs);
     await jobs.start();

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import type { Ctx } from './context.ts';
-import type { Tx } from './db.ts';
+import { PREPARED, type Tx } from './db.ts';
 import type { AuditEventRow } from './db-schema.ts';
 
 /**
@@ -109,7 +109,7 @@ export async function recordAudits(
   const held = heldHeads.get(tx);
   let head = held?.get(tenantId);
   if (!head) {
-    const claimed = await sql<{ seq: string; hash: string }>`
+    const claimed = await sql<{ seq: string; hash: string }>`${sql.raw(PREPARED)}
       insert into audit_chain_heads (tenant_id, seq, hash) values (${tenantId}, 0, ${GENESIS_HASH})
       on conflict (tenant_id) do update set seq = audit_chain_heads.seq
       returning seq, hash`.execute(tx);
@@ -142,34 +142,32 @@ export async function recordAudits(
     };
     const hash = hashAuditEvent(event);
     prevHash = hash;
-    return {
-      ...event,
-      before: event.before === null ? null : JSON.stringify(event.before),
-      after: event.after === null ? null : JSON.stringify(event.after),
-      hash,
-    };
+    return { ...event, hash };
   });
-  // 19 parameters a row: 1,000 rows stay well under PostgreSQL's 65,535 per statement; the last
-  // chunk and the head's move go in one statement, so a single event costs two round trips, not three
-  for (let i = 0; i < rows.length - 1000; i += 1000) {
-    await tx
-      .insertInto('auditEvents')
-      .values(rows.slice(i, i + 1000))
-      .execute();
-  }
-  await tx
-    .with('inserted', (db) =>
-      db
-        .insertInto('auditEvents')
-        .values(rows.slice(Math.floor((rows.length - 1) / 1000) * 1000))
-        .returning('id'),
-    )
-    .updateTable('auditChainHeads')
-    .set({ seq: String(seq), hash: prevHash })
-    .where('tenantId', '=', tenantId)
-    .execute();
+  // What every event of the call shares goes once; the rest as one array per column through unnest,
+  // which PostgreSQL plans once however many events there are. The chain head moves in the same
+  // statement: one round trip per change, whatever its number of events.
+  const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key]);
+  const json = (key: 'before' | 'after') =>
+    rows.map((r) => (r[key] === null ? null : JSON.stringify(r[key])));
+  await sql`${sql.raw(PREPARED)}
+    with written as (
+    insert into audit_events (tenant_id, seq, id, occurred_at, actor_type, actor_id, actor_label, actor_tenant_id,
+                              action, target_type, target_id, target_label, before, after, ip, user_agent,
+                              request_id, prev_hash, hash)
+    select ${tenantId}::uuid, e.seq, e.id, ${occurredAt}::timestamptz, ${ctx.actor.type}, ${rows[0]!.actorId}::uuid,
+           ${ctx.actor.label}, ${rows[0]!.actorTenantId}::uuid, e.action, e.target_type, e.target_id, e.target_label,
+           e.before::jsonb, e.after::jsonb, ${ctx.ip ?? null}, ${ctx.userAgent ?? null}, ${ctx.requestId ?? null},
+           e.prev_hash, e.hash
+      from unnest(${col('seq')}::bigint[], ${col('id')}::uuid[], ${col('action')}::text[], ${col('targetType')}::text[],
+                  ${col('targetId')}::text[], ${col('targetLabel')}::text[], ${json('before')}::text[],
+                  ${json('after')}::text[], ${col('prevHash')}::text[], ${col('hash')}::text[])
+        as e(seq, id, action, target_type, target_id, target_label, before, after, prev_hash, hash))
+    update audit_chain_heads set seq = ${String(seq)}, hash = ${prevHash} where tenant_id = ${tenantId}`.execute(
+    tx,
+  );
   held?.set(tenantId, { seq: String(seq), hash: prevHash });
-  return rows.map((r) => ({ id: r.id, seq: r.seq }));
+  return rows.map((r) => ({ id: r.id, seq: r.seq as string }));
 }
 
 export interface ChainVerification {

@@ -101,6 +101,7 @@ interface PrincipalRow {
   tenantName: string;
   tenantSlug: string;
   department: string | null;
+  signInBlockedUntil: Date | null;
   access: StoredAccessInputs;
 }
 
@@ -126,7 +127,8 @@ function principalSql(credential: string): string {
              c.expires_at as "expiresAt", (tn.settings #>> '{session,idleMinutes}')::int as "idleMinutes",
              u.first_name as "firstName", u.last_name as "lastName", u.email, u.username, u.status,
              u.kind as "userKind", u.department, u.email_verified_at is not null as "emailVerified",
-             u.setup_pending as "setupPending", tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
+             u.setup_pending as "setupPending", u.sign_in_blocked_until as "signInBlockedUntil",
+             tn.kind as "tenantKind", tn.parent_id as "tenantParentId",
              tn.name as "tenantName", tn.slug as "tenantSlug",
              user_access_inputs(c.tenant_id, c.user_id) as access
         from credential c
@@ -160,6 +162,8 @@ async function loadPrincipal(
   const row = result.rows[0];
   if (!row) return null;
   if (row.expiresAt && row.expiresAt.getTime() <= now.getTime()) return null;
+  // a duration transfer's sign-in block holds for API tokens too
+  if (row.signInBlockedUntil && row.signInBlockedUntil.getTime() > now.getTime()) return null;
   if (kind === 'session' && row.lastSeenAt) {
     const idleMs = (row.idleMinutes ?? DEFAULT_SESSION_POLICY.idleMinutes) * 60_000;
     if (now.getTime() - row.lastSeenAt.getTime() > idleMs) return null;
@@ -195,8 +199,13 @@ export async function resolvePrincipal(
   }
   const row = await loadPrincipal(platform, via, token);
   if (!row) return null;
-  const effective = evaluatePermissions(row.access);
+  const principal = toPrincipal(row, via);
   if (!ipAllowed(request.ip, ipRulesOf(row.access))) throw ipNotAllowed();
+  return principal;
+}
+
+function toPrincipal(row: PrincipalRow, via: 'session' | 'api_token'): Principal {
+  const effective = evaluatePermissions(row.access);
   const roles = [...row.access.directRoles, ...row.access.groupRoles];
   const access = roles.map((r) => r.customerAccess);
   return {
@@ -230,6 +239,30 @@ export async function resolvePrincipal(
     customerAccess: access.includes('all') ? 'all' : access.includes('selected') ? 'selected' : 'none',
     customerTenantIds: new Set(roles.flatMap((r) => r.customerTenantIds)),
   };
+}
+
+const USER_PRINCIPAL_SQL = principalSql(
+  `select 'session' as kind, $2::uuid as id, 'full' as purpose, $1::uuid as tenant_id, $2::uuid as user_id,
+          null::timestamptz as last_seen_at, null::timestamptz as expires_at`,
+);
+
+/**
+ * The principal of a user for work done on their behalf after their request ended (an import they
+ * started runs as a job): their permissions as they are now, or null when they can no longer act
+ * (no longer active, tenant suspended).
+ */
+export async function principalOfUser(
+  platform: Platform,
+  tenantId: string,
+  userId: string,
+): Promise<Principal | null> {
+  const result = await platform.pool.query<PrincipalRow>({
+    name: 'rollcall.principal.user',
+    text: USER_PRINCIPAL_SQL,
+    values: [tenantId, userId],
+  });
+  const row = result.rows[0];
+  return row ? { ...toPrincipal(row, 'session'), sessionId: undefined } : null;
 }
 
 export function isUnsafe(method: string): boolean {

@@ -26,6 +26,8 @@ export interface Config {
   trustProxy: boolean | string[];
   /** Sign-in attempts per minute from one IP address (password changes: a third of it per user). */
   authRateLimitPerMinute: number;
+  /** The largest CSV file an import accepts, in MB. */
+  importMaxMb: number;
 }
 
 export class ConfigError extends Error {
@@ -135,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       blankToNull(env.ROLLCALL_AUTH_RATE_LIMIT),
       30,
     ),
+    importMaxMb: parsePositive('ROLLCALL_IMPORT_MAX_MB', blankToNull(env.ROLLCALL_IMPORT_MAX_MB), 512),
   };
 }

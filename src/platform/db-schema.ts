@@ -63,6 +63,8 @@ export interface UsersTable {
   failedWindowStartedAt: Timestamp | null;
   lockedUntil: Timestamp | null;
   mustChangePassword: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Set while a duration transfer keeps the user from signing in; lifts itself at that instant. */
+  signInBlockedUntil: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** When the owner of `email` proved it by opening a link sent there; null until then. */
   emailVerifiedAt: Timestamp | null;
   /** Joined by invitation and has not finished the first-sign-in setup yet. */
@@ -345,6 +347,90 @@ export interface InvitationsTable {
   closedAt: Timestamp | null;
 }
 
+export interface ResourcesTable {
+  tenantId: string;
+  id: string;
+  type: string;
+  externalId: string;
+  name: string;
+  url: string | null;
+  ownerId: string;
+  createdBy: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export type ShareLevel = 'view' | 'edit';
+
+export interface ResourceSharesTable {
+  tenantId: string;
+  resourceId: string;
+  userId: string;
+  level: ShareLevel;
+  sharedBy: string | null;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export type TransferKind = 'one_time' | 'duration' | 'removal';
+export type TransferStatus = 'scheduled' | 'active' | 'completed' | 'cancelled' | 'failed';
+
+export interface OwnershipTransfersTable {
+  tenantId: string;
+  id: string;
+  kind: TransferKind;
+  status: TransferStatus;
+  userId: string;
+  recipientId: string | null;
+  startsAt: Timestamp;
+  endsAt: Timestamp | null;
+  timeZone: string;
+  blockSignIn: ColumnType<boolean, boolean | undefined, boolean>;
+  requestedBy: string | null;
+  requestedByLabel: string;
+  moved: JsonDefault<unknown[]>;
+  outcome: Json | null;
+  failureCode: string | null;
+  failureDetail: string | null;
+  createdAt: Timestamp;
+  startedAt: Timestamp | null;
+  finishedAt: Timestamp | null;
+  cancelledAt: Timestamp | null;
+  cancelledByLabel: string | null;
+}
+
+export interface WebhookSecretsTable {
+  tenantId: string;
+  secretSealed: string;
+  createdAt: Timestamp;
+}
+
+export interface WebhookEndpointsTable {
+  tenantId: string;
+  id: string;
+  url: string;
+  description: ColumnType<string, string | undefined, string>;
+  events: string[];
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface WebhookDeliveriesTable {
+  tenantId: string;
+  id: string;
+  endpointId: string | null;
+  url: string;
+  event: string;
+  body: string;
+  status: 'queued' | 'delivered' | 'failed';
+  attempts: ColumnType<number, number | undefined, number>;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: Timestamp;
+  deliveredAt: Timestamp | null;
+}
+
 export interface EmailVerificationsTable {
   tenantId: string;
   id: string;
@@ -376,6 +462,7 @@ export interface ImportsTable {
   delimiter: string;
   recordCount: number;
   columnCount: number;
+  preview: Json<string[][]>;
   status: ImportStatus;
   options: Json<Record<string, unknown> | null> | null;
   phase: ImportPhase | null;
@@ -505,19 +592,18 @@ export interface FlowSettingsTable {
   updatedAt: Timestamp;
 }
 
-export interface WebhookSecretsTable {
-  tenantId: string;
-  secretSealed: string;
-  createdAt: Timestamp;
-}
-
 export interface Database {
+  resources: ResourcesTable;
+  resourceShares: ResourceSharesTable;
+  ownershipTransfers: OwnershipTransfersTable;
+  webhookSecrets: WebhookSecretsTable;
+  webhookEndpoints: WebhookEndpointsTable;
+  webhookDeliveries: WebhookDeliveriesTable;
   flowTemplates: FlowTemplatesTable;
   flowTemplateVersions: FlowTemplateVersionsTable;
   flowRuns: FlowRunsTable;
   flowRunSteps: FlowRunStepsTable;
   flowSettings: FlowSettingsTable;
-  webhookSecrets: WebhookSecretsTable;
   emailVerifications: EmailVerificationsTable;
   imports: ImportsTable;
   importChunks: ImportChunksTable;

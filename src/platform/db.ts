@@ -21,35 +21,8 @@ export interface DbHandle {
   close(): Promise<void>;
 }
 
-/**
- * Every parameterised statement is prepared once per connection (named by a hash of its text) and
- * then only bound and executed: PostgreSQL parses and plans it once, not on every call. Most of the
- * server's time per statement went into that, and flow steps or imports run the same few statements
- * thousands of times. A connection keeps at most PREPARED_PER_CONNECTION of them; past that, new
- * texts (long `in (…)` lists, say) run unnamed as before. Needs a direct connection to PostgreSQL
- * (or a pooler that keeps prepared statements), which is what DATABASE_URL is.
- */
-const PREPARED_PER_CONNECTION = 500;
-
-class PreparingClient extends pg.Client {
-  private readonly prepared = new Set<string>();
-
-  override query(...args: unknown[]): any {
-    const [text, values] = args;
-    if (typeof text === 'string' && Array.isArray(values) && values.length > 0) {
-      const name = `rc_${createHash('sha1').update(text).digest('base64url').slice(0, 24)}`;
-      if (this.prepared.has(name) || this.prepared.size < PREPARED_PER_CONNECTION) {
-        this.prepared.add(name);
-        return (super.query as (...a: unknown[]) => unknown)({ name, text, values }, ...args.slice(2));
-      }
-    }
-    return (super.query as (...a: unknown[]) => unknown)(...args);
-  }
-}
-
 export function createDb(connectionString: string, options: { max?: number } = {}): DbHandle {
   const pool = new pg.Pool({
-    Client: PreparingClient as unknown as typeof pg.Client,
     connectionString,
     max: options.max ?? 20,
     idleTimeoutMillis: 30_000,
@@ -57,6 +30,7 @@ export function createDb(connectionString: string, options: { max?: number } = {
   });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
+  pool.on('connect', prepareMarkedStatements);
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],
@@ -72,18 +46,78 @@ export function createDb(connectionString: string, options: { max?: number } = {
 }
 
 /**
+ * Statements are prepared once per connection under a name, so PostgreSQL parses and plans them once
+ * instead of on every call: planning costs more than running most of them (sign-in, the audit chain,
+ * a flow step's dozen statements). Marked hot statements (PREPARED in their text) always are; any
+ * other statement with parameters is too, until a connection holds PREPARED_PER_CONNECTION of them,
+ * so texts that vary without end (long `in (…)` lists) cannot fill its memory. Needs a direct
+ * connection to PostgreSQL (or a pooler that keeps prepared statements), which DATABASE_URL is.
+ */
+export const PREPARED = '/* prepared */';
+const PREPARED_PER_CONNECTION = 500;
+
+const statementNames = new Map<string, string>();
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `rc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    if (statementNames.size < 10_000) statementNames.set(text, name);
+  }
+  return name;
+}
+
+function prepareMarkedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const prepared = new Set<string>();
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof text === 'string') {
+      const marked = text.includes(PREPARED);
+      if (marked || (Array.isArray(values) && values.length > 0)) {
+        const name = statementName(text);
+        if (marked || prepared.has(name) || prepared.size < PREPARED_PER_CONNECTION) {
+          prepared.add(name);
+          return query({ name, text, values }, callback);
+        }
+      }
+    }
+    return query(text, values, callback);
+  };
+}
+
+/**
  * Runs `fn` in one transaction as the application role with the tenant fixed for RLS. This is the
  * only way services touch tenant data: a query that forgets its `where tenant_id` still sees only
  * this tenant's rows.
  */
 export async function withTenantTx<T>(db: Db, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (tx) => {
-    await sql`select set_config('app.tenant_id', ${tenantId}, true), set_config('role', ${APP_ROLE}, true)`.execute(
-      tx,
-    );
-    return fn(tx);
+  // the id goes into the statement text below, so it must be exactly a UUID
+  if (!UUID.test(tenantId)) throw new Error(`withTenantTx: "${tenantId}" is not a tenant id`);
+  return db.connection().execute(async (conn) => {
+    // BEGIN and the tenant binding travel as one simple-protocol message: one round trip, not two,
+    // for every transaction of the application
+    await sql
+      .raw(
+        `begin; select set_config('app.tenant_id', '${tenantId}', true), set_config('role', '${APP_ROLE}', true)`,
+      )
+      .execute(conn);
+    let result: T;
+    try {
+      // a connection-bound Kysely inside BEGIN … COMMIT is what a Transaction is; only nesting differs,
+      // and nothing nests (savepoints are explicit SQL)
+      result = await fn(conn as unknown as Tx);
+    } catch (error) {
+      await sql
+        .raw('rollback')
+        .execute(conn)
+        .catch(() => {});
+      throw error;
+    }
+    await sql.raw('commit').execute(conn);
+    return result;
   });
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Moves an open tenant transaction to another tenant, for the few commands that span a provider and

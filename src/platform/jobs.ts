@@ -42,6 +42,7 @@ export class Jobs {
   private readonly definitions = new Map<string, JobDefinition<any>>();
   private started = false;
   private working = false;
+  private stopRequested = false;
 
   constructor(connectionString: string, onError: (error: Error) => void) {
     this.boss = new PgBoss({
@@ -143,8 +144,17 @@ export class Jobs {
     return this.boss.send(name, payload, sendOptions);
   }
 
+  /**
+   * True once the process is shutting down: a long handler (an import) checks it between steps and
+   * hands the rest of its work to a new job instead of holding up the shutdown.
+   */
+  get stopping(): boolean {
+    return this.stopRequested;
+  }
+
   /** Graceful: stops fetching new jobs and waits for running handlers to finish. */
   async stop(): Promise<void> {
+    this.stopRequested = true;
     if (!this.started) return;
     this.started = false;
     await this.boss.stop({ graceful: true, timeout: this.working ? 30_000 : 5_000 });

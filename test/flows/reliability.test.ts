@@ -3,8 +3,8 @@ import { flowEngineOf } from '../../src/modules/flows/engine.ts';
 import { TestClock } from '../../src/platform/clock.ts';
 import { createTestApp, createTestDatabase, type TestApp, TestClient } from '../helpers/app.ts';
 import { apiCreateUser } from '../helpers/fixtures.ts';
+import { startWebhookReceiver } from '../helpers/flow-webhook-receiver.ts';
 import { type RollcallProcess, spawnRollcall } from '../helpers/process.ts';
-import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 /**
  * The engine's promises under stress: a server process killed with SIGKILL mid-run and restarted,

@@ -3,8 +3,8 @@ import { flowEngineOf } from '../../src/modules/flows/engine.ts';
 import { TestClock } from '../../src/platform/clock.ts';
 import { ADMIN_EMAIL, createTestApp, type TestApp, TestClient } from '../helpers/app.ts';
 import { apiCreateUser, roleId, signIn, USER_PASSWORD } from '../helpers/fixtures.ts';
+import { startWebhookReceiver } from '../helpers/flow-webhook-receiver.ts';
 import { startSmtpServer } from '../helpers/smtp.ts';
-import { startWebhookReceiver } from '../helpers/webhook-receiver.ts';
 
 /**
  * Rule 23 and the actions of rule 21, executed: runs under an injected clock, each step at its
@@ -54,7 +54,7 @@ beforeAll(async () => {
   );
   tenant = (await api.post('/api/v1/tenants', { name: 'Runs Co', slug: SLUG })).json().id;
   await api.put(`/api/v1/tenants/${tenant}/licenses`, { pools: [{ type: 'people', quantity: 10 }] });
-  hook.setSecret((await api.get(`/api/v1/tenants/${tenant}/webhook-secret`)).json().secret);
+  hook.setSecret((await api.get(`/api/v1/tenants/${tenant}/webhooks/secret`)).json().secret);
 });
 afterAll(async () => {
   await t?.close();

@@ -1,69 +1,49 @@
-import http from 'node:http';
-import { verifyWebhookSignature } from '../../src/platform/webhooks.ts';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
-/**
- * A real HTTP server for webhook tests: it keeps every request (headers and raw body), checks the
- * HMAC-SHA256 signature against the secret it is given, and answers what the test tells it to.
- */
-export interface ReceivedCall {
+export interface ReceivedWebhook {
   path: string;
-  headers: http.IncomingHttpHeaders;
-  raw: string;
-  body: any;
-  signatureValid: boolean;
+  headers: IncomingHttpHeaders;
+  /** The raw bytes as received: what the signature covers. */
+  body: string;
 }
 
+/**
+ * A real HTTP server that records webhook deliveries, for tests of signed webhooks. `respondWith`
+ * sets the status it answers (a receiver that is down answers 503).
+ */
 export async function startWebhookReceiver() {
-  const calls: ReceivedCall[] = [];
-  let secret = '';
-  // answers, in order; the last one repeats
-  let answers: Array<{ status: number; delayMs?: number }> = [{ status: 200 }];
-  let served = 0;
-  const server = http.createServer((req, res) => {
+  const received: ReceivedWebhook[] = [];
+  let status = 200;
+  const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      calls.push({
+      received.push({
         path: req.url ?? '/',
         headers: req.headers,
-        raw,
-        body: raw ? JSON.parse(raw) : null,
-        signatureValid: verifyWebhookSignature(
-          secret,
-          {
-            signature: req.headers['rollcall-signature'] as string | undefined,
-            timestamp: req.headers['rollcall-timestamp'] as string | undefined,
-          },
-          raw,
-          // the server's clock may be a test clock far from this one: the signature is what counts
-          { now: new Date(), toleranceSeconds: 10 * 365 * 86_400 },
-        ),
+        body: Buffer.concat(chunks).toString('utf8'),
       });
-      const answer = answers[Math.min(served, answers.length - 1)]!;
-      served += 1;
-      setTimeout(() => {
-        res.writeHead(answer.status, { 'content-type': 'application/json' });
-        res.end('{}');
-      }, answer.delayMs ?? 0);
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : 'not now');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
+  const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    calls,
-    setSecret(value: string) {
-      secret = value;
+    received,
+    respondWith(code: number) {
+      status = code;
     },
-    answer(...next: Array<{ status: number; delayMs?: number }>) {
-      answers = next;
-      served = 0;
+    async waitFor(predicate: (w: ReceivedWebhook) => boolean, timeoutMs = 15_000): Promise<ReceivedWebhook> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = received.find(predicate);
+        if (hit) return hit;
+        if (Date.now() > deadline) throw new Error('no matching webhook arrived');
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 const waitForRow = async (address: string, pred: (row: any) => boolean) => {
-  const deadline = Date.now() + 15_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const { rows } = await t.ownerQuery('select * from outbox where to_address = $1', [address]);
     if (rows[0] && pred(rows[0])) return rows[0];
@@ -41,7 +41,7 @@ describe('email delivery through the outbox', () => {
           html: '<p>Hi</p>',
         });
     });
-    await smtp.waitFor(() => smtp.messages.filter((m) => m.to[0]?.startsWith('batch')).length === 30);
+    await smtp.waitFor(() => smtp.messages.filter((m) => m.to[0]?.startsWith('batch')).length === 30, 60_000);
     const refused = await waitForRow('bounce@mail.test', (r) => r.attempts >= 1);
     expect(refused.status).toBe('queued'); // still retrying with backoff, not given up yet
     expect(refused.last_error).toMatch(/550|mailbox unavailable/);

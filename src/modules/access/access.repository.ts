@@ -33,13 +33,11 @@ export async function assignDirectRoles(
   tenantId: string,
   pairs: ReadonlyArray<{ userId: string; roleId: string }>,
 ) {
-  for (let i = 0; i < pairs.length; i += 5000) {
-    await tx
-      .insertInto('userRoles')
-      .values(pairs.slice(i, i + 5000).map((p) => ({ tenantId, ...p })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  if (pairs.length === 0) return;
+  await sql`insert into user_roles (tenant_id, user_id, role_id)
+    select ${tenantId}::uuid, p.user_id, p.role_id
+      from unnest(${pairs.map((p) => p.userId)}::uuid[], ${pairs.map((p) => p.roleId)}::uuid[]) as p(user_id, role_id)
+    on conflict do nothing`.execute(tx);
 }
 
 export async function findRole(tx: Tx, tenantId: string, roleId: string) {

@@ -56,6 +56,12 @@ export const PERMISSION_CATALOG: readonly PermissionDefinition[] = [
   p('licenses.assign', 'Assign licences', 'Assign and unassign licence seats.'),
   p('licenses.manage', 'Manage licence pools', 'Change licence pool quantities.'),
   p('ownership.transfer', 'Transfer ownership', 'Transfer a user’s ownerships to another member.'),
+  p('resources.read', 'View resources', 'See owned resources, their owners and who they are shared with.'),
+  p(
+    'resources.manage',
+    'Manage resources',
+    'Register integration resources, change owners, share and stop sharing.',
+  ),
   // user flows
   p('flows.read', 'View flows', 'See flow templates and runs.', true),
   p('flows.templates.manage', 'Manage flow templates', 'Create, edit and publish flow templates.'),

@@ -14,6 +14,14 @@ import { AccessErrors } from './access.errors.ts';
  * user: cheap in tenants of thousands of users, where flow steps and imports change many users one
  * after the other.
  */
+/** `u` holds the Super Admin role, directly or through a group. */
+const holdsSuperAdmin = sql`(exists (select 1 from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+                     where ur.tenant_id = u.tenant_id and ur.user_id = u.id and r.key = 'super_admin')
+         or exists (select 1 from group_members gm
+                      join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
+                      join roles r on r.tenant_id = g.tenant_id and r.id = g.role_id
+                     where gm.tenant_id = u.tenant_id and gm.user_id = u.id and r.key = 'super_admin'))`;
+
 const anActiveSuperAdmin = (tenantId: string) => sql<boolean>`
   exists (select 1 from roles r
             join user_roles ur on ur.tenant_id = r.tenant_id and ur.role_id = r.id
@@ -24,6 +32,24 @@ const anActiveSuperAdmin = (tenantId: string) => sql<boolean>`
                join group_members gm on gm.tenant_id = g.tenant_id and gm.group_id = g.id
                join users u on u.tenant_id = gm.tenant_id and u.id = gm.user_id
               where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active')`;
+
+export async function countActiveSuperAdmins(tx: Tx, tenantId: string): Promise<number> {
+  const row = await sql<{ n: number }>`
+    select count(distinct u.id)::int as n
+      from users u
+     where u.tenant_id = ${tenantId} and u.status = 'active' and ${holdsSuperAdmin}`.execute(tx);
+  return row.rows[0]!.n;
+}
+
+/** Whether `userId` is the tenant's only active Super Admin (a removal scheduled now would fail later). */
+export async function isLastActiveSuperAdmin(tx: Tx, tenantId: string, userId: string): Promise<boolean> {
+  const row = await sql<{ holds: boolean }>`
+    select exists (select 1 from users u
+                    where u.tenant_id = ${tenantId} and u.id = ${userId} and u.status = 'active' and ${holdsSuperAdmin}) as holds`.execute(
+    tx,
+  );
+  return row.rows[0]!.holds && (await countActiveSuperAdmins(tx, tenantId)) === 1;
+}
 
 export async function hasActiveSuperAdmin(tx: Tx, tenantId: string): Promise<boolean> {
   const row = await sql<{ found: boolean }>`select ${anActiveSuperAdmin(tenantId)} as found`.execute(tx);
@@ -52,13 +78,7 @@ async function lockThenCheck(tx: Tx, tenantId: string): Promise<boolean> {
  */
 async function isActiveSuperAdmin(tx: Tx, tenantId: string, userId: string): Promise<boolean> {
   const row = await sql<{ holds: boolean }>`
-    select u.status = 'active'
-           and (exists (select 1 from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
-                         where ur.tenant_id = u.tenant_id and ur.user_id = u.id and r.key = 'super_admin')
-             or exists (select 1 from group_members gm
-                          join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
-                          join roles r on r.tenant_id = g.tenant_id and r.id = g.role_id
-                         where gm.tenant_id = u.tenant_id and gm.user_id = u.id and r.key = 'super_admin')) as holds
+    select u.status = 'active' and ${holdsSuperAdmin} as holds
       from users u where u.tenant_id = ${tenantId} and u.id = ${userId}
        for update of u`.execute(tx);
   return row.rows[0]?.holds ?? false;

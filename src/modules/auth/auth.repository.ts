@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
-import type { StoredAccessInputs } from '../../platform/auth.ts';
-import type { Db, Tx } from '../../platform/db.ts';
+import { type Db, PREPARED, type Tx } from '../../platform/db.ts';
 import type { ApiToken, Session, Tenant, User } from '../../platform/db-schema.ts';
 
 export async function findTenantBySlug(tx: Tx, slug: string) {
@@ -27,7 +26,7 @@ export async function insertSession(
   tx: Tx,
   session: Omit<Session, 'revokedAt' | 'purpose'> & { purpose?: Session['purpose'] },
 ): Promise<void> {
-  await tx.insertInto('sessions').values(session).execute();
+  await tx.insertInto('sessions').values(session).modifyEnd(sql.raw(PREPARED)).execute();
 }
 
 export async function revokeSession(tx: Tx, tenantId: string, sessionId: string, at: Date): Promise<number> {
@@ -183,7 +182,10 @@ export async function revokeSessionsOfUser(
  */
 export async function findSignInTarget(db: Db, slug: string, login: string) {
   const value = login.trim().toLowerCase();
-  const result = await sql<{ tenant: Record<string, unknown>; user: Record<string, unknown> | null }>`
+  const result = await sql<{
+    tenant: Record<string, unknown>;
+    user: Record<string, unknown> | null;
+  }>`${sql.raw(PREPARED)}
     select to_jsonb(t) as tenant,
            (select to_jsonb(u) from users u
              where u.tenant_id = t.id and u.status <> 'removed'
@@ -198,20 +200,42 @@ export async function findSignInTarget(db: Db, slug: string, login: string) {
   };
 }
 
-/** What sign-in needs to know once the password is right, in one round trip. */
-export async function signInFacts(tx: Tx, tenantId: string, userId: string) {
+/**
+ * What sign-in needs to know once the password is right, in one round trip: the lockout, the second
+ * factors, the user's and their roles' IP allow-lists (rule 28) and whether a role that requires MFA
+ * is among theirs. Only these: the full permission inputs are the principal's business, later.
+ */
+export async function signInFacts(tx: Tx, tenantId: string, userId: string, mfaRoleIds: readonly string[]) {
   const result = await sql<{
     lockedUntil: string | null;
     factorKinds: string[] | null;
-    access: StoredAccessInputs;
-  }>`
-    select u.locked_until,
+    userIpRanges: string[];
+    roleIpRanges: string[][] | null;
+    mfaByRole: boolean;
+  }>`${sql.raw(PREPARED)}
+    with user_role_ids as (
+      select ur.role_id from user_roles ur where ur.tenant_id = ${tenantId} and ur.user_id = ${userId}
+      union
+      select g.role_id from group_members gm
+        join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
+       where gm.tenant_id = ${tenantId} and gm.user_id = ${userId} and g.role_id is not null
+    )
+    select u.locked_until, u.ip_ranges as user_ip_ranges,
            (select array_agg(distinct f.kind) from mfa_factors f
              where f.tenant_id = u.tenant_id and f.user_id = u.id and f.confirmed_at is not null) as factor_kinds,
-           user_access_inputs(u.tenant_id, u.id) as access
+           (select jsonb_agg(to_jsonb(r.ip_ranges)) from roles r
+             where r.tenant_id = u.tenant_id and r.id in (select role_id from user_role_ids)
+               and cardinality(r.ip_ranges) > 0) as role_ip_ranges,
+           exists (select 1 from user_role_ids where role_id = any(${sql.val(mfaRoleIds)}::uuid[])) as mfa_by_role
       from users u where u.tenant_id = ${tenantId} and u.id = ${userId}
        -- one sign-in of a user at a time: the session limit and the lockout count right under parallel requests
        for update of u`.execute(tx);
   const row = result.rows[0]!;
-  return { lockedUntil: row.lockedUntil, factorKinds: row.factorKinds ?? [], access: row.access };
+  return {
+    lockedUntil: row.lockedUntil,
+    factorKinds: row.factorKinds ?? [],
+    userIpRanges: row.userIpRanges,
+    roleIpRanges: row.roleIpRanges ?? [],
+    mfaByRole: row.mfaByRole,
+  };
 }

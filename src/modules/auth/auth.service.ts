@@ -1,11 +1,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
-import { ipRulesOf, type Principal } from '../../platform/auth.ts';
+import type { Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import type { SessionPurpose, User } from '../../platform/db-schema.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { hashToken, newToken } from '../../platform/tokens.ts';
+import { signInBlocked } from '../users/user-status.ts';
 import { AuthErrors } from './auth.errors.ts';
 import * as repo from './auth.repository.ts';
 import { describeDevice } from './devices.ts';
@@ -108,7 +109,9 @@ export async function login(platform: Platform, input: LoginInput, info: Request
         ? 'wrong_password'
         : user.status !== 'active'
           ? `status_${user.status}`
-          : null;
+          : signInBlocked(user, now)
+            ? 'sign_in_blocked_by_transfer'
+            : null;
 
   const failed = async (why: string) => {
     await withTenantTx(platform.db, tenant.id, async (tx) => {
@@ -151,12 +154,19 @@ export async function login(platform: Platform, input: LoginInput, info: Request
   };
   const outcome = await withTenantTx(platform.db, tenant.id, async (tx) => {
     // a parallel failure may have locked the account since the password was checked
-    const facts = await repo.signInFacts(tx, tenant.id, user.id);
+    const mfaSettings = mfa.mfaSettingsOf(tenant.settings);
+    const facts = await repo.signInFacts(tx, tenant.id, user.id, mfaSettings.requiredRoleIds);
     if (facts.lockedUntil && new Date(facts.lockedUntil).getTime() > now.getTime())
       return { kind: 'locked' as const };
     // rule 28: the allow-lists of the tenant, the user and their roles
-    if (!ipAllowed(info.ip, ipRulesOf(facts.access))) return { kind: 'ip' as const };
-    await repo.resetFailedSignIns(tx, tenant.id, user.id);
+    const ipRules = {
+      tenant: ((tenant.settings as { ipAllowList?: string[] }).ipAllowList ?? []) as string[],
+      user: facts.userIpRanges,
+      roles: facts.roleIpRanges,
+    };
+    if (!ipAllowed(info.ip, ipRules)) return { kind: 'ip' as const };
+    // the counter only needs clearing when a failure was counted since the last success
+    if (user.failedSignIns > 0 || user.lockedUntil) await repo.resetFailedSignIns(tx, tenant.id, user.id);
     if (user.passwordHash && needsRehash(user.passwordHash)) {
       await tx
         .updateTable('users')
@@ -179,7 +189,7 @@ export async function login(platform: Platform, input: LoginInput, info: Request
         methods: [...factors, 'recovery_code', ...(user.email ? ['email'] : [])],
       };
     }
-    const enrol = await mfa.isMfaEnforced(tx, tenant.id, user.id, tenant.settings);
+    const enrol = mfaSettings.required || facts.mfaByRole;
     const opened = await openSessionInTx(tx, userCtx, tenant.settings, user, info, {
       method: 'password',
       enrol,

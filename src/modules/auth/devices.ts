@@ -7,8 +7,22 @@ export interface Device {
   deviceType: string;
 }
 
+// Parsing a user agent costs a fraction of a millisecond of regular expressions, and the same few
+// browsers sign in all day: remember the last few hundred answers.
+const seen = new Map<string, Device>();
+const SEEN_MAX = 500;
+
 export function describeDevice(userAgent: string | undefined): Device {
   if (!userAgent) return { browser: null, os: null, deviceType: 'unknown' };
+  const known = seen.get(userAgent);
+  if (known) return known;
+  const device = parse(userAgent);
+  if (seen.size >= SEEN_MAX) seen.delete(seen.keys().next().value!);
+  seen.set(userAgent, device);
+  return device;
+}
+
+function parse(userAgent: string): Device {
   const ua = new UAParser(userAgent).getResult();
   const join = (name?: string, version?: string) =>
     name ? `${name}${version ? ` ${version.split('.')[0]}` : ''}` : null;

@@ -13,6 +13,7 @@ import { seal, unseal } from '../../platform/sealed.ts';
 import { hashToken, hmac, newToken, safeEqual } from '../../platform/tokens.ts';
 import { authorize } from '../access/authorize.ts';
 import { signInCodeEmail } from '../notifications/templates.ts';
+import { signInBlocked } from '../users/user-status.ts';
 import { type Caller, loadScopedUser } from '../users/users.service.ts';
 import type { RequestInfo } from './auth.service.ts';
 import { securityEvents } from './security-events.ts';
@@ -381,7 +382,7 @@ export async function completeMfa(platform: Platform, body: MfaCompletion, info:
       clock: platform.clock,
       ...info,
     };
-    if (user.status !== 'active' || tenant.status !== 'active')
+    if (user.status !== 'active' || tenant.status !== 'active' || signInBlocked(user, now))
       return { error: MfaErrors.challengeInvalid() };
     let ok = false;
     if (body.method === 'totp') {

@@ -16,6 +16,7 @@ import { AppError } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { hashToken } from '../../platform/tokens.ts';
 import { loadAccessInputs } from '../access/access.repository.ts';
+import { signInBlocked } from '../users/user-status.ts';
 import { findTenantBySlug } from './auth.repository.ts';
 import type { RequestInfo } from './auth.service.ts';
 import { ipAllowed, ipNotAllowed } from './ip-restrictions.ts';
@@ -357,12 +358,19 @@ export async function passwordlessSignIn(
     };
     if (
       user.status !== 'active' ||
-      (user.lockedUntil && new Date(user.lockedUntil).getTime() > now.getTime())
+      (user.lockedUntil && new Date(user.lockedUntil).getTime() > now.getTime()) ||
+      signInBlocked(user, now)
     ) {
+      const reason =
+        user.status !== 'active'
+          ? `status_${user.status}`
+          : signInBlocked(user, now)
+            ? 'sign_in_blocked_by_transfer'
+            : 'locked';
       await recordAudit(tx, ctx, {
         action: 'auth.login.failed',
         target: { type: 'user', id: user.id, label: ctx.actor.label },
-        after: { reason: user.status !== 'active' ? `status_${user.status}` : 'locked', method: 'passkey' },
+        after: { reason, method: 'passkey' },
       });
       return { error: PasskeyErrors.verificationFailed(), commit: true };
     }

@@ -37,13 +37,11 @@ export async function addMemberships(
   tenantId: string,
   pairs: ReadonlyArray<{ groupId: string; userId: string }>,
 ) {
-  for (let i = 0; i < pairs.length; i += 5000) {
-    await tx
-      .insertInto('groupMembers')
-      .values(pairs.slice(i, i + 5000).map((p) => ({ tenantId, ...p })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  if (pairs.length === 0) return;
+  await sql`insert into group_members (tenant_id, group_id, user_id)
+    select ${tenantId}::uuid, p.group_id, p.user_id
+      from unnest(${pairs.map((p) => p.groupId)}::uuid[], ${pairs.map((p) => p.userId)}::uuid[]) as p(group_id, user_id)
+    on conflict do nothing`.execute(tx);
 }
 
 export async function findGroup(
@@ -206,19 +204,41 @@ export async function usersWithoutGroup(
   return rows.map((r) => r.id);
 }
 
-/** Ownerships held so far: groups owned and default-member slots (the full model comes with ownership). */
-export async function ownershipsOf(tx: Tx, tenantId: string, userId: string) {
-  const owned = await tx
+/** The groups `userId` owns (`column` = owner) or receives routed work for (`column` = default member). */
+export async function groupsHeldBy(
+  tx: Tx,
+  tenantId: string,
+  column: 'ownerId' | 'defaultMemberId',
+  userId: string,
+): Promise<Array<{ id: string; name: string }>> {
+  return tx
     .selectFrom('groups')
     .select(['id', 'name'])
     .where('tenantId', '=', tenantId)
-    .where('ownerId', '=', userId)
+    .where(column, '=', userId)
+    .orderBy(sql`lower(name)`)
+    .orderBy('id')
     .execute();
-  const defaultMember = await tx
+}
+
+/** Groups with an owner (or a default member), by name, keyset-paged: the Resources page. */
+export async function listGroupsHeld(
+  tx: Tx,
+  tenantId: string,
+  column: 'ownerId' | 'defaultMemberId',
+  filter: { q?: string; ownerId?: string; after?: { name: string; id: string } | null; limit: number },
+): Promise<Array<{ id: string; name: string; ownerId: string }>> {
+  let q = tx
     .selectFrom('groups')
-    .select(['id', 'name'])
+    .select(['id', 'name', `${column} as ownerId`])
     .where('tenantId', '=', tenantId)
-    .where('defaultMemberId', '=', userId)
-    .execute();
-  return { ownedGroups: owned, defaultMemberOf: defaultMember };
+    .where(column, 'is not', null);
+  if (filter.ownerId) q = q.where(column, '=', filter.ownerId);
+  if (filter.q) q = q.where('name', 'ilike', `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  if (filter.after) {
+    const { name, id } = filter.after;
+    q = q.where(sql<boolean>`(lower(name), id) > (lower(${name}), ${id}::uuid)`);
+  }
+  const rows = await q.orderBy(sql`lower(name)`).orderBy('id').limit(filter.limit).execute();
+  return rows as Array<{ id: string; name: string; ownerId: string }>;
 }

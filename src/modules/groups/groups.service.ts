@@ -144,7 +144,8 @@ export async function updateGroupInTx(
       if (!actorMasters(caller.ctx.actor, group.source)) throw GroupErrors.mastered(group.source!);
       changes.name = body.name.trim();
     }
-    if (origin) {
+    // the Default group stays Rollcall's: a directory may fill it but never takes it over
+    if (origin && !group.isDefault) {
       if (!actorMasters(caller.ctx.actor, group.source)) throw GroupErrors.mastered(group.source!);
       if (group.source !== origin.source) changes.source = origin.source;
       if (origin.externalId !== undefined && origin.externalId !== group.externalId)

@@ -212,24 +212,27 @@ export async function releaseLicensesInTx(tx: Tx, caller: Caller, userId: string
     .where('defaultMemberId', '=', userId)
     .returning(['id', 'name'])
     .execute();
-  for (const { type } of released) {
-    const pool = await tx
-      .selectFrom('licensePools')
-      .selectAll()
+  for (const { type } of released) await rearmAlertIfBelow(tx, tenantId, type);
+  return { released: released.map((r) => r.type), clearedDefaultMemberOf: cleared };
+}
+
+/** After seats were freed: once usage is below 90% again, the next crossing alerts again. */
+export async function rearmAlertIfBelow(tx: Tx, tenantId: string, type: string) {
+  const pool = await tx
+    .selectFrom('licensePools')
+    .selectAll()
+    .where('tenantId', '=', tenantId)
+    .where('type', '=', type)
+    .forUpdate()
+    .executeTakeFirst();
+  if (pool?.alertRaised && (await usage(tx, tenantId, type)) < pool.quantity * ALERT_SHARE) {
+    await tx
+      .updateTable('licensePools')
+      .set({ alertRaised: false })
       .where('tenantId', '=', tenantId)
       .where('type', '=', type)
-      .forUpdate()
-      .executeTakeFirst();
-    if (pool?.alertRaised && (await usage(tx, tenantId, type)) < pool.quantity * ALERT_SHARE) {
-      await tx
-        .updateTable('licensePools')
-        .set({ alertRaised: false })
-        .where('tenantId', '=', tenantId)
-        .where('type', '=', type)
-        .execute();
-    }
+      .execute();
   }
-  return { released: released.map((r) => r.type), clearedDefaultMemberOf: cleared };
 }
 
 export async function unassignLicense(platform: Platform, caller: Caller, userId: string) {

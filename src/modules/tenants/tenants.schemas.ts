@@ -67,6 +67,18 @@ export const TenantSettings = Type.Object(
     invitationDays: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 90, description: 'How long invitation links work' }),
     ),
+    scim: Type.Optional(
+      Type.Object(
+        {
+          deleteAction: Type.Optional(
+            Type.Union([Type.Literal('remove'), Type.Literal('archive')], {
+              description: 'What a SCIM DELETE of a user does: remove it (tombstone) or archive it',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     branding: Type.Optional(
       Type.Object(
         {

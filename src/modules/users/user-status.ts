@@ -48,3 +48,7 @@ export const isLive = (status: UserStatus) => status === 'active';
 /** Statuses that end sessions and tokens on entry. */
 export const endsAccess = (status: UserStatus) =>
   status === 'suspended' || status === 'archived' || status === 'removed';
+
+/** A duration transfer may keep a user from signing in until its end; the block lifts itself then. */
+export const signInBlocked = (user: { signInBlockedUntil?: Date | string | null }, now: Date) =>
+  user.signInBlockedUntil != null && new Date(user.signInBlockedUntil).getTime() > now.getTime();

@@ -20,7 +20,6 @@ import {
   ListUsersQuery,
   ManagersBody,
   PeoplePage,
-  RemoveUserBody,
   SkillsBody,
   SkillView,
   UpdateUserBody,
@@ -135,35 +134,6 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       async (request) => users.changeStatus(platform, callerOf(request), request.params.userId, action),
     );
   }
-
-  app.post(
-    `${base}/:userId/remove`,
-    {
-      preHandler,
-      config: { permission: 'users.remove' },
-      schema: {
-        tags,
-        summary: 'Remove a user (transfers their ownerships to `transferTo`); `preview: true` only reports',
-        params: UserParams,
-        body: Type.Optional(RemoveUserBody),
-        response: withProblems({
-          200: Type.Object({
-            status: Type.String(),
-            changed: Type.Boolean(),
-            owned: Type.Object({
-              groups: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
-              defaultMemberOf: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })),
-            }),
-            recipientRequired: Type.Boolean(),
-            recipientWillJoinGroupIds: Type.Array(Type.String()),
-            warnings: Type.Array(Type.String()),
-          }),
-        }),
-      },
-    },
-    async (request) =>
-      users.removeUser(platform, callerOf(request), request.params.userId, request.body ?? {}),
-  );
 
   app.put(
     `${base}/:userId/managers`,

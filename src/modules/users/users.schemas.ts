@@ -161,6 +161,24 @@ export const UserSummarySchema = Type.Object({
   licensed: Type.Boolean({ description: 'Holds a people licence' }),
   roles: Type.Array(RoleRef),
   groups: Type.Array(GroupRef),
+  pendingChange: Type.Optional(
+    Nullable(
+      Type.Object(
+        {
+          id: Uuid,
+          kind: Type.Union([Type.Literal('one_time'), Type.Literal('duration'), Type.Literal('removal')]),
+          status: Type.Union([Type.Literal('scheduled'), Type.Literal('active')]),
+          startsAt: Timestamp,
+          endsAt: Nullable(Timestamp),
+          blockSignIn: Type.Boolean(),
+          timeZone: Type.String({ description: 'The zone its date and hour were picked in' }),
+          recipient: Nullable(Type.Object({ id: Uuid, name: Type.String() })),
+        },
+        { description: 'A pending ownership transfer or scheduled removal (the clock marker)' },
+      ),
+    ),
+  ),
+  sharedCount: Type.Optional(Type.Integer({ description: 'Resources shared with the user' })),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -182,6 +200,11 @@ export const UserSchema = Type.Object({
     description: 'Groups the identity provider asserts (rule 4a), apart from Rollcall groups',
   }),
   statusChangedAt: Nullable(Timestamp),
+  signInBlockedUntil: Type.Optional(
+    Type.Union([Timestamp, Type.Null()], {
+      description: 'A duration transfer keeps the user from signing in until then',
+    }),
+  ),
   managers: Type.Array(PersonRef),
   managedUsersCount: Type.Integer(),
 });
@@ -235,15 +258,6 @@ export const UserPage = Type.Object({
 });
 
 export const UserParams = Type.Object({ tenantId: Uuid, userId: Uuid });
-
-export const RemoveUserBody = Type.Object(
-  {
-    transferTo: Type.Optional(Uuid),
-    preview: Type.Optional(Type.Boolean({ description: 'Only report what would move, change nothing' })),
-  },
-  { additionalProperties: false },
-);
-export type RemoveUserBody = Static<typeof RemoveUserBody>;
 
 export const ManagersBody = Type.Object(
   { managerIds: Type.Array(Uuid, { maxItems: 20, uniqueItems: true }) },

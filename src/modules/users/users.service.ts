@@ -14,7 +14,9 @@ import { assertPasswordAcceptable, passwordPolicyOf } from '../auth/password-pol
 import { hashPassword } from '../auth/passwords.ts';
 import { GroupErrors } from '../groups/groups.errors.ts';
 import * as groupsRepo from '../groups/groups.repository.ts';
-import { hasLicense, PEOPLE, releaseLicensesInTx } from '../licenses/licenses.service.ts';
+import { releaseLicensesInTx } from '../licenses/licenses.service.ts';
+import * as ownershipRepo from '../ownership/ownership.repository.ts';
+import * as ownership from '../ownership/ownership.service.ts';
 import { isValidTimeZone } from '../tenants/tenants.service.ts';
 import { asksForVerification, sendVerificationInTx } from './email-verification.ts';
 import { userDatesChanged } from './user-dates.ts';
@@ -26,7 +28,6 @@ import type {
   CreateUserBody,
   ListUsersQuery,
   OwnProfileBody,
-  RemoveUserBody,
   SkillsBody,
   UpdateUserBody,
 } from './users.schemas.ts';
@@ -48,7 +49,7 @@ export function avatarUrl(u: Pick<UserRow, 'tenantId' | 'id' | 'avatarUpdatedAt'
 }
 
 type RoleRef = { id: string; name: string; key: string | null };
-type GroupRef = { id: string; name: string; isDefault: boolean };
+type GroupRef = { id: string; name: string; isDefault: boolean; source?: string | null };
 
 export function toSummary(u: UserRow, roles: RoleRef[], groups: GroupRef[], licensed = false) {
   return {
@@ -165,11 +166,12 @@ export async function getUser(platform: Platform, caller: Caller, userId: string
   const tenantId = caller.ctx.tenantId;
   return withTenantTx(platform.db, tenantId, async (tx) => {
     const u = await loadScopedUser(tx, caller, userId);
-    const [roles, groups, managers, managedUsersCount] = await Promise.all([
+    const [roles, groups, managers, managedUsersCount, flags] = await Promise.all([
       repo.rolesOfUsers(tx, tenantId, [u.id]),
       repo.groupsOfUsers(tx, tenantId, [u.id]),
       repo.managersOf(tx, tenantId, u.id),
       repo.countManagedUsers(tx, tenantId, u.id),
+      ownership.ownershipFlagsOf(tx, tenantId, [u.id]),
     ]);
     return {
       ...toSummary(
@@ -178,6 +180,12 @@ export async function getUser(platform: Platform, caller: Caller, userId: string
         groups.map(({ userId: _, ...g }) => g),
         (await repo.licensedUsers(tx, tenantId, [u.id])).has(u.id),
       ),
+      pendingChange: flags.pending.get(u.id) ?? null,
+      sharedCount: flags.shares.get(u.id) ?? 0,
+      signInBlockedUntil:
+        u.signInBlockedUntil && new Date(u.signInBlockedUntil).getTime() > caller.ctx.clock.now().getTime()
+          ? new Date(u.signInBlockedUntil).toISOString()
+          : null,
       phoneNumbers: u.phoneNumbers,
       employeeId: u.employeeId,
       hireDate: u.hireDate,
@@ -189,7 +197,11 @@ export async function getUser(platform: Platform, caller: Caller, userId: string
       hasAvatar: u.avatarContentType !== null,
       emailVerified: u.emailVerifiedAt !== null,
       sourceAttributes: u.sourceAttributes,
-      idpGroups: u.idpGroups,
+      // rule 4a: groups a directory provisioned are what the identity provider asserts
+      idpGroups: [
+        ...u.idpGroups,
+        ...groups.filter((g) => g.source).map((g) => ({ id: g.id, name: g.name, source: g.source })),
+      ],
       statusChangedAt: u.statusChangedAt,
       managers: managers.map((m) => ({ ...m, initials: initials(m.firstName, m.lastName) })),
       managedUsersCount,
@@ -206,14 +218,7 @@ export async function listUsers(platform: Platform, caller: Caller, query: ListU
   ];
   const limit = query.limit ?? 50;
   const after = decodeCursor(query.cursor, 2) as [string, string] | null;
-  const filter: repo.UserFilter = {
-    q: query.q,
-    status: query.status,
-    groupId: query.groupId,
-    roleId: query.roleId,
-    kind: query.kind,
-    scope: scopeFilter(caller),
-  };
+  const filter = userFilterOf(caller, query);
   return withTenantTx(platform.db, tenantId, async (tx) => {
     const [rows, counts] = await Promise.all([
       repo.listUsers(tx, tenantId, filter, {
@@ -226,10 +231,11 @@ export async function listUsers(platform: Platform, caller: Caller, query: ListU
     ]);
     const page = rows.slice(0, limit);
     const ids = page.map((r) => r.id);
-    const [roles, groups, licensed] = await Promise.all([
+    const [roles, groups, licensed, flags] = await Promise.all([
       repo.rolesOfUsers(tx, tenantId, ids),
       repo.groupsOfUsers(tx, tenantId, ids),
       repo.licensedUsers(tx, tenantId, ids),
+      ownership.ownershipFlagsOf(tx, tenantId, ids),
     ]);
     const rolesBy = groupBy(roles);
     const groupsBy = groupBy(groups);
@@ -243,9 +249,11 @@ export async function listUsers(platform: Platform, caller: Caller, query: ListU
     };
     const last = page[page.length - 1];
     return {
-      items: page.map((u) =>
-        toSummary(u, rolesBy.get(u.id) ?? [], groupsBy.get(u.id) ?? [], licensed.has(u.id)),
-      ),
+      items: page.map((u) => ({
+        ...toSummary(u, rolesBy.get(u.id) ?? [], groupsBy.get(u.id) ?? [], licensed.has(u.id)),
+        pendingChange: flags.pending.get(u.id) ?? null,
+        sharedCount: flags.shares.get(u.id) ?? 0,
+      })),
       nextCursor: rows.length > limit && last ? encodeCursor([last.sortValue, last.id]) : null,
       total:
         !query.status || query.status === 'all'
@@ -256,6 +264,21 @@ export async function listUsers(platform: Platform, caller: Caller, query: ListU
       counts: tabCounts,
     };
   });
+}
+
+/** The list's filters and the caller's data scope: the users list and its export select alike. */
+export function userFilterOf(
+  caller: Caller,
+  query: Pick<ListUsersQuery, 'q' | 'status' | 'groupId' | 'roleId' | 'kind'>,
+): repo.UserFilter {
+  return {
+    q: query.q,
+    status: query.status,
+    groupId: query.groupId,
+    roleId: query.roleId,
+    kind: query.kind,
+    scope: scopeFilter(caller),
+  };
 }
 
 /** The data scope as a list filter: a caller without `users.scope.all` lists only the users they reach. */
@@ -771,71 +794,50 @@ export async function changeStatusInTx(
 }
 
 /**
- * Removal (rule 19, immediate form): whatever the user owns moves to a recipient first (required
- * when there is anything), then sessions and tokens end, memberships and management links go, and
- * the user becomes a tombstone. All or nothing. The scheduled form arrives with the ownership module
- * and calls `removeUserInTx` from its job.
+ * Removal (rule 19, immediate form; `ownership.service` schedules the other and runs it through
+ * here): pending changes involving the user end first, whatever the user owns moves to a recipient
+ * (required when there is anything a removal does not simply free), then sessions and tokens end,
+ * licences are freed, memberships, management links and shares go, and the user becomes a
+ * tombstone. All or nothing, in the caller's transaction.
  */
-export async function removeUser(platform: Platform, caller: Caller, userId: string, body: RemoveUserBody) {
-  authorize(caller.principal, 'users.remove');
-  return withTenantTx(platform.db, caller.ctx.tenantId, (tx) => removeUserInTx(tx, caller, userId, body));
-}
-
-export async function removeUserInTx(tx: Tx, caller: Caller, userId: string, body: RemoveUserBody) {
+export async function removeUserInTx(
+  tx: Tx,
+  platform: Platform,
+  caller: Caller,
+  userId: string,
+  body: { transferTo?: string; preview?: boolean },
+  opts: { runningTransferId?: string } = {},
+) {
   const tenantId = caller.ctx.tenantId;
+  authorize(caller.principal, 'users.remove');
   if (caller.principal.userId === userId && caller.principal.tenantId === tenantId)
     throw UserErrors.selfAction('remove');
   return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true, allowRemoved: true });
     const transition = planTransition(user.status, 'remove');
-    const owned = await groupsRepo.ownershipsOf(tx, tenantId, userId);
-    const ownedCount = owned.ownedGroups.length + owned.defaultMemberOf.length;
+    const recipient = body.transferTo
+      ? await ownership.loadRecipient(tx, caller, user, body.transferTo)
+      : null;
+    const plan = await ownership.planFor(tx, caller, user, recipient, 'removal');
+    if (body.preview || !transition.changes) return { status: user.status, changed: false, plan, moved: [] };
+    await ownership.closeOpenTransfersInTx(tx, platform, caller, userId, { except: opts.runningTransferId });
+    const owned = await ownership.ownedNeedingRecipient(tx, tenantId, userId);
+    if (owned > 0 && !recipient) throw UserErrors.recipientRequired(owned);
     const userGroupIds = await groupsRepo.groupIdsOf(tx, tenantId, userId);
-    const preview = {
-      status: transition.to,
-      changed: transition.changes,
-      owned: { groups: owned.ownedGroups, defaultMemberOf: owned.defaultMemberOf },
-      recipientRequired: ownedCount > 0,
-      recipientWillJoinGroupIds: userGroupIds,
-      warnings: [] as string[],
-    };
-    if (body.preview || !transition.changes) return preview;
-    let recipient: UserRow | undefined;
-    if (ownedCount > 0 || body.transferTo) {
-      if (!body.transferTo) throw UserErrors.recipientRequired(ownedCount);
-      recipient = await repo.findUser(tx, tenantId, body.transferTo, { forUpdate: true });
-      if (!recipient || recipient.id === userId || recipient.status !== 'active')
-        throw UserErrors.invalidRecipient();
-    }
+    if (recipient) await ownership.assertJoinsWithinCeiling(tx, caller, user, recipient);
+    const moved = recipient
+      ? await ownership.moveOwnershipsInTx(tx, platform, caller, user, recipient, 'removal', {
+          transferId: opts.runningTransferId ?? null,
+          reason: 'removal',
+        })
+      : [];
     const now = caller.ctx.clock.now();
-    if (recipient) {
-      for (const g of owned.ownedGroups)
-        await groupsRepo.updateGroup(tx, tenantId, g.id, { ownerId: recipient.id, updatedAt: now });
-      for (const g of owned.defaultMemberOf)
-        await groupsRepo.updateGroup(tx, tenantId, g.id, { defaultMemberId: recipient.id, updatedAt: now });
-      // rule 18: the recipient joins every group of the user, so routed work stays reachable
-      for (const g of userGroupIds) await groupsRepo.addMember(tx, tenantId, g, recipient.id);
-    }
-    // licences: a people licence moves to a recipient who has none (a transferred item), else it is freed
-    let movedLicense = false;
-    if (
-      recipient &&
-      (await hasLicense(tx, tenantId, userId)) &&
-      !(await hasLicense(tx, tenantId, recipient.id))
-    ) {
-      await tx
-        .updateTable('licenseAssignments')
-        .set({ userId: recipient.id, assignedAt: now })
-        .where('tenantId', '=', tenantId)
-        .where('userId', '=', userId)
-        .where('type', '=', PEOPLE)
-        .execute();
-      movedLicense = true;
-    }
     const licenses = await releaseLicensesInTx(tx, caller, userId);
     const revoked = await repo.revokeAccess(tx, tenantId, userId, now);
     await groupsRepo.removeAllMemberships(tx, tenantId, userId);
     await repo.detachFromManagement(tx, tenantId, userId);
+    await ownershipRepo.deleteSharesOfUser(tx, tenantId, userId);
+    await ownershipRepo.setSignInBlock(tx, tenantId, userId, null);
     await repo.setStatus(tx, tenantId, userId, 'removed', now);
     await recordAudit(tx, caller.ctx, {
       action: 'user.removed',
@@ -844,15 +846,14 @@ export async function removeUserInTx(tx: Tx, caller: Caller, userId: string, bod
       after: {
         status: 'removed',
         transferredTo: recipient?.id ?? null,
-        ownedGroups: owned.ownedGroups.map((g) => g.id),
-        defaultMemberOf: owned.defaultMemberOf.map((g) => g.id),
+        ...(opts.runningTransferId ? { scheduledRemovalId: opts.runningTransferId } : {}),
+        moved: ownership.summarizeMoves(moved),
         endedSessions: revoked.sessions,
         revokedTokens: revoked.tokens,
-        licenseMovedToRecipient: movedLicense,
         releasedLicenses: licenses.released,
       },
     });
-    return preview;
+    return { status: 'removed' as const, changed: true, plan, moved };
   });
 }
 

@@ -459,6 +459,7 @@ export interface UserQuery {
   q?: string;
   status?: string;
   groupId?: string;
+  kind?: string;
   sort?: string;
 }
 

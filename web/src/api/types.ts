@@ -119,7 +119,21 @@ export interface UserSummary {
   licensed: boolean;
   roles: RoleRef[];
   groups: GroupRef[];
+  /** A pending ownership transfer or scheduled removal: the clock marker. */
+  pendingChange?: PendingChange | null;
+  sharedCount?: number;
   createdAt: string;
+}
+
+export interface PendingChange {
+  id: string;
+  kind: 'one_time' | 'duration' | 'removal';
+  status: 'scheduled' | 'active';
+  startsAt: string;
+  endsAt: string | null;
+  blockSignIn: boolean;
+  timeZone: string;
+  recipient: { id: string; name: string } | null;
 }
 
 export interface Person {
@@ -145,6 +159,7 @@ export interface UserDetail extends UserSummary {
   idpGroups: Array<{ id?: string; name?: string }>;
   managers: Person[];
   managedUsersCount: number;
+  signInBlockedUntil?: string | null;
 }
 
 export interface UserPage extends Page<UserSummary> {

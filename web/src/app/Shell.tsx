@@ -11,12 +11,14 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import {
+  IconBox,
   IconBuildingSkyscraper,
   IconChevronDown,
   IconListDetails,
   IconLock,
   IconLogout,
   IconMail,
+  IconPlugConnected,
   IconShieldLock,
   IconTimeline,
   IconTimelineEvent,
@@ -90,6 +92,7 @@ export function Shell() {
   const nav = [
     { to: 'users', label: 'Users', icon: IconUsers, show: can('users.read') },
     { to: 'roles', label: 'Roles & permissions', icon: IconShieldLock, show: can('roles.read') },
+    { to: 'resources', label: 'Resources', icon: IconBox, show: can('resources.read') },
     // the tenants list is the provider's view; inside a customer it would only show that customer
     {
       to: 'tenants',
@@ -101,6 +104,7 @@ export function Shell() {
     { to: 'flow-runs', label: 'Flow runs', icon: IconTimelineEvent, show: can('flows.read') },
     { to: 'security', label: 'Security settings', icon: IconLock, show: can('settings.manage') },
     { to: 'outbox', label: 'Outbox', icon: IconMail, show: can('settings.manage') },
+    { to: 'provisioning', label: 'Provisioning', icon: IconPlugConnected, show: can('directory.manage') },
     { to: 'audit', label: 'Audit log', icon: IconListDetails, show: can('audit.read') },
   ];
 

@@ -7,9 +7,12 @@ import { FlowRunPage } from '../pages/Flows/FlowRunPage.tsx';
 import { FlowRunsPage } from '../pages/Flows/FlowRunsPage.tsx';
 import { FlowTemplatesPage } from '../pages/Flows/FlowTemplatesPage.tsx';
 import { TemplateDesignerPage } from '../pages/Flows/TemplateDesignerPage.tsx';
+import { ImportPage } from '../pages/Import/ImportPage.tsx';
 import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
+import { ProvisioningPage } from '../pages/Provisioning/ProvisioningPage.tsx';
+import { ResourcesPage } from '../pages/Resources/ResourcesPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
 import { SecuritySettingsPage } from '../pages/SecuritySettings/SecuritySettingsPage.tsx';
 import { SignInPage } from '../pages/SignIn/SignInPage.tsx';
@@ -56,6 +59,7 @@ function TenantHome() {
 }
 const tenantHome = createRoute({ getParentRoute: () => tenant, path: '/', component: TenantHome });
 const users = createRoute({ getParentRoute: () => tenant, path: 'users', component: UsersPage });
+const userImport = createRoute({ getParentRoute: () => tenant, path: 'users/import', component: ImportPage });
 const user = createRoute({ getParentRoute: () => tenant, path: 'users/$userId', component: UserDetailPage });
 const roles = createRoute({ getParentRoute: () => tenant, path: 'roles', component: RolesPage });
 const tenants = createRoute({ getParentRoute: () => tenant, path: 'tenants', component: TenantsPage });
@@ -89,6 +93,12 @@ const flowRun = createRoute({
   path: 'flow-runs/$runId',
   component: FlowRunPage,
 });
+const provisioning = createRoute({
+  getParentRoute: () => tenant,
+  path: 'provisioning',
+  component: ProvisioningPage,
+});
+const resources = createRoute({ getParentRoute: () => tenant, path: 'resources', component: ResourcesPage });
 
 export const router = createRouter({
   routeTree: root.addChildren([
@@ -99,11 +109,13 @@ export const router = createRouter({
     tenant.addChildren([
       tenantHome,
       users,
+      userImport,
       user,
       roles,
       tenants,
       tenantDetail,
       audit,
+      provisioning,
       mySecurity,
       myProfile,
       securitySettings,
@@ -112,6 +124,7 @@ export const router = createRouter({
       flowTemplate,
       flowRuns,
       flowRun,
+      resources,
     ]),
   ]),
   defaultPreload: false,

@@ -54,7 +54,7 @@ export function PageHeader({
 }) {
   return (
     <Group justify="space-between" align="flex-end" mb="lg" wrap="nowrap">
-      <Stack gap={2}>
+      <Stack gap={2} style={{ minWidth: 0 }}>
         <Title order={2} fw={650}>
           {title}
         </Title>
@@ -64,7 +64,11 @@ export function PageHeader({
           </Text>
         ) : null}
       </Stack>
-      {actions ? <Group gap="sm">{actions}</Group> : null}
+      {actions ? (
+        <Group gap="sm" wrap="nowrap" style={{ flexShrink: 0 }}>
+          {actions}
+        </Group>
+      ) : null}
     </Group>
   );
 }

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import * as groupsRepo from '../../groups/groups.repository.ts';
+import { ownedNeedingRecipient } from '../../ownership/ownership.service.ts';
 import { removeUserInTx } from '../../users/users.service.ts';
 import { defineAction } from '../action.ts';
 import {
@@ -25,8 +25,7 @@ export default defineAction({
   order: 120,
   params: Params,
   async describe(ctx, params) {
-    const owned = await groupsRepo.ownershipsOf(ctx.tx, ctx.tenant.id, ctx.user.id);
-    const count = owned.ownedGroups.length + owned.defaultMemberOf.length;
+    const count = await ownedNeedingRecipient(ctx.tx, ctx.tenant.id, ctx.user.id);
     const recipient = params.recipient
       ? await findRecipient(ctx.tx, ctx.user, params.recipient).catch(() => null)
       : null;
@@ -41,14 +40,12 @@ export default defineAction({
     let transferTo: string | undefined;
     if (params.recipient) {
       const recipient = await findRecipient(ctx.tx, ctx.user, params.recipient);
-      if (!recipient) {
-        const owned = await groupsRepo.ownershipsOf(ctx.tx, ctx.tenant.id, ctx.user.id);
-        if (owned.ownedGroups.length + owned.defaultMemberOf.length > 0) throw NoRecipient();
-      }
+      if (!recipient && (await ownedNeedingRecipient(ctx.tx, ctx.tenant.id, ctx.user.id)) > 0)
+        throw NoRecipient();
       transferTo = recipient?.id;
     }
-    const result = await removeUserInTx(ctx.tx, ctx.caller, ctx.user.id, { transferTo });
-    const moved = result.owned.groups.length + result.owned.defaultMemberOf.length;
+    const result = await removeUserInTx(ctx.tx, ctx.platform, ctx.caller, ctx.user.id, { transferTo });
+    const moved = result.moved.length;
     return {
       summary: moved > 0 ? `Removed; ${plural(moved, 'owned item')} transferred` : 'Removed',
       changed: true,

@@ -266,8 +266,9 @@ function ParamsForm({
             }}
           />
           <Text size="xs" c="dimmed">
-            Signed with the tenant’s webhook secret (HMAC-SHA256 in Rollcall-Signature). A 2xx answer is
-            success; timeouts and 5xx are retried with the same Rollcall-Webhook-Id.
+            Signed with the tenant’s webhook secret (Rollcall-Signature, HMAC-SHA256; the secret is under the
+            tenant’s webhooks). A 2xx answer is success; timeouts and 5xx are retried with the same
+            Rollcall-Webhook-Id.
           </Text>
         </Stack>
       );

@@ -22,7 +22,7 @@ import {
   IconMailCheck,
   IconMailQuestion,
 } from '@tabler/icons-react';
-import { Link, useParams } from '@tanstack/react-router';
+import { Link, useNavigate, useParams } from '@tanstack/react-router';
 import { type ReactNode, useEffect, useState } from 'react';
 import {
   useGroups,
@@ -52,6 +52,14 @@ import {
   UserAvatar,
 } from '../../ui/index.tsx';
 import { OffboardDialog } from '../Flows/OffboardDialog.tsx';
+import {
+  PendingChangeDialog,
+  PendingChangeMarker,
+  RemoveUserDialog,
+  SharedWorkflowsDialog,
+  TransferOwnershipDialog,
+} from '../Users/ownership-dialogs.tsx';
+import { OwnershipsTab } from './OwnershipsTab.tsx';
 import { SecurityTab } from './SecurityTab.tsx';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
@@ -491,15 +499,21 @@ export function UserDetailPage() {
   const user = useUser(tenantId, userId);
   const me = useMe();
   const action = useUserAction(tenantId);
+  const navigate = useNavigate();
   const [tab, setTab] = useState<string | null>('info');
   const [offboarding, setOffboarding] = useState(false);
+  const [dialog, setDialog] = useState<null | 'transfer' | 'remove' | 'shared' | 'pending'>(null);
   if (!user.data) return <ErrorAlert error={user.error} />;
   const u = user.data;
   const can = (p: string) => me.data?.permissions.includes(p) ?? false;
   const run = (name: string, confirmText?: string) => {
+    if (name === 'transfer' || name === 'remove') {
+      setDialog(name);
+      return;
+    }
     if (confirmText && !window.confirm(confirmText)) return;
     action.mutate(
-      { userId: u.id, action: name, body: name === 'remove' ? {} : undefined },
+      { userId: u.id, action: name },
       { onSuccess: () => notifyDone('Done'), onError: notifyError },
     );
   };
@@ -518,10 +532,14 @@ export function UserDetailPage() {
       confirm: `Archive ${u.firstName} ${u.lastName}? Archived users can never be reactivated.`,
     },
     {
+      key: 'transfer',
+      label: 'Transfer ownership…',
+      show: can('ownership.transfer') && !u.pendingChange,
+    },
+    {
       key: 'remove',
       label: 'Remove from tenant…',
-      show: can('users.remove'),
-      confirm: `Remove ${u.firstName} ${u.lastName}? This cannot be undone.`,
+      show: can('users.remove') && !u.pendingChange && me.data?.user.id !== u.id,
     },
   ].filter((a) => a.show);
 
@@ -543,6 +561,24 @@ export function UserDetailPage() {
                 <Badge variant="outline" color="gray">
                   External
                 </Badge>
+              ) : null}
+              {u.pendingChange ? (
+                <PendingChangeMarker
+                  change={u.pendingChange}
+                  name={`${u.firstName} ${u.lastName}`}
+                  onClick={() => setDialog('pending')}
+                  labelled
+                />
+              ) : null}
+              {u.signInBlockedUntil ? (
+                <Badge variant="light" color="orange" leftSection={<IconLock size={12} />} tt="none">
+                  Sign-in disabled until {formatDateTime(u.signInBlockedUntil)}
+                </Badge>
+              ) : null}
+              {(u.sharedCount ?? 0) > 0 && can('resources.read') ? (
+                <Button size="compact-sm" variant="light" onClick={() => setDialog('shared')}>
+                  Shared with {u.firstName} ({u.sharedCount})
+                </Button>
               ) : null}
             </Group>
             <Text c="dimmed" size="sm">
@@ -611,6 +647,7 @@ export function UserDetailPage() {
           <Tabs.Tab value="groups">Groups ({u.groups.length})</Tabs.Tab>
           <Tabs.Tab value="roles">Roles &amp; permissions</Tabs.Tab>
           <Tabs.Tab value="skills">Skills</Tabs.Tab>
+          <Tabs.Tab value="ownerships">Ownerships</Tabs.Tab>
           {can('users.sessions') || can('users.passwords') ? (
             <Tabs.Tab value="security">Security</Tabs.Tab>
           ) : null}
@@ -636,7 +673,32 @@ export function UserDetailPage() {
         <Tabs.Panel value="skills">
           <SkillsTab tenantId={tenantId} user={u} canEdit={can('users.update')} />
         </Tabs.Panel>
+        <Tabs.Panel value="ownerships">
+          <OwnershipsTab tenantId={tenantId} userId={u.id} onShowChange={() => setDialog('pending')} />
+        </Tabs.Panel>
       </Tabs>
+      <TransferOwnershipDialog
+        tenantId={tenantId}
+        user={dialog === 'transfer' ? u : null}
+        onClose={() => setDialog(null)}
+      />
+      <RemoveUserDialog
+        tenantId={tenantId}
+        user={dialog === 'remove' ? u : null}
+        onClose={() => setDialog(null)}
+        onRemoved={() => void navigate({ to: `/t/${tenantId}/users` })}
+      />
+      <SharedWorkflowsDialog
+        tenantId={tenantId}
+        user={dialog === 'shared' ? u : null}
+        canEdit={can('resources.manage')}
+        onClose={() => setDialog(null)}
+      />
+      <PendingChangeDialog
+        tenantId={tenantId}
+        transferId={dialog === 'pending' ? (u.pendingChange?.id ?? null) : null}
+        onClose={() => setDialog(null)}
+      />
       <Tooltip.Group>{null}</Tooltip.Group>
     </>
   );

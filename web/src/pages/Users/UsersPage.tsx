@@ -18,6 +18,7 @@ import {
 } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import {
+  IconArrowsExchange,
   IconChevronDown,
   IconChevronRight,
   IconChevronUp,
@@ -28,6 +29,9 @@ import {
   IconSearch,
   IconSelector,
   IconSettings,
+  IconShare,
+  IconTrash,
+  IconUpload,
   IconUserStar,
 } from '@tabler/icons-react';
 import { Link, useParams } from '@tanstack/react-router';
@@ -46,7 +50,20 @@ import {
 import type { Group as GroupT, UserSummary } from '../../api/types.ts';
 import { ErrorAlert, notifyDone, notifyError, PageHeader, StatusBadge, UserAvatar } from '../../ui/index.tsx';
 import { CreateGroupModal, CreateUserModal, GroupConfigModal, PickManyModal } from './dialogs.tsx';
+import { ExportButton } from './ExportButton.tsx';
 import { InviteDialog } from './InviteDialog.tsx';
+import {
+  PendingChangeDialog,
+  PendingChangeMarker,
+  RemoveUserDialog,
+  SharedWorkflowsDialog,
+  TransferOwnershipDialog,
+} from './ownership-dialogs.tsx';
+
+/** Which ownership dialog is open, for whom (reference 003's share, transfer, trash and clock icons). */
+type OwnershipDialog =
+  | { kind: 'shared' | 'transfer' | 'remove'; user: UserSummary }
+  | { kind: 'pending'; transferId: string };
 
 const TABS = [
   { value: 'active', label: 'Active' },
@@ -104,6 +121,9 @@ function GroupTable({
   onLicense,
   onInvitation,
   canLicense,
+  onOwnership,
+  can,
+  meId,
 }: {
   tenantId: string;
   group: GroupT;
@@ -118,6 +138,10 @@ function GroupTable({
   onLicense: (u: UserSummary) => void;
   onInvitation: (invitationId: string, action: 'resend' | 'cancel') => void;
   canLicense: boolean;
+  onOwnership: (d: OwnershipDialog) => void;
+  can: (permission: string) => boolean;
+  /** The signed-in user: no one removes themselves (rule 14). */
+  meId: string | undefined;
 }) {
   const [open, { toggle }] = useDisclosure(true);
   const chosen = users.filter((u) => selected.has(u.id)).length;
@@ -164,6 +188,13 @@ function GroupTable({
             <Badge variant="outline" color="gray" radius="sm" size="sm">
               Default
             </Badge>
+          ) : null}
+          {group.source ? (
+            <Tooltip label="Provisioned by the identity provider: its name and members change there">
+              <Badge variant="light" color="blue" radius="sm" size="sm">
+                From {group.source.toUpperCase()}
+              </Badge>
+            </Tooltip>
           ) : null}
           <Text size="sm" c="dimmed">
             Group role: <b>{group.role?.name ?? 'None'}</b>
@@ -215,7 +246,7 @@ function GroupTable({
                 <SortHeader label="Email" field="email" sort={sort} onSort={onSort} />
                 <Table.Th>Role</Table.Th>
                 <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
-                <Table.Th w={110}>Actions</Table.Th>
+                <Table.Th w={170}>Actions</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -327,6 +358,48 @@ function GroupTable({
                           </Tooltip>
                         </>
                       ) : null}
+                      {(u.sharedCount ?? 0) > 0 && can('resources.read') ? (
+                        <Tooltip label={`Shared with ${u.firstName}: ${u.sharedCount}`}>
+                          <ActionIcon
+                            variant="subtle"
+                            color="indigo"
+                            aria-label={`Shared with ${u.firstName} ${u.lastName}`}
+                            onClick={() => onOwnership({ kind: 'shared', user: u })}
+                          >
+                            <IconShare size={18} />
+                          </ActionIcon>
+                        </Tooltip>
+                      ) : null}
+                      {can('ownership.transfer') && !u.pendingChange && u.status !== 'removed' ? (
+                        <Tooltip label="Transfer ownership">
+                          <ActionIcon
+                            variant="subtle"
+                            color="gray"
+                            aria-label={`Transfer ownership of ${u.firstName} ${u.lastName}`}
+                            onClick={() => onOwnership({ kind: 'transfer', user: u })}
+                          >
+                            <IconArrowsExchange size={18} />
+                          </ActionIcon>
+                        </Tooltip>
+                      ) : null}
+                      {u.pendingChange ? (
+                        <PendingChangeMarker
+                          change={u.pendingChange}
+                          name={`${u.firstName} ${u.lastName}`}
+                          onClick={() => onOwnership({ kind: 'pending', transferId: u.pendingChange!.id })}
+                        />
+                      ) : can('users.remove') && u.id !== meId ? (
+                        <Tooltip label="Remove user">
+                          <ActionIcon
+                            variant="subtle"
+                            color="red"
+                            aria-label={`Remove ${u.firstName} ${u.lastName}`}
+                            onClick={() => onOwnership({ kind: 'remove', user: u })}
+                          >
+                            <IconTrash size={18} />
+                          </ActionIcon>
+                        </Tooltip>
+                      ) : null}
                     </Group>
                   </Table.Td>
                 </Table.Tr>
@@ -399,6 +472,7 @@ export function UsersPage() {
   const [createUser, createUserCtl] = useDisclosure(false);
   const [createGroup, createGroupCtl] = useDisclosure(false);
   const [configuring, setConfiguring] = useState<GroupT | null>(null);
+  const [ownership, setOwnership] = useState<OwnershipDialog | null>(null);
   const [picker, setPicker] = useState<
     null | 'assignGroups' | 'removeGroups' | 'assignRoles' | 'removeRoles'
   >(null);
@@ -508,6 +582,17 @@ export function UsersPage() {
                 Create user
               </Button>
             ) : null}
+            {can('imports.run') ? (
+              <Button
+                variant="default"
+                leftSection={<IconUpload size={16} />}
+                component={Link}
+                to={`/t/${tenantId}/users/import`}
+                disabled={!can('users.create')}
+              >
+                Import
+              </Button>
+            ) : null}
             {can('invitations.send') ? (
               <Button leftSection={<IconMailForward size={16} />} onClick={invitingCtl.open}>
                 Invite users
@@ -582,6 +667,9 @@ export function UsersPage() {
             w={320}
             aria-label="Search users"
           />
+          {can('imports.run') ? (
+            <ExportButton tenantId={tenantId} query={{ q: q.trim() || undefined, status, sort }} />
+          ) : null}
         </Group>
       </Group>
       <ErrorAlert error={users.error} />
@@ -602,6 +690,9 @@ export function UsersPage() {
             onLicense={onLicense}
             onInvitation={onInvitation}
             canLicense={can('licenses.assign')}
+            onOwnership={setOwnership}
+            can={can}
+            meId={me.data?.user.id}
           />
         ))}
       </Stack>
@@ -620,6 +711,27 @@ export function UsersPage() {
       <InviteDialog tenantId={tenantId} opened={inviting} onClose={invitingCtl.close} />
       <CreateGroupModal tenantId={tenantId} opened={createGroup} onClose={createGroupCtl.close} />
       <GroupConfigModal tenantId={tenantId} group={configuring} onClose={() => setConfiguring(null)} />
+      <TransferOwnershipDialog
+        tenantId={tenantId}
+        user={ownership?.kind === 'transfer' ? ownership.user : null}
+        onClose={() => setOwnership(null)}
+      />
+      <RemoveUserDialog
+        tenantId={tenantId}
+        user={ownership?.kind === 'remove' ? ownership.user : null}
+        onClose={() => setOwnership(null)}
+      />
+      <SharedWorkflowsDialog
+        tenantId={tenantId}
+        user={ownership?.kind === 'shared' ? ownership.user : null}
+        canEdit={can('resources.manage')}
+        onClose={() => setOwnership(null)}
+      />
+      <PendingChangeDialog
+        tenantId={tenantId}
+        transferId={ownership?.kind === 'pending' ? ownership.transferId : null}
+        onClose={() => setOwnership(null)}
+      />
       <PickManyModal
         opened={picker !== null}
         onClose={() => setPicker(null)}

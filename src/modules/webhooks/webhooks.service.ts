@@ -1,0 +1,196 @@
+import { v7 as uuidv7 } from 'uuid';
+import { recordAudit } from '../../platform/audit.ts';
+import { withTenantTx } from '../../platform/db.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { Platform } from '../../platform/platform.ts';
+import { rotateWebhookSecret, WEBHOOK_EVENTS, webhookSecretOf } from '../../platform/webhooks.ts';
+import { authorize } from '../access/authorize.ts';
+import type { Caller } from '../users/users.service.ts';
+
+/**
+ * A tenant's webhook endpoints: where Rollcall announces events (an owner change) to integrations,
+ * signed with the tenant's secret (see `platform/webhooks.ts`).
+ */
+const WebhookErrors = {
+  notFound: () => new AppError('not_found', 'webhook.not_found', 'No such webhook endpoint in this tenant.'),
+  unknownEvents: (events: string[]) =>
+    new AppError('invalid', 'webhook.unknown_event', `Unknown event(s): ${events.join(', ')}.`, {
+      errors: [{ field: 'body/events', message: `must be among ${WEBHOOK_EVENTS.join(', ')}` }],
+      details: { known: WEBHOOK_EVENTS },
+    }),
+};
+
+function checkEvents(events: string[] | undefined) {
+  const unknown = (events ?? []).filter((e) => !WEBHOOK_EVENTS.includes(e));
+  if (unknown.length > 0) throw WebhookErrors.unknownEvents(unknown);
+}
+
+const view = (e: {
+  id: string;
+  url: string;
+  description: string;
+  events: string[];
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}) => ({
+  id: e.id,
+  url: e.url,
+  description: e.description,
+  events: e.events,
+  enabled: e.enabled,
+  createdAt: new Date(e.createdAt).toISOString(),
+  updatedAt: new Date(e.updatedAt).toISOString(),
+});
+
+export async function listEndpoints(platform: Platform, caller: Caller) {
+  authorize(caller.principal, 'settings.manage');
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => ({
+    items: (
+      await tx
+        .selectFrom('webhookEndpoints')
+        .selectAll()
+        .where('tenantId', '=', caller.ctx.tenantId)
+        .orderBy('createdAt')
+        .execute()
+    ).map(view),
+    events: [...WEBHOOK_EVENTS],
+  }));
+}
+
+export async function createEndpoint(
+  platform: Platform,
+  caller: Caller,
+  body: { url: string; events: string[]; description?: string },
+) {
+  authorize(caller.principal, 'settings.manage');
+  checkEvents(body.events);
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const now = caller.ctx.clock.now();
+    const e = await tx
+      .insertInto('webhookEndpoints')
+      .values({
+        tenantId: caller.ctx.tenantId,
+        id: uuidv7(),
+        url: body.url,
+        description: body.description ?? '',
+        events: body.events,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(tx, caller.ctx, {
+      action: 'webhook.endpoint_created',
+      target: { type: 'webhook_endpoint', id: e.id, label: e.url },
+      after: { url: e.url, events: e.events, description: e.description },
+    });
+    return view(e);
+  });
+}
+
+export async function updateEndpoint(
+  platform: Platform,
+  caller: Caller,
+  id: string,
+  body: { url?: string; events?: string[]; description?: string; enabled?: boolean },
+) {
+  authorize(caller.principal, 'settings.manage');
+  checkEvents(body.events);
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const before = await tx
+      .selectFrom('webhookEndpoints')
+      .selectAll()
+      .where('tenantId', '=', caller.ctx.tenantId)
+      .where('id', '=', id)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!before) throw WebhookErrors.notFound();
+    const e = await tx
+      .updateTable('webhookEndpoints')
+      .set({ ...body, updatedAt: caller.ctx.clock.now() })
+      .where('tenantId', '=', caller.ctx.tenantId)
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordAudit(tx, caller.ctx, {
+      action: 'webhook.endpoint_updated',
+      target: { type: 'webhook_endpoint', id, label: e.url },
+      before: { url: before.url, events: before.events, enabled: before.enabled },
+      after: { url: e.url, events: e.events, enabled: e.enabled },
+    });
+    return view(e);
+  });
+}
+
+export async function deleteEndpoint(platform: Platform, caller: Caller, id: string) {
+  authorize(caller.principal, 'settings.manage');
+  await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const gone = await tx
+      .deleteFrom('webhookEndpoints')
+      .where('tenantId', '=', caller.ctx.tenantId)
+      .where('id', '=', id)
+      .returning(['url'])
+      .executeTakeFirst();
+    if (!gone) throw WebhookErrors.notFound();
+    await recordAudit(tx, caller.ctx, {
+      action: 'webhook.endpoint_deleted',
+      target: { type: 'webhook_endpoint', id, label: gone.url },
+    });
+  });
+}
+
+/** The signing secret, for setting up a receiver; reading it is audited. */
+export async function revealSecret(platform: Platform, caller: Caller) {
+  authorize(caller.principal, 'settings.manage');
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const secret = await webhookSecretOf(platform, tx, caller.ctx.tenantId);
+    await recordAudit(tx, caller.ctx, {
+      action: 'webhook.secret_revealed',
+      target: { type: 'webhook_secret', id: caller.ctx.tenantId },
+    });
+    return { secret };
+  });
+}
+
+export async function rotateSecret(platform: Platform, caller: Caller) {
+  authorize(caller.principal, 'settings.manage');
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const secret = await rotateWebhookSecret(platform, tx, caller.ctx.tenantId);
+    await recordAudit(tx, caller.ctx, {
+      action: 'webhook.secret_rotated',
+      target: { type: 'webhook_secret', id: caller.ctx.tenantId },
+    });
+    return { secret };
+  });
+}
+
+export async function listDeliveries(platform: Platform, caller: Caller, limit: number) {
+  authorize(caller.principal, 'settings.manage');
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => ({
+    items: (
+      await tx
+        .selectFrom('webhookDeliveries')
+        .select([
+          'id',
+          'endpointId',
+          'url',
+          'event',
+          'status',
+          'attempts',
+          'lastStatus',
+          'lastError',
+          'createdAt',
+          'deliveredAt',
+        ])
+        .where('tenantId', '=', caller.ctx.tenantId)
+        .orderBy('createdAt', 'desc')
+        .limit(limit)
+        .execute()
+    ).map((d) => ({
+      ...d,
+      createdAt: new Date(d.createdAt).toISOString(),
+      deliveredAt: d.deliveredAt ? new Date(d.deliveredAt).toISOString() : null,
+    })),
+  }));
+}
