@@ -638,6 +638,57 @@ describe('rule 21: the other actions, with their parameters', () => {
     expect(removed.after).toMatchObject({ status: 'removed', transferredTo: boss.id });
   });
 
+  it('transfers ownerships to a named user, who joins the user’s groups', async () => {
+    const heir = await apiCreateUser(api, tenant, {
+      firstName: 'Hugo',
+      lastName: 'Heir',
+      email: 'hugo@runs.test',
+    });
+    const team = (await api.post(`/api/v1/tenants/${tenant}/groups`, { name: 'Ada’s team' })).json();
+    const ada = await apiCreateUser(api, tenant, {
+      firstName: 'Ada',
+      lastName: 'Owner',
+      groupIds: [team.id],
+    });
+    await t.ownerQuery('update groups set owner_id = $1 where id = $2', [ada.id, team.id]);
+    const id = await template({
+      steps: [
+        {
+          action: 'transfer_ownerships',
+          when: { offsetDays: 0, timeOfDay: '08:00' },
+          params: { recipient: { type: 'user', login: 'hugo@runs.test' } },
+        },
+      ],
+    });
+    const preview = (
+      await api.post(runs(), { templateId: id, userId: ada.id, eventDate: '2027-06-20', dryRun: true })
+    ).json();
+    expect(preview.timeline[0].description).toBe('Transfer 1 owned item (Groups: Ada’s team) to Hugo Heir');
+    const run = await start(id, ada.id, '2027-06-20');
+    await at('2027-06-20T08:00:00Z');
+    expect((await getRun(run.id)).steps[0].summary).toBe(
+      'Moved 1 owned item to Hugo Heir, who joined 1 group',
+    );
+    expect((await api.get(`/api/v1/tenants/${tenant}/groups/${team.id}`)).json().owner.id).toBe(heir.id);
+    const heirGroups = (await api.get(users(`/${heir.id}`)))
+      .json()
+      .groups.map((g: { name: string }) => g.name);
+    expect(heirGroups).toContain('Ada’s team');
+    // nothing left to move: the same action now finds nothing to do
+    const again = await template({
+      steps: [
+        {
+          action: 'transfer_ownerships',
+          when: { offsetDays: 0, timeOfDay: '09:00' },
+          params: { recipient: { type: 'manager' } },
+        },
+      ],
+    });
+    const second = await start(again, ada.id, '2027-06-21');
+    await at('2027-06-21T09:00:00Z');
+    expect((await getRun(second.id)).steps[0].summary).toBe('Owned nothing');
+  });
+
   it('answers a clear error for runs that do not exist and dates that are not dates', async () => {
     expect((await api.get(runs('/0190c8a0-0000-7000-8000-000000000000'))).json().code).toBe(
       'flow_run.not_found',
