@@ -26,6 +26,8 @@ export interface Config {
   trustProxy: boolean | string[];
   /** Sign-in attempts per minute from one IP address (password changes: a third of it per user). */
   authRateLimitPerMinute: number;
+  /** Flow dispatcher loops in a worker process (ROLLCALL_FLOW_LOOPS): tenants' steps run side by side. */
+  flowLoops: number;
   /** The largest CSV file an import accepts, in MB. */
   importMaxMb: number;
 }
@@ -137,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       blankToNull(env.ROLLCALL_AUTH_RATE_LIMIT),
       30,
     ),
+    flowLoops: parsePositive('ROLLCALL_FLOW_LOOPS', blankToNull(env.ROLLCALL_FLOW_LOOPS), 4),
     importMaxMb: parsePositive('ROLLCALL_IMPORT_MAX_MB', blankToNull(env.ROLLCALL_IMPORT_MAX_MB), 512),
   };
 }

@@ -111,7 +111,7 @@ export class FlowEngine {
   constructor(platform: Platform, options: EngineOptions = {}) {
     this.platform = platform;
     this.opts = {
-      loops: options.loops ?? Number(process.env.ROLLCALL_FLOW_LOOPS ?? 4),
+      loops: options.loops ?? platform.config.flowLoops,
       batchSize: options.batchSize ?? 100,
       budgetMs: options.budgetMs ?? 300,
       remoteWorkers: options.remoteWorkers ?? 8,
