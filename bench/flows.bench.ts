@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { flowEngineOf } from '../src/modules/flows/engine.ts';
@@ -91,7 +93,7 @@ export async function run(db: BenchDatabase): Promise<void> {
       tenants.push({ id, templates, users });
     }
 
-    // start the runs through the API, eight at a time
+    // start the runs through the API, sixteen at a time
     const jobs: Array<() => Promise<void>> = [];
     let n = 0;
     for (const t of tenants)
@@ -108,7 +110,7 @@ export async function run(db: BenchDatabase): Promise<void> {
       });
     const started = performance.now();
     await Promise.all(
-      Array.from({ length: 8 }, async () => {
+      Array.from({ length: 16 }, async () => {
         for (let job = jobs.shift(); job; job = jobs.shift()) await job();
       }),
     );
@@ -119,11 +121,20 @@ export async function run(db: BenchDatabase): Promise<void> {
     );
 
     // jump the engine's clock to two seconds before the minute and let it work
+    const load = os.loadavg()[0]!;
+    const pgCpuNow = await postgresCpu(owner);
+    const pg0 = pgCpuNow?.() ?? null;
+    const node0 = process.cpuUsage();
     clock.shift = t0 - 2_000 - Date.now();
     const engine = flowEngineOf(rollcall.platform);
     engine.wake();
     const done = await waitForCompletion(owner, n, 600_000);
     if (!done) throw new Error('the runs did not complete in 10 minutes');
+    const nodeCpu = (() => {
+      const u = process.cpuUsage(node0);
+      return (u.user + u.system) / 1000;
+    })();
+    const pgCpu = pg0 === null || !pgCpuNow ? null : pgCpuNow() - pg0;
     const rows = (
       await owner.query<{ due: string; started: string; finished: string }>(
         `select extract(epoch from due_at) * 1000 as due, extract(epoch from started_at) * 1000 as started,
@@ -136,15 +147,27 @@ export async function run(db: BenchDatabase): Promise<void> {
     const firstDue = Math.min(...rows.map((r) => r.due));
     const last = Math.max(...rows.map((r) => r.finished));
     const rate = total / ((last - firstDue) / 1000);
+    // the busiest five seconds: the engine's pace while it had a backlog (or the arrival rate, if none)
+    const windows = new Map<number, number>();
+    for (const r of rows)
+      windows.set(Math.floor(r.finished / 5000), (windows.get(Math.floor(r.finished / 5000)) ?? 0) + 1);
+    const peak = Math.max(...windows.values()) / 5;
     console.log(
       `flows: ${total} steps of ${n} runs due within one minute (${fmt(total / 60, 0)} steps/s arriving), ${rollcall.platform.config.role} process, ${engine.loops} dispatcher loops`,
     );
     console.log(
-      `  executed ${fmt(rate, 0)} steps/s from the first instant to the last step (it keeps up when that is the arrival rate)`,
+      `  executed ${fmt(rate, 0)} steps/s from the first instant to the last step (it keeps up when that is the arrival rate), ${fmt(peak, 0)} steps/s in the busiest five seconds`,
     );
     console.log(
       `  lag from due instant to start: p50 ${fmt(percentile(lags, 50), 0)} ms, p99 ${fmt(percentile(lags, 99), 0)} ms, max ${fmt(lags[lags.length - 1]!, 0)} ms`,
     );
+    if (pgCpu !== null) {
+      const perStep = (nodeCpu + pgCpu) / total;
+      console.log(
+        `  CPU per step: ${fmt(perStep, 2)} ms (Node ${fmt(nodeCpu / total, 2)}, PostgreSQL ${fmt(pgCpu / total, 2)}); on 2 cores nothing else uses, at most ${fmt(2000 / perStep, 0)} steps/s`,
+      );
+    }
+    console.log(`  the machine's load average when the minute began: ${fmt(load, 1)} (2 cores)`);
     console.log(
       `baseline, no-op pg-boss jobs: ${fmt(baseline, 0)} jobs/s tuned (batch 100, 4 workers, burst); ${fmt(repoStyle, 0)} jobs/s as the repo's queues run (batch 1, 8 workers, 0.5 s polling)`,
     );
@@ -154,6 +177,32 @@ export async function run(db: BenchDatabase): Promise<void> {
   } finally {
     await owner.end();
     await rollcall.stop();
+  }
+}
+
+/**
+ * CPU time of this PostgreSQL's processes (the postmaster and its children, found from a backend of
+ * ours), or null when the server runs elsewhere. Other clusters on the machine are not counted.
+ */
+async function postgresCpu(owner: pg.Client): Promise<(() => number) | null> {
+  const stat = (pid: string) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  try {
+    const backend = (await owner.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
+    const postmaster = stat(String(backend))[1]!;
+    return () => {
+      let ticks = 0;
+      for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+        try {
+          const f = stat(pid);
+          if (pid === postmaster || f[1] === postmaster) ticks += Number(f[11]) + Number(f[12]);
+        } catch {
+          // the process ended meanwhile
+        }
+      }
+      return ticks * 10; // clock ticks of 10 ms (USER_HZ 100)
+    };
+  } catch {
+    return null;
   }
 }
 

@@ -139,7 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       blankToNull(env.ROLLCALL_AUTH_RATE_LIMIT),
       30,
     ),
-    flowLoops: parsePositive('ROLLCALL_FLOW_LOOPS', blankToNull(env.ROLLCALL_FLOW_LOOPS), 4),
+    flowLoops: parsePositive('ROLLCALL_FLOW_LOOPS', blankToNull(env.ROLLCALL_FLOW_LOOPS), 8),
     importMaxMb: parsePositive('ROLLCALL_IMPORT_MAX_MB', blankToNull(env.ROLLCALL_IMPORT_MAX_MB), 512),
   };
 }
