@@ -7,6 +7,7 @@ import type { Clock } from '../src/platform/clock.ts';
 import { loadConfig } from '../src/platform/config.ts';
 import { startRollcall } from '../src/server.ts';
 import { TestClient } from '../test/helpers/app.ts';
+import { type RollcallProcess, spawnRollcall } from '../test/helpers/process.ts';
 import { type BenchDatabase, fmt, percentile } from './harness.ts';
 
 /**
@@ -14,8 +15,9 @@ import { type BenchDatabase, fmt, percentile } from './harness.ts';
  * (suspend, end sessions and tokens, remove from groups, free licences, set an attribute), every
  * step falling due within the same minute — 833 steps a second, each second's steps due at the same
  * instant — across 10 customer tenants. Reported: steps executed per second from the first
- * instant to the last step, and the lag from each step's instant to its start (p50, p99, max). Baseline in the same run: no-op pg-boss jobs, one per step — the ceiling of an engine that
- * makes each step a pg-boss job.
+ * instant to the last step and in the busiest five seconds, the lag from each step's instant to its
+ * start (p50, p99, max), and the CPU a step costs. Baseline in the same run: no-op pg-boss jobs, one
+ * per step — what an engine that makes each step a pg-boss job could reach at best.
  */
 const TENANTS = 10;
 const SLOTS = 60;
@@ -31,6 +33,10 @@ class ShiftedClock implements Clock {
 
 export async function run(db: BenchDatabase): Promise<void> {
   const runsWanted = Number(process.env.BENCH_FLOW_RUNS ?? 10_000);
+  // BENCH_FLOW_WORKERS > 0: that many separate worker processes run the steps (ROLLCALL_ROLE=worker),
+  // this one only serves the API; 0 (default): this process does both, as `npm start` does
+  const workerCount = Number(process.env.BENCH_FLOW_WORKERS ?? 0);
+  const workers: RollcallProcess[] = [];
   const url = await db.createDatabase('rollcall_bench_flows');
   const password = 'Bench-Password-123!';
   const clock = new ShiftedClock();
@@ -40,6 +46,7 @@ export async function run(db: BenchDatabase): Promise<void> {
       LOG_LEVEL: 'silent',
       ROLLCALL_ADMIN_EMAIL: 'bench@msp.test',
       ROLLCALL_ADMIN_PASSWORD: password,
+      ROLLCALL_ROLE: workerCount > 0 ? 'http' : 'all',
     }),
     { logger: false, skipConsoleBuild: true, listen: false, clock },
   );
@@ -120,20 +127,44 @@ export async function run(db: BenchDatabase): Promise<void> {
       `setup: ${n} runs started through the API in ${fmt(creation, 1)} s (${fmt(n / creation, 0)} runs/s)`,
     );
 
-    // jump the engine's clock to two seconds before the minute and let it work
+    let loops = rollcall.platform.config.flowLoops;
+    for (let i = 0; i < workerCount; i++) {
+      const w = spawnRollcall(url, {
+        ROLLCALL_ROLE: 'worker',
+        ROLLCALL_ADMIN_EMAIL: 'bench@msp.test',
+        ROLLCALL_ADMIN_PASSWORD: password,
+        LOG_LEVEL: 'error',
+      });
+      workers.push(w);
+      await w.ready;
+    }
     const load = os.loadavg()[0]!;
     const pgCpuNow = await postgresCpu(owner);
     const pg0 = pgCpuNow?.() ?? null;
     const node0 = process.cpuUsage();
-    clock.shift = t0 - 2_000 - Date.now();
-    const engine = flowEngineOf(rollcall.platform);
-    engine.wake();
+    const workers0 = workers.map((w) => processCpuMs(w.child.pid!));
+    if (workerCount === 0) {
+      // jump the engine's clock to two seconds before the minute and let it work
+      clock.shift = t0 - 2_000 - Date.now();
+      flowEngineOf(rollcall.platform).wake();
+    } else {
+      // the workers keep real time: bring the minute to two seconds from now instead
+      const delta = `${t0 - (Date.now() + 2_000)} milliseconds`;
+      await owner.query('update flow_run_steps set due_at = due_at - $1::interval', [delta]);
+      await owner.query(
+        `update flow_runs set next_due_at = next_due_at - $1::interval where next_due_at is not null`,
+        [delta],
+      );
+      await owner.query(`select pg_notify('rollcall_flows', '')`);
+      loops = loops * workerCount;
+    }
     const done = await waitForCompletion(owner, n, 600_000);
     if (!done) throw new Error('the runs did not complete in 10 minutes');
-    const nodeCpu = (() => {
-      const u = process.cpuUsage(node0);
-      return (u.user + u.system) / 1000;
-    })();
+    const nodeCpu =
+      (() => {
+        const u = process.cpuUsage(node0);
+        return (u.user + u.system) / 1000;
+      })() + workers.reduce((sum, w, i) => sum + processCpuMs(w.child.pid!) - workers0[i]!, 0);
     const pgCpu = pg0 === null || !pgCpuNow ? null : pgCpuNow() - pg0;
     const rows = (
       await owner.query<{ due: string; started: string; finished: string }>(
@@ -153,7 +184,7 @@ export async function run(db: BenchDatabase): Promise<void> {
       windows.set(Math.floor(r.finished / 5000), (windows.get(Math.floor(r.finished / 5000)) ?? 0) + 1);
     const peak = Math.max(...windows.values()) / 5;
     console.log(
-      `flows: ${total} steps of ${n} runs due within one minute (${fmt(total / 60, 0)} steps/s arriving), ${rollcall.platform.config.role} process, ${engine.loops} dispatcher loops`,
+      `flows: ${total} steps of ${n} runs due within one minute (${fmt(total / 60, 0)} steps/s arriving), ${workerCount > 0 ? `${workerCount} worker processes` : 'one process'}, ${loops} dispatcher loops`,
     );
     console.log(
       `  executed ${fmt(rate, 0)} steps/s from the first instant to the last step (it keeps up when that is the arrival rate), ${fmt(peak, 0)} steps/s in the busiest five seconds`,
@@ -175,9 +206,15 @@ export async function run(db: BenchDatabase): Promise<void> {
       `ratio: flow steps doing their work ÷ empty pg-boss jobs = ${fmt(rate / baseline, 2)}× tuned, ${fmt(rate / repoStyle, 1)}× repo-style`,
     );
   } finally {
+    for (const w of workers) await w.kill('SIGTERM');
     await owner.end();
     await rollcall.stop();
   }
+}
+
+function processCpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
 }
 
 /**

@@ -277,18 +277,13 @@ export class FlowEngine {
         .where('tenantId', '=', tenantId)
         .where('id', 'in', runIds)
         .execute()) as FlowRunRow[];
-      const steps = await repo.stepsOf(tx, tenantId, runIds);
+      const stepsByRun = new Map<string, FlowRunStepRow[]>();
+      for (const s of await repo.pendingStepsOf(tx, tenantId, runIds))
+        stepsByRun.set(s.runId, [...(stepsByRun.get(s.runId) ?? []), s]);
       const writes = new Writes();
       let handedToRemote = false;
       for (const run of runs) {
-        const r = await this.advance(
-          tx,
-          tenant,
-          run,
-          steps.filter((s) => s.runId === run.id),
-          mode,
-          writes,
-        );
+        const r = await this.advance(tx, tenant, run, stepsByRun.get(run.id) ?? [], mode, writes);
         executed += r.executed;
         handedToRemote ||= r.handedToRemote;
       }
@@ -321,7 +316,7 @@ export class FlowEngine {
       );
       const tenant = await loadTenantInfo(tx, row.tenantId);
       const run = (await repo.findRun(tx, row.tenantId, row.id))!;
-      const steps = await repo.stepsOf(tx, row.tenantId, [row.id]);
+      const steps = await repo.pendingStepsOf(tx, row.tenantId, [row.id]);
       let ran = false;
       const writes = new Writes();
       const r = await this.advance(
