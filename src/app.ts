@@ -84,6 +84,11 @@ const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
 
 const API_PREFIXES = ['/api/', '/scim/', '/auth/'];
 
+/** `token=…` query values replaced, for anything that writes a URL somewhere people read. */
+export function redactSecrets(url: string): string {
+  return url.replace(/([?&](?:token|code)=)[^&#]*/gi, '$1[redacted]');
+}
+
 /**
  * The whole HTTP surface, wired explicitly so it can be read top to bottom: cross-cutting plugins,
  * then who is calling, then each module's routes, then the console's static files.
@@ -93,7 +98,17 @@ export async function buildApp(
   options: { logger?: boolean | object } = {},
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? { level: platform.config.logLevel },
+    logger: options.logger ?? {
+      level: platform.config.logLevel,
+      serializers: {
+        // links in emails carry their secret in the query (…/invitation?token=…): never in the logs
+        req: (req: { method: string; url: string; id: string }) => ({
+          method: req.method,
+          url: redactSecrets(req.url),
+          id: req.id,
+        }),
+      },
+    },
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && /^[\w.-]{1,100}$/.test(incoming) ? incoming : uuidv7();

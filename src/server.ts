@@ -15,6 +15,7 @@ import { registerPlatformJobs } from './platform/jobs.registry.ts';
 import { Jobs } from './platform/jobs.ts';
 import { registerMailJob } from './platform/mail.ts';
 import { migrate } from './platform/migrate.ts';
+import { allowOutboundTo } from './platform/outbound.ts';
 import type { Platform } from './platform/platform.ts';
 import { loadInstallationSecret } from './platform/secrets.ts';
 import { registerWebhookJob } from './platform/webhooks.ts';
@@ -90,6 +91,7 @@ export async function startRollcall(config: Config, options: StartOptions = {}):
     };
     registerPlatformJobs(platform);
     closeMail = registerMailJob(platform);
+    allowOutboundTo(config.webhookAllowCidrs);
     registerImportJobs(platform);
     registerWebhookJob(platform);
     registerOwnershipJobs(platform);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 
 /**
  * Every setting Rollcall reads from its environment, validated once at start. A wrong value stops
@@ -30,6 +31,8 @@ export interface Config {
   flowLoops: number;
   /** The largest CSV file an import accepts, in MB. */
   importMaxMb: number;
+  /** Private ranges webhooks may still be sent to (an on-premises receiver); public addresses always may. */
+  webhookAllowCidrs: string[];
 }
 
 export class ConfigError extends Error {
@@ -71,6 +74,23 @@ function parseTrustProxy(value: string | null): boolean | string[] {
   for (const item of list) {
     if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item))
       throw new ConfigError('TRUST_PROXY', `"${item}" is not an IP address or CIDR range`);
+  }
+  return list;
+}
+
+function parseCidrList(name: string, value: string | null): string[] {
+  if (value === null) return [];
+  const list = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const item of list) {
+    const [address, bits] = item.split('/');
+    const valid =
+      ipaddr.isValid(address ?? '') &&
+      (bits === undefined ||
+        (/^\d{1,3}$/.test(bits) && Number(bits) <= (ipaddr.parse(address!).kind() === 'ipv4' ? 32 : 128)));
+    if (!valid) throw new ConfigError(name, `"${item}" is not an IP address or CIDR range`);
   }
   return list;
 }
@@ -141,5 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ),
     flowLoops: parsePositive('ROLLCALL_FLOW_LOOPS', blankToNull(env.ROLLCALL_FLOW_LOOPS), 8),
     importMaxMb: parsePositive('ROLLCALL_IMPORT_MAX_MB', blankToNull(env.ROLLCALL_IMPORT_MAX_MB), 512),
+    webhookAllowCidrs: parseCidrList(
+      'ROLLCALL_WEBHOOK_ALLOW_CIDRS',
+      blankToNull(env.ROLLCALL_WEBHOOK_ALLOW_CIDRS),
+    ),
   };
 }

@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { Ctx } from './context.ts';
 import { type Tx, withTenantTx } from './db.ts';
+import { postOutbound } from './outbound.ts';
 import type { Platform } from './platform.ts';
 import { seal, unseal } from './sealed.ts';
 import { safeEqual } from './tokens.ts';
@@ -172,10 +173,8 @@ export async function deliverWebhook(
   let status: number | null = null;
   let error: string | null = null;
   try {
-    const res = await fetch(delivery.url, {
-      method: 'POST',
-      redirect: 'manual',
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+    const res = await postOutbound(delivery.url, {
+      timeoutMs: TIMEOUT_MS,
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Rollcall-Webhooks/1',
@@ -187,7 +186,6 @@ export async function deliverWebhook(
       body: delivery.body,
     });
     status = res.status;
-    await res.body?.cancel().catch(() => {});
     if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
   } catch (e) {
     error = String((e as Error).message).slice(0, 500);

@@ -122,6 +122,29 @@ describe('email verification for addresses an administrator typed', () => {
   });
 });
 
+describe('asking for confirmation links is throttled', () => {
+  it('five an hour for one person: the sixth is refused, nothing more is sent', async () => {
+    await apiCreateUser(t.admin, tenant, { email: 'eager@onboard.test' });
+    const client = await signIn(t.app, 'onboard', 'eager@onboard.test');
+    const codes: number[] = [];
+    for (let i = 0; i < 6; i++) codes.push((await client.post('/api/v1/me/email-verification')).statusCode);
+    expect(codes).toEqual([200, 200, 200, 200, 200, 429]);
+    const limited = await client.post('/api/v1/me/email-verification');
+    expect(limited.json().code).toBe('request.rate_limited');
+    const { rows } = await t.ownerQuery(
+      `select count(*)::int as n from outbox where to_address = 'eager@onboard.test' and kind = 'email_verification'`,
+    );
+    expect(rows[0].n).toBe(6); // the one sent at creation and five asked for
+  });
+
+  it('links in request logs are written without their secret', async () => {
+    const { redactSecrets } = await import('../../src/app.ts');
+    expect(redactSecrets('/verify-email?token=rc_ver_abc&x=1')).toBe('/verify-email?token=[redacted]&x=1');
+    expect(redactSecrets('/invitation?token=rc_inv_abc')).toBe('/invitation?token=[redacted]');
+    expect(redactSecrets('/api/v1/users?q=token')).toBe('/api/v1/users?q=token');
+  });
+});
+
 describe('first-sign-in setup after accepting an invitation', () => {
   let member: TestClient;
   it('an invited person who accepted is verified and asked to set up; the setup saves profile, time zone and preferences', async () => {
@@ -145,6 +168,12 @@ describe('first-sign-in setup after accepting an invitation', () => {
     expect(me.setupRequired).toBe(true);
     expect(me.user.emailVerified).toBe(true);
 
+    // with no zone of her own yet, the profile carries the tenant's for the setup to offer
+    await t.admin.patch(`/api/v1/tenants/${tenant}`, { settings: { timeZone: 'Europe/Vienna' } });
+    expect((await member.get('/api/v1/me/profile')).json()).toMatchObject({
+      timeZone: null,
+      tenantTimeZone: 'Europe/Vienna',
+    });
     const bad = await member.patch('/api/v1/me/profile', { timeZone: 'Mars/Olympus' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('user.invalid_time_zone');

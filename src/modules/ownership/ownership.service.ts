@@ -1,6 +1,7 @@
 import './builtin-kinds.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
+import { principalOfUser } from '../../platform/auth.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import type { ShareLevel, TransferKind } from '../../platform/db-schema.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -9,7 +10,7 @@ import { announce } from '../../platform/webhooks.ts';
 import { isRealDate, zonedDateHour, zonedInstant } from '../../platform/zoned-time.ts';
 import { AccessErrors } from '../access/access.errors.ts';
 import { authorize } from '../access/authorize.ts';
-import { isLastActiveSuperAdmin } from '../access/super-admins.ts';
+import { blockWouldStrandTenant, isLastActiveSuperAdmin, lockSuperAdmins } from '../access/super-admins.ts';
 import * as groupsRepo from '../groups/groups.repository.ts';
 import { planTransition } from '../users/user-status.ts';
 import { UserErrors } from '../users/users.errors.ts';
@@ -506,7 +507,15 @@ export async function requestTransfer(
   }
   if (body.kind === 'duration' && body.at) throw OwnershipErrors.missingInstant('body/start');
   if (body.kind === 'duration' && !body.end) throw OwnershipErrors.missingInstant('body/end');
+  const blocksSignIn = body.kind === 'duration' && body.blockSignIn === true;
+  if (blocksSignIn) {
+    // disabling someone's sign-in is a suspension in all but name: the same permission and guards
+    authorize(caller.principal, 'users.suspend');
+    if (caller.principal.userId === userId && caller.principal.tenantId === tenantId)
+      throw UserErrors.selfAction('disable the sign-in of');
+  }
   return withTenantTx(platform.db, tenantId, async (tx) => {
+    if (blocksSignIn) await lockSuperAdmins(tx, tenantId);
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
     const recipient = await loadRecipient(tx, caller, user, body.recipientId);
     const timeZone = await tenantTimeZone(tx, tenantId);
@@ -521,6 +530,9 @@ export async function requestTransfer(
           : now;
     const endsAt = body.end ? instantOf(body.end, timeZone, now, 'body/end') : null;
     if (endsAt && endsAt.getTime() <= startsAt.getTime()) throw OwnershipErrors.endBeforeStart();
+    // rule 14: the tenant keeps a Super Admin who can sign in
+    if (blocksSignIn && (await blockWouldStrandTenant(tx, tenantId, userId, startsAt)))
+      throw AccessErrors.lastSuperAdmin();
     if (body.preview) {
       const plan = await planFor(tx, caller, user, recipient, body.kind);
       return { preview: true as const, kind: body.kind, startsAt, endsAt, timeZone, plan };
@@ -583,6 +595,40 @@ async function enqueueStep(
   );
 }
 
+/**
+ * The groups the recipient joins are those of the user at the start, which may carry group roles the
+ * user gained after the request: the person who asked must still be able to grant them (rule 13),
+ * exactly as if they asked now. Rollcall itself runs the start, so its own unlimited caller proves
+ * nothing here.
+ */
+async function assertRequesterStillMayGrant(
+  tx: Tx,
+  platform: Platform,
+  caller: Caller,
+  t: TransferRow,
+  from: { id: string },
+  to: { id: string },
+) {
+  const tenantId = t.tenantId;
+  const theirs = new Set(await groupsRepo.groupIdsOf(tx, tenantId, to.id));
+  const joins = (await repo.groupsOfUserWithRoles(tx, tenantId, from.id)).filter(
+    (g) => !theirs.has(g.id) && g.roleId !== null,
+  );
+  if (joins.length === 0) return;
+  // the requester is a member of this tenant, or staff of its provider acting in it
+  const tenant = await tx
+    .selectFrom('tenants')
+    .select('parentId')
+    .where('id', '=', tenantId)
+    .executeTakeFirstOrThrow();
+  const requester = t.requestedBy
+    ? ((await principalOfUser(platform, tenantId, t.requestedBy)) ??
+      (tenant.parentId ? await principalOfUser(platform, tenant.parentId, t.requestedBy) : null))
+    : null;
+  if (!requester) throw AccessErrors.ceiling(['group roles, as the person who asked can no longer sign in']);
+  await assertGroupRolesWithinCeiling(tx, { principal: requester, ctx: caller.ctx }, joins);
+}
+
 /** A scheduled transfer's start: one-time moves for good, a duration moves what it moves until its end. */
 export async function startTransferInTx(tx: Tx, platform: Platform, caller: Caller, t: TransferRow) {
   const tenantId = t.tenantId;
@@ -592,12 +638,16 @@ export async function startTransferInTx(tx: Tx, platform: Platform, caller: Call
   const to = await usersRepo.findUser(tx, tenantId, t.recipientId!, { forUpdate: true });
   if (to?.status !== 'active' || to.kind !== 'internal') throw UserErrors.invalidRecipient();
   const duration = t.kind === 'duration';
+  await assertRequesterStillMayGrant(tx, platform, caller, t, from, to);
   const moved = await moveOwnershipsInTx(tx, platform, caller, from, to, duration ? 'duration' : 'one_time', {
     transferId: t.id,
     reason: duration ? 'duration_start' : 'transfer',
   });
   let endedSessions = 0;
   if (duration && t.blockSignIn) {
+    // checked again at the start: another Super Admin may have gone since it was scheduled
+    await lockSuperAdmins(tx, tenantId);
+    if (await blockWouldStrandTenant(tx, tenantId, from.id, now)) throw AccessErrors.lastSuperAdmin();
     await repo.setSignInBlock(tx, tenantId, from.id, t.endsAt ? new Date(t.endsAt) : null);
     endedSessions = await repo.endSessions(tx, tenantId, from.id, now);
   }

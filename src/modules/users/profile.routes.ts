@@ -52,9 +52,17 @@ export const profileRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = 
       users.completeSetup(platform, selfCallerOf(platform, request), request.body.skipped ?? false),
   );
 
+  // a link a person asks for goes to a mailbox: a few an hour, not a flood
+  const verificationLimit = (
+    key: (r: { principal?: { userId: string } | null; ip: string; params: unknown }) => string,
+  ) => ({
+    rateLimit: { max: 5, timeWindow: '1 hour', keyGenerator: key },
+  });
+
   app.post(
     '/api/v1/me/email-verification',
     {
+      config: verificationLimit((r) => `verify-self:${r.principal?.userId ?? r.ip}`),
       schema: {
         tags,
         summary: 'Email me a link that confirms my address (the previous link stops working)',
@@ -93,7 +101,10 @@ export const profileRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = 
     '/api/v1/tenants/:tenantId/users/:userId/email-verification',
     {
       preHandler: tenantScopeHook(platform),
-      config: { permission: 'users.update' },
+      config: {
+        permission: 'users.update',
+        ...verificationLimit((r) => `verify-user:${(r.params as { userId?: string }).userId ?? r.ip}`),
+      },
       schema: {
         tags: ['users'],
         summary: 'Send the user a link that confirms their email address',

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit, recordAudits } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
@@ -687,11 +688,19 @@ async function loadSelf(tx: Tx, caller: Caller, opts: { forUpdate?: boolean } = 
   return self;
 }
 
+/** The profile with the tenant's time zone beside it: what a person's own unset zone falls back to. */
+async function ownProfile(tx: Tx, caller: Caller) {
+  const tenant = await tx
+    .selectFrom('tenants')
+    .select(sql<string | null>`settings->>'timeZone'`.as('timeZone'))
+    .where('id', '=', caller.ctx.tenantId)
+    .executeTakeFirstOrThrow();
+  return { ...ownProfileView(await loadSelf(tx, caller)), tenantTimeZone: tenant.timeZone };
+}
+
 /** Everyone may read and change their own profile; no permission is needed to be oneself. */
 export async function getOwnProfile(platform: Platform, caller: Caller) {
-  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) =>
-    ownProfileView(await loadSelf(tx, caller)),
-  );
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => await ownProfile(tx, caller));
 }
 
 export async function updateOwnProfile(platform: Platform, caller: Caller, body: OwnProfileBody) {
@@ -704,7 +713,7 @@ export async function updateOwnProfile(platform: Platform, caller: Caller, body:
       caller,
       await applyProfileChanges(tx, caller, self, body, 'user.profile_updated'),
     );
-    return ownProfileView(await loadSelf(tx, caller));
+    return await ownProfile(tx, caller);
   });
 }
 
@@ -722,7 +731,7 @@ export async function completeSetup(platform: Platform, caller: Caller, skipped:
         target: { type: 'user', id: self.id, label: label(self) },
       });
     }
-    return ownProfileView(await loadSelf(tx, caller));
+    return await ownProfile(tx, caller);
   });
 }
 

@@ -2,6 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import { withTenantTx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
+import { literalAddressRefused } from '../../platform/outbound.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { rotateWebhookSecret, WEBHOOK_EVENTS, webhookSecretOf } from '../../platform/webhooks.ts';
 import { authorize } from '../access/authorize.ts';
@@ -18,7 +19,21 @@ const WebhookErrors = {
       errors: [{ field: 'body/events', message: `must be among ${WEBHOOK_EVENTS.join(', ')}` }],
       details: { known: WEBHOOK_EVENTS },
     }),
+  urlNotAllowed: (host: string) =>
+    new AppError(
+      'invalid',
+      'webhook.url_not_allowed',
+      `${host} is a private or reserved address: Rollcall does not send webhooks there (an operator can allow a range with ROLLCALL_WEBHOOK_ALLOW_CIDRS).`,
+      {
+        errors: [{ field: 'body/url', message: 'is a private or reserved address', code: 'url_not_allowed' }],
+      },
+    ),
 };
+
+function checkUrl(url: string | undefined) {
+  const refused = url ? literalAddressRefused(url) : null;
+  if (refused) throw WebhookErrors.urlNotAllowed(refused);
+}
 
 function checkEvents(events: string[] | undefined) {
   const unknown = (events ?? []).filter((e) => !WEBHOOK_EVENTS.includes(e));
@@ -65,6 +80,7 @@ export async function createEndpoint(
 ) {
   authorize(caller.principal, 'settings.manage');
   checkEvents(body.events);
+  checkUrl(body.url);
   return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
     const now = caller.ctx.clock.now();
     const e = await tx
@@ -97,6 +113,7 @@ export async function updateEndpoint(
 ) {
   authorize(caller.principal, 'settings.manage');
   checkEvents(body.events);
+  checkUrl(body.url);
   return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
     const before = await tx
       .selectFrom('webhookEndpoints')

@@ -79,6 +79,7 @@ const SCIM_TYPE_BY_CODE: Record<string, ScimType> = {
   'group.default_undeletable': 'mutability',
   'group.default_unrenamable': 'mutability',
   'group.mastered_by_source': 'mutability',
+  'group.managed_in_rollcall': 'mutability',
 };
 
 export interface ScimErrorBody {

@@ -6,6 +6,8 @@ import type { Platform } from '../../../platform/platform.ts';
 import { hashToken, newToken } from '../../../platform/tokens.ts';
 import { assertWithinCeiling, authorize } from '../../access/authorize.ts';
 import { setPasswordInTx } from '../../auth/credentials.service.ts';
+import { GroupErrors } from '../../groups/groups.errors.ts';
+import * as groupsRepo from '../../groups/groups.repository.ts';
 import * as groups from '../../groups/groups.service.ts';
 import type { UserRow } from '../../users/users.repository.ts';
 import * as usersRepo from '../../users/users.repository.ts';
@@ -745,6 +747,8 @@ export async function patchGroup(
 async function deleteGroupInTx(tx: Tx, caller: ScimCaller, id: string, ifMatch?: string) {
   const { resource } = await loadGroup(tx, caller, id, { forUpdate: true, members: false });
   assertVersion(ifMatch, (resource.meta as Json).version as string);
+  const group = await groupsRepo.findGroup(tx, caller.ctx.tenantId, id);
+  if (group && group.source === null && !group.isDefault) throw GroupErrors.managedInRollcall('scim');
   await groups.deleteGroupInTx(tx, caller, id);
 }
 

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { recordAudit } from '../../../platform/audit.ts';
 import { AppError } from '../../../platform/errors.ts';
+import { literalAddressRefused } from '../../../platform/outbound.ts';
 import { webhookSecretOf } from '../../../platform/webhooks.ts';
 import { defineAction } from '../action.ts';
 import { fullName } from '../action-helpers.ts';
@@ -41,6 +42,19 @@ export default defineAction({
   remote: true,
   order: 100,
   params: Params,
+  check(params) {
+    // an address it would refuse to call anyway is refused when the step is saved, with a reason
+    const refused = literalAddressRefused(params.url);
+    return refused
+      ? [
+          {
+            field: 'url',
+            message: `${refused} is a private or reserved address Rollcall does not call`,
+            code: 'url_not_allowed',
+          },
+        ]
+      : [];
+  },
   async describe(ctx, params) {
     return `POST ${fullName(ctx.user)}’s details, signed, to ${new URL(params.url).host}`;
   },
