@@ -10,7 +10,7 @@ import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
 import { AccessErrors } from '../access/access.errors.ts';
 import * as accessRepo from '../access/access.repository.ts';
 import { assertInUserScope, assertWithinCeiling, authorize } from '../access/authorize.ts';
-import { keepingASuperAdmin } from '../access/super-admins.ts';
+import { keepingASuperAdminFor } from '../access/super-admins.ts';
 import { assertPasswordAcceptable, passwordPolicyOf } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { GroupErrors } from '../groups/groups.errors.ts';
@@ -118,7 +118,10 @@ export async function loadScopedUser(
 ) {
   const user = await repo.findUser(tx, caller.ctx.tenantId, userId, opts);
   if (!user || (user.status === 'removed' && !opts.allowRemoved)) throw UserErrors.notFound();
-  const managerIds = await repo.managerIdsOf(tx, caller.ctx.tenantId, userId);
+  // who manages the user only matters to a caller whose scope is their own reports
+  const managerIds = caller.principal.permissions.has('users.scope.all')
+    ? []
+    : await repo.managerIdsOf(tx, caller.ctx.tenantId, userId);
   assertInUserScope(caller.principal, caller.ctx.tenantId, {
     id: user.id,
     department: user.department,
@@ -633,7 +636,7 @@ async function applyProfileChanges(
   if (emailChanged) changes.emailVerifiedAt = null;
   let updated: UserRow;
   try {
-    updated = await keepingASuperAdmin(tx, tenantId, () =>
+    updated = await keepingASuperAdminFor(tx, tenantId, userId, () =>
       repo.updateUser(tx, tenantId, userId, { ...changes, updatedAt: caller.ctx.clock.now() }),
     );
   } catch (error) {
@@ -775,7 +778,7 @@ export async function changeStatusInTx(
   ) {
     throw UserErrors.selfAction(action);
   }
-  return keepingASuperAdmin(tx, tenantId, async () => {
+  return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
     const transition = planTransition(user.status, action);
     if (!transition.changes) return { changed: false };
@@ -818,7 +821,7 @@ export async function removeUserInTx(
   authorize(caller.principal, 'users.remove');
   if (caller.principal.userId === userId && caller.principal.tenantId === tenantId)
     throw UserErrors.selfAction('remove');
-  return keepingASuperAdmin(tx, tenantId, async () => {
+  return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true, allowRemoved: true });
     const transition = planTransition(user.status, 'remove');
     const recipient = body.transferTo
