@@ -31,13 +31,16 @@ const anActiveSuperAdmin = (tenantId: string) => sql<boolean>`
   exists (select 1 from roles r
             join user_roles ur on ur.tenant_id = r.tenant_id and ur.role_id = r.id
             join users u on u.tenant_id = ur.tenant_id and u.id = ur.user_id
-           where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active' and u.kind = 'internal')
+           where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active' and u.kind = 'internal'
+             and (u.sign_in_blocked_until is null or u.sign_in_blocked_until <= now()))
   or exists (select 1 from roles r
                join groups g on g.tenant_id = r.tenant_id and g.role_id = r.id
                join group_members gm on gm.tenant_id = g.tenant_id and gm.group_id = g.id
                join users u on u.tenant_id = gm.tenant_id and u.id = gm.user_id
               where r.tenant_id = ${tenantId} and r.key = 'super_admin' and u.status = 'active'
-                and u.kind = 'internal')`;
+                and u.kind = 'internal'
+                -- a Super Admin whose sign-in a running transfer disables cannot act either
+                and (u.sign_in_blocked_until is null or u.sign_in_blocked_until <= now()))`;
 
 export async function countActiveSuperAdmins(tx: Tx, tenantId: string): Promise<number> {
   const row = await sql<{ n: number }>`
