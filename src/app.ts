@@ -165,7 +165,10 @@ export async function buildApp(
     },
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', defaultModelsExpandDepth: -1, deepLinking: true, filter: true },
+  });
 
   const routeCatalog: string[] = [];
   app.decorate('routeCatalog', routeCatalog);
@@ -178,7 +181,10 @@ export async function buildApp(
     const permission = route.config?.permission;
     if (permission && route.schema) {
       const schema = route.schema as Record<string, unknown>;
-      schema.description = `${schema.description ? `${schema.description}\n\n` : ''}Requires the permission \`${permission}\`.`;
+      // the same schema object comes back for the HEAD route Fastify adds beside a GET: say it once
+      const requires = `Requires the permission \`${permission}\`.`;
+      if (!String(schema.description ?? '').includes(requires))
+        schema.description = `${schema.description ? `${schema.description}\n\n` : ''}${requires}`;
       schema['x-permission'] = permission;
     }
     if (route.config?.public && route.schema) (route.schema as Record<string, unknown>).security = [];

@@ -43,6 +43,15 @@ describe('OpenAPI document', () => {
     expect(t.app.routeCatalog.length).toBeGreaterThanOrEqual(expected.length);
     for (const r of t.app.routeCatalog) expect(documented, r).toContain(r);
     expect(doc.paths['/api/v1/tenants'].post['x-permission']).toBe('tenants.manage');
+    // each operation names its permission once (a GET's HEAD twin shares its schema)
+    for (const [path, ops] of Object.entries(
+      doc.paths as Record<string, Record<string, { description?: string }>>,
+    ))
+      for (const [method, op] of Object.entries(ops))
+        expect(
+          (op.description ?? '').split('Requires the permission').length,
+          `${method} ${path}`,
+        ).toBeLessThanOrEqual(2);
     expect(doc.paths['/api/v1/auth/login'].post.security).toEqual([]);
     expect(doc.components.schemas.Problem).toBeDefined();
   });
