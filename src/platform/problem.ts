@@ -56,6 +56,70 @@ interface PgError {
 const isPgError = (e: unknown): e is PgError & Error =>
   e instanceof Error && typeof (e as PgError).code === 'string' && /^[0-9A-Z]{5}$/.test((e as PgError).code!);
 
+const PATTERN_MEANINGS: Record<string, string> = {
+  '\\S': 'must not be blank',
+  '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$':
+    'must be lowercase letters, digits and dashes, not starting or ending with a dash',
+  '^\\+?[0-9 ()./-]{3,40}$': 'must be a phone number: digits, spaces and + ( ) . / -',
+  '^https?://': 'must start with https:// or http://',
+  '^\\d{4}-\\d{2}-\\d{2}$': 'must be a date (YYYY-MM-DD)',
+  '^([01]\\d|2[0-3]):[0-5]\\d$': 'must be a time of day (HH:MM, 00:00 to 23:59)',
+  '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$': 'must be a language tag such as en-GB',
+  '^#[0-9a-fA-F]{6}$': 'must be a colour such as #4263eb',
+};
+const FORMAT_MEANINGS: Record<string, string> = {
+  uuid: 'must be an id (a UUID)',
+  email: 'must be an email address',
+  date: 'must be a date (YYYY-MM-DD)',
+  'date-time': 'must be a date and time (ISO 8601)',
+  uri: 'must be a URL',
+  time: 'must be a time of day',
+};
+
+/** What an administrator reads beside the field: plain words, not the validator's. */
+export function validationMessage(v: {
+  keyword: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}): string {
+  const p = v.params ?? {};
+  switch (v.keyword) {
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return `is not something this request takes (${String(p.additionalProperty)})`;
+    case 'minLength':
+      return p.limit === 1 ? 'must not be empty' : `must be at least ${p.limit} characters`;
+    case 'maxLength':
+      return `must be at most ${p.limit} characters`;
+    case 'pattern':
+      return PATTERN_MEANINGS[String(p.pattern)] ?? 'is not in the expected form';
+    case 'format':
+      return FORMAT_MEANINGS[String(p.format)] ?? `must be a ${String(p.format)}`;
+    case 'minimum':
+      return `must be at least ${p.limit}`;
+    case 'maximum':
+      return `must be at most ${p.limit}`;
+    case 'minItems':
+      return p.limit === 1 ? 'needs at least one' : `needs at least ${p.limit}`;
+    case 'maxItems':
+      return `takes at most ${p.limit}`;
+    case 'uniqueItems':
+      return 'names the same item twice';
+    case 'type':
+      return `must be ${p.type === 'integer' ? 'a whole number' : `a ${String(p.type)}`}`;
+    case 'enum':
+    case 'const':
+    case 'anyOf':
+    case 'oneOf':
+      return 'is not one of the values allowed here';
+    case 'minProperties':
+      return 'needs at least one field';
+    default:
+      return v.message ?? 'is not valid';
+  }
+}
+
 export function toAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
   const err = error as FastifyError & {
@@ -69,18 +133,17 @@ export function toAppError(error: unknown): AppError | null {
   };
   if (err?.validation) {
     const where = err.validationContext ?? 'body';
-    return PlatformErrors.validation(
-      err.validation.map((v) => {
-        const extra =
-          v.keyword === 'additionalProperties' ? ` (${String(v.params?.additionalProperty)})` : '';
-        const missing = v.keyword === 'required' ? `/${String(v.params?.missingProperty)}` : '';
-        return {
-          field: `${where}${v.instancePath}${missing}` || where,
-          message: `${v.message ?? 'is not valid'}${extra}`,
-          code: v.keyword,
-        };
-      }),
-    );
+    const seen = new Set<string>();
+    const errors = [];
+    for (const v of err.validation) {
+      const missing = v.keyword === 'required' ? `/${String(v.params?.missingProperty)}` : '';
+      const field = `${where}${v.instancePath}${missing}` || where;
+      // a nullable field that fails reports each branch of its anyOf: the first says it best
+      if (seen.has(field)) continue;
+      seen.add(field);
+      errors.push({ field, message: validationMessage(v), code: v.keyword });
+    }
+    return PlatformErrors.validation(errors);
   }
   switch (err?.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -40,6 +40,15 @@ describe.skipIf(!hasChromium)('console: platform shell', () => {
     await page.getByRole('button', { name: 'New customer' }).click();
     await page.getByLabel('Name').fill('Acme Dental');
     expect(await page.getByLabel('Slug').inputValue()).toBe('acme-dental');
+    // a slug the server refuses says, in words, what it needs
+    await page.getByLabel('Slug').fill('-acme-');
+    await page.getByRole('button', { name: 'Create customer' }).click();
+    await page.getByTestId('error-alert').waitFor();
+    expect(await page.getByTestId('error-alert').textContent()).toContain(
+      'Slug must be lowercase letters, digits and dashes',
+    );
+    await screenshot(page, 'shell-03a-bad-slug');
+    await page.getByLabel('Slug').fill('acme-dental');
     await screenshot(page, 'shell-03-new-customer');
     await page.getByRole('button', { name: 'Create customer' }).click();
     await page.getByTestId('tenant-row-acme-dental').waitFor();

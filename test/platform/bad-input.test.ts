@@ -308,4 +308,38 @@ describe('bad input gets a clear problem+json 4xx, never a 500 and never a chang
     const res = await t.admin.post('/api/v1/tenants', { name: 'A' });
     expect(res.json().errors).toEqual([expect.objectContaining({ field: 'body/slug' })]);
   });
+
+  it('say in plain words what the field needs, once per field', async () => {
+    const slug = await t.admin.post('/api/v1/tenants', { name: 'A', slug: 'Has Spaces' });
+    expect(slug.json().errors).toEqual([
+      {
+        field: 'body/slug',
+        code: 'pattern',
+        message: 'must be lowercase letters, digits and dashes, not starting or ending with a dash',
+      },
+    ]);
+    const blank = await t.admin.post('/api/v1/tenants', { name: '   ', slug: 'blank-name' });
+    expect(blank.json().errors).toEqual([
+      { field: 'body/name', code: 'pattern', message: 'must not be blank' },
+    ]);
+    const users = `/api/v1/tenants/${t.providerId}/users`;
+    const many = await t.admin.post(users, {
+      firstName: '',
+      lastName: 'Ok',
+      email: 'not-an-email',
+      hireDate: '2026-13-45x',
+      surprise: true,
+    });
+    const byField = Object.fromEntries(
+      (many.json().errors as Array<{ field: string; message: string }>).map((e) => [e.field, e.message]),
+    );
+    expect(byField).toMatchObject({
+      'body/firstName': 'must not be empty',
+      'body/email': 'must be an email address',
+      body: 'is not something this request takes (surprise)',
+    });
+    // a nullable field reports one reason, not one per branch of its schema
+    const fields = (many.json().errors as Array<{ field: string }>).map((e) => e.field);
+    expect(new Set(fields).size).toBe(fields.length);
+  });
 });

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { AppError, type FieldError, isAppError } from '../../platform/errors.ts';
+import { validationMessage } from '../../platform/problem.ts';
 import { CreateUserBody } from '../users/users.schemas.ts';
 import { checkNewUser, type NewUserProfile } from '../users/users.service.ts';
 import { FIELD_LABELS, ImportErrors, RowErrors } from './imports.errors.ts';
@@ -200,8 +201,8 @@ function schemaError(e: ErrorObject | undefined, body: Record<string, unknown>):
     );
   if (field === 'phoneNumbers') return RowErrors.invalidValue('phoneMobile', 'is not a phone number');
   if (field === 'customAttributes')
-    return RowErrors.invalidValue('customAttributes', e?.message ?? 'is not valid');
-  return RowErrors.invalidValue(field, e?.message ?? 'is not valid');
+    return RowErrors.invalidValue('customAttributes', e ? validationMessage(e) : 'is not valid');
+  return RowErrors.invalidValue(field, e ? validationMessage(e) : 'is not valid');
 }
 
 /** Header names people use, to propose a mapping. */

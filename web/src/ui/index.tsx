@@ -73,19 +73,40 @@ export function PageHeader({
   );
 }
 
+/** `body/phoneNumbers/0/number` → "Phone numbers 1 › number": the field as the form calls it. */
+export function fieldLabel(path: string): string {
+  const parts = path
+    .replace(/^(body|querystring|params)\/?/, '')
+    .split('/')
+    .filter(Boolean);
+  const words = parts.map((p) =>
+    /^\d+$/.test(p)
+      ? String(Number(p) + 1)
+      : p
+          .replace(/([a-z])([A-Z])/g, '$1 $2')
+          .replace(/^./, (c) => c.toUpperCase())
+          .replace(/ ([A-Z])(?=[a-z])/g, (m) => m.toLowerCase()),
+  );
+  return words.join(' › ') || 'The request';
+}
+
 export function ErrorAlert({ error }: { error: unknown }) {
   if (!error) return null;
-  const message = error instanceof ApiError ? error.message : 'Something went wrong.';
-  const fields = error instanceof ApiError ? error.problem.errors : undefined;
+  const problem = error instanceof ApiError ? error.problem : null;
+  // a request the form sent wrongly: name each field and what it needs; a refusal: its own sentence,
+  // which already says what the field list would repeat
+  const fields = problem?.code === 'request.invalid' ? (problem.errors ?? []) : [];
+  const message =
+    fields.length > 0 ? 'Please check:' : error instanceof ApiError ? error.message : 'Something went wrong.';
   return (
     <Alert color="red" variant="light" icon={<IconAlertTriangle size={18} />} data-testid="error-alert">
       {message}
-      {fields?.length ? (
+      {fields.length ? (
         <ul style={{ margin: '4px 0 0', paddingLeft: 18 }}>
           {fields.map((f) => (
             <li key={f.field + f.message}>
               <Text size="sm" span>
-                {f.field.replace(/^body\//, '')}: {f.message}
+                <b>{fieldLabel(f.field)}</b> {f.message}
               </Text>
             </li>
           ))}
