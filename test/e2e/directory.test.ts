@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launch, screenshot, signInThroughPage } from '../helpers/browser.ts';
+import { apiCreateUser, signIn } from '../helpers/fixtures.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 /** The directory: groups, users, a group role, a bulk action, and the reason behind a permission. */
@@ -82,11 +83,22 @@ describe.skipIf(!hasChromium)('console: directory', () => {
     await deskTable.getByText('Group role: Help Desk').waitFor();
     await screenshot(page, 'directory-04-group-role');
 
-    // a bulk status change
+    // a bulk status change, asked for first in a dialog; one user refused says why, by name
     await page.getByLabel('Select Jonas Weber').first().check();
+    await page.getByLabel('Select Super Admin').first().check();
     await page.getByTestId('bulk-actions').click();
     await page.getByRole('menuitem', { name: 'Suspend' }).click();
-    await page.getByText('Done for 1 user').waitFor();
+    const confirm = page.getByRole('dialog', { name: 'Suspend 2 users?' });
+    await confirm.getByText('cannot sign in until reactivated').waitFor();
+    await screenshot(page, 'directory-05a-suspend-confirm');
+    await confirm.getByRole('button', { name: 'Suspend 2 users' }).click();
+    const refusals = page.getByTestId('bulk-refusals');
+    await refusals.waitFor();
+    expect(await refusals.textContent()).toBe(
+      'Super Admin: You cannot suspend yourself; another administrator must do it.',
+    );
+    await page.getByText('Jonas Weber suspended; no session was open · 1 not done').waitFor();
+    await screenshot(page, 'directory-05b-bulk-refusal');
     await page.getByRole('tab', { name: /Suspended/ }).click();
     await page.getByRole('link', { name: 'Weber' }).first().waitFor();
     await screenshot(page, 'directory-05-suspended-tab');
@@ -100,6 +112,31 @@ describe.skipIf(!hasChromium)('console: directory', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain('group role Help Desk via group Service Desk');
     await screenshot(page, 'directory-06-permission-reason');
+
+    // one user's page: Suspend and Archive ask first in a dialog, and the toast says what happened
+    const frank = await apiCreateUser(api, tenantId, {
+      firstName: 'Frank',
+      lastName: 'Miller',
+      email: 'frank@msp.test',
+    });
+    await signIn(server.testApp.app, server.admin.tenant, 'frank@msp.test');
+    await signIn(server.testApp.app, server.admin.tenant, 'frank@msp.test');
+    await page.goto(`${server.url}/t/${tenantId}/users/${frank.id}`);
+    await page.getByRole('button', { name: 'Actions' }).click();
+    await page.getByRole('menuitem', { name: 'Suspend…' }).click();
+    const suspend = page.getByRole('dialog', { name: 'Suspend Frank Miller?' });
+    await suspend.getByText('Frank Miller cannot sign in until reactivated').waitFor();
+    await suspend.getByRole('button', { name: 'Suspend', exact: true }).click();
+    await page.getByText('Frank Miller suspended; 2 sessions ended').waitFor();
+    await screenshot(page, 'directory-07-suspended');
+    await page.getByRole('button', { name: 'Actions' }).click();
+    await page.getByRole('menuitem', { name: 'Archive…' }).click();
+    const archive = page.getByRole('dialog', { name: 'Archive Frank Miller?' });
+    await archive.getByText('This cannot be undone:').waitFor();
+    await screenshot(page, 'directory-08-archive-confirm');
+    await archive.getByRole('button', { name: 'Archive', exact: true }).click();
+    await page.getByText('Frank Miller archived; no session was open').waitFor();
+    expect((await api.get(`/api/v1/tenants/${tenantId}/users/${frank.id}`)).json().status).toBe('archived');
     expect(errors).toEqual([]);
   });
 });

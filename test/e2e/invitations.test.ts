@@ -104,10 +104,17 @@ describe.skipIf(!hasChromium)('console: invitations and licences', () => {
     // the admin sees her active and registers a licence with the medal
     await page.getByRole('tab', { name: /Active/ }).click();
     await page.getByRole('link', { name: 'Novak' }).waitFor();
-    await page.getByLabel('Register licence to Nina Novak').first().click();
-    await page.getByText('Licence registered').waitFor();
-    // the counter refreshes after the change: wait for it rather than read it once
-    await page.getByTestId('license-counter').filter({ hasText: '1/5' }).waitFor();
+    const medal = page.getByLabel('No licence: register a licence to Nina Novak').first();
+    // the two states differ by more than colour: an outlined medal now, a filled one once licensed
+    expect(await medal.getAttribute('data-licensed')).toBe('false');
+    await medal.click();
+    await page.getByText('Nina Novak: licence registered').waitFor();
+    // the counter refreshes after the change: wait for it rather than read it once; it says what it counts
+    await page.getByTestId('license-counter').filter({ hasText: 'Licences 1/5' }).waitFor();
+    const licensed = page.getByLabel('Licensed: unregister the licence of Nina Novak').first();
+    expect(await licensed.getAttribute('data-licensed')).toBe('true');
+    await licensed.hover();
+    await page.getByRole('tooltip', { name: 'Licensed — select to unregister the licence' }).waitFor();
     await screenshot(page, 'invite-09-licensed');
     expect(errors).toEqual([]);
   }, 120_000);

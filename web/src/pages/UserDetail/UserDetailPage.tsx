@@ -36,6 +36,7 @@ import {
   useUsers,
 } from '../../api/hooks.ts';
 import type { UserDetail } from '../../api/types.ts';
+import { ConfirmDialog } from '../../ui/confirm.tsx';
 import {
   ErrorAlert,
   formatDate,
@@ -52,6 +53,7 @@ import {
   SharedWorkflowsDialog,
   TransferOwnershipDialog,
 } from '../Users/ownership-dialogs.tsx';
+import { confirmationOf, type StatusAction, statusChanged } from '../Users/status-changes.tsx';
 import { OwnershipsTab } from './OwnershipsTab.tsx';
 import { SecurityTab } from './SecurityTab.tsx';
 
@@ -495,34 +497,43 @@ export function UserDetailPage() {
   const navigate = useNavigate();
   const [tab, setTab] = useState<string | null>('info');
   const [dialog, setDialog] = useState<null | 'transfer' | 'remove' | 'shared' | 'pending'>(null);
+  const [confirming, setConfirming] = useState<StatusAction | null>(null);
   if (!user.data) return <ErrorAlert error={user.error} />;
   const u = user.data;
+  const name = `${u.firstName} ${u.lastName}`;
   const can = (p: string) => me.data?.permissions.includes(p) ?? false;
-  const run = (name: string, confirmText?: string) => {
-    if (name === 'transfer' || name === 'remove') {
-      setDialog(name);
-      return;
-    }
-    if (confirmText && !window.confirm(confirmText)) return;
+  const change = (key: string) =>
     action.mutate(
-      { userId: u.id, action: name },
-      { onSuccess: () => notifyDone('Done'), onError: notifyError },
+      { userId: u.id, action: key },
+      {
+        onSuccess: (answer) => {
+          setConfirming(null);
+          const ended = (answer as { endedSessions?: number }).endedSessions ?? 0;
+          if (key === 'suspend' || key === 'archive' || key === 'reactivate')
+            notifyDone(statusChanged(key, name, ended));
+          else notifyDone(`${name} signed out everywhere`);
+        },
+        onError: (e) => {
+          setConfirming(null);
+          notifyError(e);
+        },
+      },
     );
+  const run = (key: string) => {
+    if (key === 'transfer' || key === 'remove') setDialog(key);
+    else if (key === 'suspend' || key === 'archive') setConfirming(key);
+    else change(key);
   };
+  const confirmation = confirming ? confirmationOf(confirming, [name]) : null;
   const statusActions = [
-    { key: 'suspend', label: 'Suspend', show: can('users.suspend') && u.status === 'active' },
+    { key: 'suspend', label: 'Suspend…', show: can('users.suspend') && u.status === 'active' },
     { key: 'reactivate', label: 'Reactivate', show: can('users.suspend') && u.status === 'suspended' },
     {
       key: 'revoke-access',
       label: 'Sign out everywhere',
       show: can('users.sessions') && u.status === 'active',
     },
-    {
-      key: 'archive',
-      label: 'Archive…',
-      show: can('users.archive') && u.status !== 'archived',
-      confirm: `Archive ${u.firstName} ${u.lastName}? Archived users can never be reactivated.`,
-    },
+    { key: 'archive', label: 'Archive…', show: can('users.archive') && u.status !== 'archived' },
     {
       key: 'transfer',
       label: 'Transfer ownership…',
@@ -602,7 +613,7 @@ export function UserDetailPage() {
                 <Menu.Item
                   key={a.key}
                   color={a.key === 'archive' || a.key === 'remove' ? 'red' : undefined}
-                  onClick={() => run(a.key, a.confirm)}
+                  onClick={() => run(a.key)}
                 >
                   {a.label}
                 </Menu.Item>
@@ -649,6 +660,16 @@ export function UserDetailPage() {
           <OwnershipsTab tenantId={tenantId} userId={u.id} onShowChange={() => setDialog('pending')} />
         </Tabs.Panel>
       </Tabs>
+      <ConfirmDialog
+        opened={confirmation !== null}
+        title={confirmation?.title ?? ''}
+        confirmLabel={confirmation?.confirmLabel ?? ''}
+        loading={action.isPending}
+        onClose={() => setConfirming(null)}
+        onConfirm={() => confirming && change(confirming)}
+      >
+        {confirmation?.body}
+      </ConfirmDialog>
       <TransferOwnershipDialog
         tenantId={tenantId}
         user={dialog === 'transfer' ? u : null}
