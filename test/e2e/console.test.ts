@@ -48,11 +48,37 @@ describe.skipIf(!hasChromium)('console: platform shell', () => {
     // the provider gives the customer its licences from the customer's page
     await page.getByTestId('tenant-row-acme-dental').click();
     await page.getByText(/people licences in use|No licences yet/).waitFor();
+    // a negative number is refused with a reason, never quietly saved as 0
+    await page.locator('input[name=people-licences]').fill('-5');
+    await page.locator('input[name=people-licences]').blur();
+    await page.getByText('The number of licences cannot be negative: enter 0 or more.').waitFor();
+    expect(await page.locator('input[name=people-licences]').inputValue()).toBe('-5');
+    expect(await page.getByRole('button', { name: 'Save licences' }).isDisabled()).toBe(true);
+    await screenshot(page, 'shell-04a-licences-negative');
     await page.locator('input[name=people-licences]').fill('25');
     await page.getByRole('button', { name: 'Save licences' }).click();
     await page.getByText('Licences saved').waitFor();
     await page.getByText('0 of 25 people licences in use.').waitFor();
     await screenshot(page, 'shell-04b-customer-licences');
+
+    // time zone and language are picked from searchable lists; unset, the zone shows UTC as its default
+    const zone = page.getByTestId('tenant-time-zone');
+    await page.locator('[data-testid="tenant-time-zone"][placeholder="UTC (default)"]').waitFor();
+    await zone.click();
+    await zone.fill('Europe/Vien');
+    await page.getByRole('option', { name: 'Europe/Vienna' }).click();
+    const locale = page.getByTestId('tenant-locale');
+    await locale.click();
+    await locale.fill('Österreich');
+    await page.getByRole('option', { name: /^Deutsch \(Österreich\)/ }).click();
+    await screenshot(page, 'shell-04c-customer-settings');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved', { exact: true }).waitFor();
+    const customers = (await server.testApp.admin.get('/api/v1/tenants?q=Acme')).json().items;
+    expect(customers.find((c: { slug: string }) => c.slug === 'acme-dental').settings).toMatchObject({
+      timeZone: 'Europe/Vienna',
+      locale: 'de-AT',
+    });
     await page.getByRole('link', { name: '← Tenants' }).click();
 
     // switch the tenant switcher to the new customer

@@ -44,6 +44,8 @@ describe.skipIf(!hasChromium)('console: directory', () => {
     await createUser('Marta', 'Schmidt', 'marta@msp.test');
     await createUser('Jonas', 'Weber', 'jonas@msp.test');
     await page.getByRole('link', { name: 'Schmidt' }).waitFor();
+    // the column shows a username where there is no email, and says so
+    await page.getByRole('button', { name: 'Sort by Email or username' }).first().waitFor();
     await screenshot(page, 'directory-01-users-created');
 
     // select both new users (the selection box of the Default group table reaches all three; pick two)
@@ -122,6 +124,22 @@ describe.skipIf(!hasChromium)('console: directory', () => {
     await signIn(server.testApp.app, server.admin.tenant, 'frank@msp.test');
     await signIn(server.testApp.app, server.admin.tenant, 'frank@msp.test');
     await page.goto(`${server.url}/t/${tenantId}/users/${frank.id}`);
+    // his time zone and language come from lists; unset, the tenant's zone (UTC) applies
+    const zone = page.getByTestId('user-time-zone');
+    await page.locator('[data-testid="user-time-zone"][placeholder="Tenant’s: UTC"]').waitFor();
+    await zone.click();
+    await zone.fill('America/New_Y');
+    await page.getByRole('option', { name: 'America/New_York' }).click();
+    await page.getByTestId('user-locale').click();
+    await page.getByTestId('user-locale').fill('Ireland');
+    await page.getByRole('option', { name: 'English (Ireland)' }).click();
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByText('Profile saved').waitFor();
+    await screenshot(page, 'directory-07a-user-zone');
+    expect((await api.get(`/api/v1/tenants/${tenantId}/users/${frank.id}`)).json()).toMatchObject({
+      timeZone: 'America/New_York',
+      locale: 'en-IE',
+    });
     await page.getByRole('button', { name: 'Actions' }).click();
     await page.getByRole('menuitem', { name: 'Suspend…' }).click();
     const suspend = page.getByRole('dialog', { name: 'Suspend Frank Miller?' });

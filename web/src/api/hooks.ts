@@ -406,8 +406,9 @@ export const useTenants = (q?: string) =>
     placeholderData: keepPreviousData,
   });
 
-export const useTenant = (tenantId: string) =>
-  useQuery({ queryKey: ['tenant', tenantId], queryFn: () => get<Tenant>(t(tenantId)) });
+/** `enabled` false for callers without `tenants.read`, who would only be refused. */
+export const useTenant = (tenantId: string, enabled = true) =>
+  useQuery({ queryKey: ['tenant', tenantId], queryFn: () => get<Tenant>(t(tenantId)), enabled });
 
 export function useCreateTenant() {
   const qc = useQueryClient();

@@ -30,6 +30,7 @@ import {
   useSetUserGroups,
   useSetUserRoles,
   useSkills,
+  useTenant,
   useUpdateUser,
   useUser,
   useUserAction,
@@ -46,6 +47,7 @@ import {
   StatusBadge,
   UserAvatar,
 } from '../../ui/index.tsx';
+import { LOCALES, LocaleSelect, TimeZoneSelect } from '../../ui/zones.tsx';
 import {
   PendingChangeDialog,
   PendingChangeMarker,
@@ -94,7 +96,7 @@ function InfoTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDeta
     hireDate: 'Hire date',
     leaveDate: 'Leave date',
     timeZone: 'Time zone',
-    locale: 'Locale',
+    locale: 'Language',
   };
   const initial = () =>
     Object.fromEntries(fields.map((f) => [f, (user[f] as string | null) ?? ''])) as Record<
@@ -124,17 +126,29 @@ function InfoTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDeta
         </Alert>
       ) : null}
       <SimpleGrid cols={{ base: 1, md: 3 }} spacing="md">
-        {fields.map((f) => (
-          <TextInput
-            key={f}
-            label={labels[f]}
-            type={f.endsWith('Date') ? 'date' : 'text'}
-            value={form[f]}
-            disabled={!canEdit || mastered(f)}
-            rightSection={mastered(f) ? <IconLock size={14} /> : undefined}
-            onChange={(e) => setForm({ ...form, [f]: e.currentTarget.value })}
-          />
-        ))}
+        {fields.map((f) =>
+          f === 'timeZone' || f === 'locale' ? (
+            <ZonePicker
+              key={f}
+              field={f}
+              tenantId={tenantId}
+              label={labels[f]}
+              value={form[f] || null}
+              disabled={!canEdit || mastered(f)}
+              onChange={(v) => setForm({ ...form, [f]: v ?? '' })}
+            />
+          ) : (
+            <TextInput
+              key={f}
+              label={labels[f]}
+              type={f.endsWith('Date') ? 'date' : 'text'}
+              value={form[f]}
+              disabled={!canEdit || mastered(f)}
+              rightSection={mastered(f) ? <IconLock size={14} /> : undefined}
+              onChange={(e) => setForm({ ...form, [f]: e.currentTarget.value })}
+            />
+          ),
+        )}
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, md: 3 }} spacing="md" mt="lg">
         <Field label="Type">{user.kind === 'external' ? 'External (portal)' : 'Internal'}</Field>
@@ -164,6 +178,49 @@ function InfoTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDeta
         </Group>
       ) : null}
     </Paper>
+  );
+}
+
+/** A user's time zone and language, from lists; unset, the tenant's apply (UTC when it has none). */
+function ZonePicker({
+  field,
+  tenantId,
+  label,
+  value,
+  disabled,
+  onChange,
+}: {
+  field: 'timeZone' | 'locale';
+  tenantId: string;
+  label: string;
+  value: string | null;
+  disabled: boolean;
+  onChange: (value: string | null) => void;
+}) {
+  const me = useMe();
+  const tenant = useTenant(tenantId, me.data?.permissions.includes('tenants.read') ?? false);
+  const settings = tenant.data?.settings;
+  if (field === 'timeZone')
+    return (
+      <TimeZoneSelect
+        label={label}
+        placeholder={settings ? `Tenant’s: ${settings.timeZone ?? 'UTC'}` : 'The tenant’s time zone'}
+        value={value}
+        onChange={onChange}
+        disabled={disabled}
+        data-testid="user-time-zone"
+      />
+    );
+  const tenantLocale = LOCALES.find((l) => l.value === settings?.locale)?.label ?? settings?.locale;
+  return (
+    <LocaleSelect
+      label={label}
+      placeholder={tenantLocale ? `Tenant’s: ${tenantLocale}` : 'Not set'}
+      value={value}
+      onChange={onChange}
+      disabled={disabled}
+      data-testid="user-locale"
+    />
   );
 }
 
