@@ -493,3 +493,17 @@ describe('skills and certifications', () => {
     expect(bad.json().code).toBe('user.invalid_dates');
   });
 });
+
+describe('invitations without an SMTP server', () => {
+  it('keeps the email in the outbox and says so in the answer', async () => {
+    const res = await t.admin.post(`/api/v1/tenants/${tenant}/invitations`, {
+      entries: [{ emails: 'kept.invite@users.test' }],
+    });
+    expect(res.json()).toMatchObject({ sent: 1, delivery: 'outbox' });
+    const outbox = (await t.admin.get(`/api/v1/tenants/${tenant}/outbox`)).json();
+    expect(outbox.smtpConfigured).toBe(false);
+    expect(
+      outbox.items.find((m: { toAddress: string }) => m.toAddress === 'kept.invite@users.test'),
+    ).toMatchObject({ kind: 'invitation' });
+  });
+});

@@ -101,6 +101,25 @@ describe.skipIf(!hasChromium)('console: platform shell', () => {
     await page.getByTestId('audit-table').getByText('Acme Dental').first().click();
     await page.getByText('Before').waitFor();
     await screenshot(page, 'shell-06-audit-event');
+    await page.keyboard.press('Escape');
+
+    // without SMTP an invitation waits in the Outbox, says so, and its link can be followed from there
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'Invite users' }).click();
+    await page.locator('textarea[name=invite-emails]').fill('lena.berg@example.test');
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByTestId('invite-results').getByText('Kept in the Outbox', { exact: true }).waitFor();
+    await page.getByText('1 invitation kept in the Outbox', { exact: true }).waitFor();
+    await screenshot(page, 'shell-07-invitation-kept');
+    await page.getByRole('dialog').getByRole('link', { name: 'Outbox' }).click();
+    await page.getByRole('heading', { name: 'Outbox' }).waitFor();
+    await page.getByTestId('outbox-table').getByText('lena.berg@example.test').click();
+    const link = page.getByTestId('outbox-body').getByRole('link');
+    expect(await link.getAttribute('href')).toMatch(/\/invitation\?token=rc_inv_/);
+    await screenshot(page, 'shell-08-outbox-email');
+    const [accept] = await Promise.all([page.waitForEvent('popup'), link.click()]);
+    await accept.getByRole('heading', { name: 'Join Managed Service Provider' }).waitFor();
+    await accept.close();
     expect(errors).toEqual([]);
   });
 });

@@ -42,6 +42,10 @@ describe.skipIf(!hasChromium)('console: my security', () => {
     expect(await page.getByTestId('recovery-codes').locator('code').count()).toBe(10);
     await screenshot(page, 'security-02-recovery-codes');
     await page.getByRole('button', { name: 'Continue' }).click();
+    // the factor is named once, not "Authenticator app · Authenticator app"
+    const factors = page.getByTestId('mfa-factors');
+    await factors.getByText(/^Added /).waitFor();
+    expect((await factors.textContent())!.match(/Authenticator app/g)).toHaveLength(1);
 
     // sign out, then in again: the password alone is no longer enough
     await page.getByTestId('account-menu').click();

@@ -282,6 +282,8 @@ export interface InviteResult {
   results: Array<{ email: string; ok: boolean; code?: string; detail?: string }>;
   sent: number;
   failed: number;
+  /** 'outbox' when no SMTP server is configured: the emails wait in the Outbox. */
+  delivery: 'smtp' | 'outbox';
 }
 export function useInvite(tenantId: string) {
   const qc = useQueryClient();
@@ -399,11 +401,13 @@ export function useSignOut() {
   return useMutation({ mutationFn: () => post('/api/v1/auth/logout'), onSuccess: () => qc.clear() });
 }
 
-export const useTenants = (q?: string) =>
+/** `enabled` false for people without `tenants.read`: asking would only be refused. */
+export const useTenants = (q?: string, enabled = true) =>
   useQuery({
     queryKey: ['tenants', q ?? ''],
     queryFn: () => get<Page<Tenant>>(`/api/v1/tenants${qs({ q, limit: 200 })}`),
     placeholderData: keepPreviousData,
+    enabled,
   });
 
 /** `enabled` false for callers without `tenants.read`, who would only be refused. */

@@ -12,6 +12,7 @@ import {
 } from '@mantine/core';
 import {
   IconBox,
+  IconBuilding,
   IconBuildingSkyscraper,
   IconChevronDown,
   IconListDetails,
@@ -60,7 +61,7 @@ function Logo() {
 export function Shell() {
   const { tenantId } = useParams({ strict: false }) as { tenantId: string };
   const me = useMe();
-  const tenants = useTenants();
+  const tenants = useTenants(undefined, me.data?.permissions.includes('tenants.read') ?? false);
   const navigate = useNavigate();
   const signOut = useSignOut();
   const pathname = useRouterState({ select: (s) => s.location.pathname });
@@ -110,37 +111,47 @@ export function Shell() {
         <Group h="100%" px="lg" justify="space-between">
           <Group gap="xl">
             <Logo />
-            <Select
-              aria-label="Tenant"
-              data-testid="tenant-switcher"
-              w={300}
-              leftSection={<IconUsersGroup size={16} />}
-              value={tenantId}
-              allowDeselect={false}
-              searchable
-              nothingFoundMessage="No tenant matches"
-              data={[
-                {
-                  group: 'Provider',
-                  items: sorted
-                    .filter((x) => x.kind === 'provider')
-                    .map((x) => ({ value: x.id, label: x.name })),
-                },
-                {
-                  group: 'Customers',
-                  items: sorted
-                    .filter((x) => x.kind === 'customer')
-                    .map((x) => ({ value: x.id, label: x.name })),
-                },
-              ].filter((g) => g.items.length > 0)}
-              onChange={(value) => {
-                if (value)
-                  void navigate({
-                    to: `/t/${value}/${section === 'tenants' && value !== user.tenantId ? 'users' : section}`,
-                  });
-              }}
-              comboboxProps={{ shadow: 'md' }}
-            />
+            {sorted.length > 1 ? (
+              <Select
+                aria-label="Tenant"
+                data-testid="tenant-switcher"
+                w={300}
+                leftSection={<IconUsersGroup size={16} />}
+                value={tenantId}
+                allowDeselect={false}
+                searchable
+                nothingFoundMessage="No tenant matches"
+                data={[
+                  {
+                    group: 'Provider',
+                    items: sorted
+                      .filter((x) => x.kind === 'provider')
+                      .map((x) => ({ value: x.id, label: x.name })),
+                  },
+                  {
+                    group: 'Customers',
+                    items: sorted
+                      .filter((x) => x.kind === 'customer')
+                      .map((x) => ({ value: x.id, label: x.name })),
+                  },
+                ].filter((g) => g.items.length > 0)}
+                onChange={(value) => {
+                  if (value)
+                    void navigate({
+                      to: `/t/${value}/${section === 'tenants' && value !== user.tenantId ? 'users' : section}`,
+                    });
+                }}
+                comboboxProps={{ shadow: 'md' }}
+              />
+            ) : (
+              // nothing to switch to: the tenant by name, not an empty dropdown
+              <Group gap={6} data-testid="tenant-name">
+                <IconBuilding size={16} color="var(--mantine-color-dimmed)" />
+                <Text size="sm" fw={600}>
+                  {current?.name ?? me.data.tenant.name}
+                </Text>
+              </Group>
+            )}
             {current && current.id !== user.tenantId ? (
               <Text size="sm" c="dimmed">
                 Acting in customer <b>{current.name}</b>
