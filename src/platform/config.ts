@@ -27,6 +27,8 @@ export interface Config {
   trustProxy: boolean | string[];
   /** Sign-in attempts per minute from one IP address (password changes: a third of it per user). */
   authRateLimitPerMinute: number;
+  /** Flow dispatcher loops in a worker process (ROLLCALL_FLOW_LOOPS): tenants' steps run side by side. */
+  flowLoops: number;
   /** The largest CSV file an import accepts, in MB. */
   importMaxMb: number;
   /** Private ranges webhooks may still be sent to (an on-premises receiver); public addresses always may. */
@@ -157,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       blankToNull(env.ROLLCALL_AUTH_RATE_LIMIT),
       30,
     ),
+    flowLoops: parsePositive('ROLLCALL_FLOW_LOOPS', blankToNull(env.ROLLCALL_FLOW_LOOPS), 8),
     importMaxMb: parsePositive('ROLLCALL_IMPORT_MAX_MB', blankToNull(env.ROLLCALL_IMPORT_MAX_MB), 512),
     webhookAllowCidrs: parseCidrList(
       'ROLLCALL_WEBHOOK_ALLOW_CIDRS',

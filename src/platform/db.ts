@@ -46,29 +46,42 @@ export function createDb(connectionString: string, options: { max?: number } = {
 }
 
 /**
- * Put in the text of a hot statement (sign-in, the audit chain): each connection prepares it once under
- * a name, so PostgreSQL parses and plans it once instead of on every call. Planning the sign-in
- * queries cost more than running them. Only statements whose text never varies may carry it: every
- * distinct text stays prepared for the life of the connection.
+ * Statements are prepared once per connection under a name, so PostgreSQL parses and plans them once
+ * instead of on every call: planning costs more than running most of them (sign-in, the audit chain,
+ * a flow step's dozen statements). Marked hot statements (PREPARED in their text) always are; any
+ * other statement with parameters is too, until a connection holds PREPARED_PER_CONNECTION of them,
+ * so texts that vary without end (long `in (…)` lists) cannot fill its memory. Needs a direct
+ * connection to PostgreSQL (or a pooler that keeps prepared statements), which DATABASE_URL is.
  */
 export const PREPARED = '/* prepared */';
+const PREPARED_PER_CONNECTION = 500;
 
 const statementNames = new Map<string, string>();
 function statementName(text: string): string {
   let name = statementNames.get(text);
   if (!name) {
     name = `rc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
-    statementNames.set(text, name);
+    if (statementNames.size < 10_000) statementNames.set(text, name);
   }
   return name;
 }
 
 function prepareMarkedStatements(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  (client as { query: unknown }).query = (text: unknown, values?: unknown, callback?: unknown) =>
-    typeof text === 'string' && text.includes(PREPARED)
-      ? query({ name: statementName(text), text, values }, callback)
-      : query(text, values, callback);
+  const prepared = new Set<string>();
+  (client as { query: unknown }).query = (text: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof text === 'string') {
+      const marked = text.includes(PREPARED);
+      if (marked || (Array.isArray(values) && values.length > 0)) {
+        const name = statementName(text);
+        if (marked || prepared.has(name) || prepared.size < PREPARED_PER_CONNECTION) {
+          prepared.add(name);
+          return query({ name, text, values }, callback);
+        }
+      }
+    }
+    return query(text, values, callback);
+  };
 }
 
 /**

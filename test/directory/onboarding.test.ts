@@ -168,6 +168,12 @@ describe('first-sign-in setup after accepting an invitation', () => {
     expect(me.setupRequired).toBe(true);
     expect(me.user.emailVerified).toBe(true);
 
+    // with no zone of her own yet, the profile carries the tenant's for the setup to offer
+    await t.admin.patch(`/api/v1/tenants/${tenant}`, { settings: { timeZone: 'Europe/Vienna' } });
+    expect((await member.get('/api/v1/me/profile')).json()).toMatchObject({
+      timeZone: null,
+      tenantTimeZone: 'Europe/Vienna',
+    });
     const bad = await member.patch('/api/v1/me/profile', { timeZone: 'Mars/Olympus' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().code).toBe('user.invalid_time_zone');

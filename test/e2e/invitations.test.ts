@@ -1,3 +1,4 @@
+import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launch, screenshot, signInThroughPage } from '../helpers/browser.ts';
@@ -112,9 +113,22 @@ describe.skipIf(!hasChromium)('console: invitations and licences', () => {
     await invitee.getByText('Photo saved').waitFor();
     await screenshot(invitee, 'invite-05-setup-photo');
     await invitee.getByRole('button', { name: 'Continue' }).click();
-    await invitee.getByRole('button', { name: 'Add an authenticator app' }).waitFor();
+    await invitee.getByRole('button', { name: 'Add an authenticator app' }).click();
+    await invitee.getByRole('button', { name: 'Set up authenticator app' }).click();
+    const secret = (await invitee.getByTestId('totp-secret').textContent())!.trim();
+    await invitee.locator('input[name=totp-code]').fill(
+      new TOTP({ secret: Secret.fromBase32(secret) }).generate({
+        timestamp: server.testApp.clock.now().getTime(),
+      }),
+    );
+    await invitee.getByRole('button', { name: 'Confirm' }).click();
+    // the recovery codes stay on screen until she moves on: they are shown only this once
+    await invitee.getByTestId('recovery-codes').waitFor();
+    expect(await invitee.getByTestId('recovery-codes').locator('code').count()).toBe(10);
     await screenshot(invitee, 'invite-06-setup-security');
-    await invitee.getByRole('button', { name: 'Not now' }).click();
+    await invitee.getByRole('button', { name: 'Continue', exact: true }).click();
+    await invitee.getByText('Two-step sign-in is on').waitFor();
+    await invitee.getByRole('button', { name: 'Continue', exact: true }).click();
     await invitee.getByLabel('Tasks assigned to me').waitFor();
     await screenshot(invitee, 'invite-07-setup-notifications');
     await invitee.getByRole('button', { name: 'Finish setup' }).click();

@@ -54,7 +54,7 @@ beforeAll(async () => {
   );
   tenant = (await api.post('/api/v1/tenants', { name: 'Runs Co', slug: SLUG })).json().id;
   await api.put(`/api/v1/tenants/${tenant}/licenses`, { pools: [{ type: 'people', quantity: 10 }] });
-  hook.setSecret((await api.get(`/api/v1/tenants/${tenant}/webhook-secret`)).json().secret);
+  hook.setSecret((await api.get(`/api/v1/tenants/${tenant}/webhooks/secret`)).json().secret);
 });
 afterAll(async () => {
   await t?.close();
@@ -274,10 +274,15 @@ describe('rule 23: failures, retries and the initiator', () => {
     expect((await api.post(runs(`/${run.id}/retry`))).json().code).toBe('flow_run.not_retryable');
   });
 
-  it('continueOnFailure lets the chain go on past a failed step', async () => {
+  it('continueOnFailure lets the chain go on past a failed step; the audit chain stays whole', async () => {
     const dan = await apiCreateUser(api, tenant, { firstName: 'Dan', lastName: 'Drift' });
     const id = await template({
       steps: [
+        {
+          action: 'set_attribute',
+          when: { offsetDays: -1, timeOfDay: '09:00' },
+          params: { attribute: 'custom.notice', value: 'given' },
+        },
         {
           action: 'remove',
           when: { offsetDays: -1, timeOfDay: '09:00' },
@@ -291,10 +296,12 @@ describe('rule 23: failures, retries and the initiator', () => {
     await flowEngineOf(t.rollcall.platform).settle();
     const now = await getRun(run.id);
     expect(now.status).toBe('completed');
-    expect(statuses(now)).toEqual(['failed', 'done']);
-    expect(now.steps[0]).toMatchObject({ errorCode: 'flow_step.recipient_not_found', attempts: 1 });
+    expect(statuses(now)).toEqual(['done', 'failed', 'done']);
+    expect(now.steps[1]).toMatchObject({ errorCode: 'flow_step.recipient_not_found', attempts: 1 });
     const mail = await smtp.waitFor((m) => m.to.includes(ADMIN_EMAIL) && m.text.includes('for Dan Drift'));
     expect(mail.text).toContain('the steps after it go on');
+    // the failed step's batch was done again step by step in savepoints: the chain has no gap
+    expect((await api.get(`/api/v1/tenants/${tenant}/audit/verify`)).json()).toMatchObject({ ok: true });
   });
 
   it('a transient failure is retried with exponential backoff under the same idempotency key', async () => {
@@ -629,6 +636,57 @@ describe('rule 21: the other actions, with their parameters', () => {
       await api.get(`/api/v1/tenants/${tenant}/audit?actorId=${run.id}&action=user.removed`)
     ).json().items[0];
     expect(removed.after).toMatchObject({ status: 'removed', transferredTo: boss.id });
+  });
+
+  it('transfers ownerships to a named user, who joins the user’s groups', async () => {
+    const heir = await apiCreateUser(api, tenant, {
+      firstName: 'Hugo',
+      lastName: 'Heir',
+      email: 'hugo@runs.test',
+    });
+    const team = (await api.post(`/api/v1/tenants/${tenant}/groups`, { name: 'Ada’s team' })).json();
+    const ada = await apiCreateUser(api, tenant, {
+      firstName: 'Ada',
+      lastName: 'Owner',
+      groupIds: [team.id],
+    });
+    await t.ownerQuery('update groups set owner_id = $1 where id = $2', [ada.id, team.id]);
+    const id = await template({
+      steps: [
+        {
+          action: 'transfer_ownerships',
+          when: { offsetDays: 0, timeOfDay: '08:00' },
+          params: { recipient: { type: 'user', login: 'hugo@runs.test' } },
+        },
+      ],
+    });
+    const preview = (
+      await api.post(runs(), { templateId: id, userId: ada.id, eventDate: '2027-06-20', dryRun: true })
+    ).json();
+    expect(preview.timeline[0].description).toBe('Transfer 1 owned item (Groups: Ada’s team) to Hugo Heir');
+    const run = await start(id, ada.id, '2027-06-20');
+    await at('2027-06-20T08:00:00Z');
+    expect((await getRun(run.id)).steps[0].summary).toBe(
+      'Moved 1 owned item to Hugo Heir, who joined 1 group',
+    );
+    expect((await api.get(`/api/v1/tenants/${tenant}/groups/${team.id}`)).json().owner.id).toBe(heir.id);
+    const heirGroups = (await api.get(users(`/${heir.id}`)))
+      .json()
+      .groups.map((g: { name: string }) => g.name);
+    expect(heirGroups).toContain('Ada’s team');
+    // nothing left to move: the same action now finds nothing to do
+    const again = await template({
+      steps: [
+        {
+          action: 'transfer_ownerships',
+          when: { offsetDays: 0, timeOfDay: '09:00' },
+          params: { recipient: { type: 'manager' } },
+        },
+      ],
+    });
+    const second = await start(again, ada.id, '2027-06-21');
+    await at('2027-06-21T09:00:00Z');
+    expect((await getRun(second.id)).steps[0].summary).toBe('Owned nothing');
   });
 
   it('answers a clear error for runs that do not exist and dates that are not dates', async () => {

@@ -154,6 +154,45 @@ describe('rule 20: templates and their steps', () => {
   });
 });
 
+describe('rule 21: the action catalog', () => {
+  it('lists every action with its parameters’ schema; bad input gets a clear error', async () => {
+    const catalog = (await t.admin.get('/api/v1/flow-actions')).json();
+    expect(catalog.items.map((a: { type: string }) => a.type)).toEqual([
+      'suspend',
+      'revoke_access',
+      'reset_password',
+      'remove_groups',
+      'remove_roles',
+      'unassign_licenses',
+      'transfer_ownerships',
+      'set_attribute',
+      'send_email',
+      'webhook',
+      'archive',
+      'remove',
+    ]);
+    const webhook = catalog.items.find((a: { type: string }) => a.type === 'webhook');
+    expect(webhook).toMatchObject({ remote: true, permission: 'users.read', params: { type: 'object' } });
+    expect(catalog.emailVariables).toContain('leaveDate');
+    const extra = await t.admin.post(tpl(acme), {
+      name: 'X',
+      colour: 'red',
+      steps: [{ action: 'suspend', when: { offsetDays: 0, timeOfDay: '09:00' } }],
+    });
+    expect(extra.json().code).toBe('request.invalid');
+    const badParam = await t.admin.post(tpl(acme), {
+      name: 'X',
+      steps: [{ action: 'suspend', when: { offsetDays: 0, timeOfDay: '09:00' }, params: { force: true } }],
+    });
+    expect(badParam.json()).toMatchObject({
+      code: 'flow_template.invalid_step',
+      errors: [{ field: 'body/steps/0/params/force' }],
+    });
+    expect((await t.admin.get(tpl(acme, '/not-a-uuid'))).json().code).toBe('request.invalid');
+    expect((await t.admin.post(tpl(acme), { name: 'X', steps: [] })).json().code).toBe('request.invalid');
+  });
+});
+
 describe('rule 23: the preview timeline', () => {
   it('gives each step its instant in UTC and in the tenant’s zone, and what it will do to this user', async () => {
     const id = (await t.admin.post(tpl(acme), offboarding)).json().id;

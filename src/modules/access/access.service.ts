@@ -18,7 +18,7 @@ import {
 } from './authorize.ts';
 import { evaluatePermissions, type PermissionSource } from './evaluator.ts';
 import { EXTERNAL_CEILING, PERMISSION_CATALOG } from './permissions.catalog.ts';
-import { keepingASuperAdmin } from './super-admins.ts';
+import { keepingASuperAdmin, keepingASuperAdminFor } from './super-admins.ts';
 
 export function catalog() {
   return { items: PERMISSION_CATALOG.map((p) => ({ ...p, external: p.external ?? false })) };
@@ -249,7 +249,7 @@ export async function setUserRolesInTx(tx: Tx, caller: Caller, userId: string, r
   authorize(caller.principal, 'roles.manage');
   const tenantId = caller.ctx.tenantId;
   if (roleIds.length === 0) throw AccessErrors.lastDirectRole();
-  return keepingASuperAdmin(tx, tenantId, async () => {
+  return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
     const current = await repo.directRoleIdsOf(tx, tenantId, userId);
     const wanted = [...new Set(roleIds)];

@@ -66,6 +66,8 @@ export interface FlowAction<S extends TSchema = TSchema> {
   permission: string;
   /** Talks to something outside the database: executed in a transaction of its own, never a batch. */
   remote?: boolean;
+  /** Leaves the user's own row as it was (sessions, groups, licences change; the profile does not). */
+  keepsUser?: boolean;
   /** Where the action sits in the designer's list. */
   order: number;
   params: S;

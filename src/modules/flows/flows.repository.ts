@@ -137,6 +137,20 @@ export async function stepsOf(tx: Tx, tenantId: string, runIds: readonly string[
     .execute() as Promise<FlowRunStepRow[]>;
 }
 
+/** The steps still to run: all a dispatcher needs of a claimed run. */
+export async function pendingStepsOf(tx: Tx, tenantId: string, runIds: readonly string[]) {
+  if (runIds.length === 0) return [];
+  return tx
+    .selectFrom('flowRunSteps')
+    .selectAll()
+    .where('tenantId', '=', tenantId)
+    .where('runId', 'in', runIds)
+    .where('status', '=', 'pending')
+    .orderBy('runId')
+    .orderBy('position')
+    .execute() as Promise<FlowRunStepRow[]>;
+}
+
 export async function updateRun(tx: Tx, tenantId: string, id: string, changes: Updateable<FlowRunsTable>) {
   await tx
     .updateTable('flowRuns')

@@ -26,7 +26,6 @@ import {
   TemplateParams,
   TemplateView,
   UpdateTemplateBody,
-  WebhookSecretView,
 } from './flows.schemas.ts';
 import { listCopies, publishTemplate } from './publishing.service.ts';
 import * as runs from './runs.service.ts';
@@ -330,37 +329,5 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       },
     },
     async (request) => runs.setFlowSettings(platform, callerOf(request), request.body),
-  );
-
-  app.get(
-    '/api/v1/tenants/:tenantId/webhook-secret',
-    {
-      preHandler,
-      config: { permission: 'flows.templates.manage' },
-      schema: {
-        tags,
-        summary: 'The secret this tenant’s webhook calls are signed with (HMAC-SHA256)',
-        description:
-          'Receivers check `X-Rollcall-Signature: v1=<hex HMAC-SHA256(secret, "<X-Rollcall-Timestamp>.<raw body>")>`.',
-        params: TenantParams,
-        response: withProblems({ 200: WebhookSecretView }),
-      },
-    },
-    async (request) => templates.webhookSecret(platform, callerOf(request)),
-  );
-
-  app.post(
-    '/api/v1/tenants/:tenantId/webhook-secret/rotate',
-    {
-      preHandler,
-      config: { permission: 'flows.templates.manage' },
-      schema: {
-        tags,
-        summary: 'Replace the webhook signing secret; calls from now on are signed with the new one',
-        params: TenantParams,
-        response: withProblems({ 200: WebhookSecretView }),
-      },
-    },
-    async (request) => templates.rotateWebhookSecret(platform, callerOf(request)),
   );
 };

@@ -375,9 +375,3 @@ export const ActionCatalog = Type.Object({
   ),
   emailVariables: Type.Array(Type.String()),
 });
-
-export const WebhookSecretView = Type.Object({
-  secret: Type.String(),
-  signatureHeader: Type.String(),
-  timestampHeader: Type.String(),
-});

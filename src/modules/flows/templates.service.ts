@@ -4,11 +4,6 @@ import type { Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import type { Platform } from '../../platform/platform.ts';
-import {
-  rotateWebhookSecret as rotateSecret,
-  WEBHOOK_HEADERS,
-  webhookSecretOf,
-} from '../../platform/webhooks.ts';
 import { authorize } from '../access/authorize.ts';
 import type { Caller } from '../users/users.service.ts';
 import { findAction } from './action-registry.ts';
@@ -344,35 +339,4 @@ export async function detachCopy(platform: Platform, caller: Caller, id: string)
     });
     return viewInTx(tx, tenantId, id);
   });
-}
-
-// ---------------------------------------------------------------- the webhook signing secret
-
-/** Who builds webhook steps configures the receivers, so they may read the secret the calls carry. */
-export async function webhookSecret(platform: Platform, caller: Caller) {
-  authorize(caller.principal, 'flows.templates.manage');
-  const tenantId = caller.ctx.tenantId;
-  const secret = await withTenantTx(platform.db, tenantId, async (tx) => {
-    const value = await webhookSecretOf(platform, tx, tenantId);
-    await recordAudit(tx, caller.ctx, {
-      action: 'webhook.secret_revealed',
-      target: { type: 'webhook_secret', id: tenantId },
-    });
-    return value;
-  });
-  return { secret, signatureHeader: WEBHOOK_HEADERS.signature, timestampHeader: WEBHOOK_HEADERS.timestamp };
-}
-
-export async function rotateWebhookSecret(platform: Platform, caller: Caller) {
-  authorize(caller.principal, 'flows.templates.manage');
-  const tenantId = caller.ctx.tenantId;
-  const secret = await withTenantTx(platform.db, tenantId, async (tx) => {
-    const rotated = await rotateSecret(platform, tx, tenantId);
-    await recordAudit(tx, caller.ctx, {
-      action: 'webhook.secret_rotated',
-      target: { type: 'webhook_secret', id: tenantId },
-    });
-    return rotated;
-  });
-  return { secret, signatureHeader: WEBHOOK_HEADERS.signature, timestampHeader: WEBHOOK_HEADERS.timestamp };
 }

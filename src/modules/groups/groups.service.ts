@@ -6,7 +6,7 @@ import type { Platform } from '../../platform/platform.ts';
 import { AccessErrors } from '../access/access.errors.ts';
 import * as accessRepo from '../access/access.repository.ts';
 import { assertWithinCeiling, authorize } from '../access/authorize.ts';
-import { keepingASuperAdmin } from '../access/super-admins.ts';
+import { keepingASuperAdmin, keepingASuperAdminFor } from '../access/super-admins.ts';
 import { hasLicense } from '../licenses/licenses.service.ts';
 import * as usersRepo from '../users/users.repository.ts';
 import {
@@ -280,7 +280,7 @@ export async function setUserGroupsInTx(tx: Tx, caller: Caller, userId: string, 
   authorize(caller.principal, 'groups.manage');
   const tenantId = caller.ctx.tenantId;
   if (groupIds.length === 0) throw GroupErrors.lastGroup([userId]);
-  return keepingASuperAdmin(tx, tenantId, async () => {
+  return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
     const wanted = [...new Set(groupIds)];
     const groups = await repo.findGroups(tx, tenantId, wanted);

@@ -36,8 +36,17 @@ export function datesDiffer(change: UserDatesChange): boolean {
   return (
     b.leaveDate !== change.after.leaveDate ||
     b.hireDate !== change.after.hireDate ||
-    JSON.stringify(b.customAttributes ?? {}) !== JSON.stringify(change.after.customAttributes ?? {})
+    JSON.stringify(dateAttributes(b.customAttributes)) !==
+      JSON.stringify(dateAttributes(change.after.customAttributes))
   );
+}
+
+/** The custom attributes holding a calendar date: the only ones an event can hang on. */
+function dateAttributes(attributes: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((attributes as Record<string, unknown> | null) ?? {}).sort())
+    if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) out[k] = v;
+  return out;
 }
 
 export async function userDatesChanged(tx: Tx, ctx: DatesChangeCtx, change: UserDatesChange): Promise<void> {

@@ -120,6 +120,9 @@ export const OwnProfileSchema = Type.Object({
   source: Nullable(Type.String()),
   sourceAttributes: Type.Array(Type.String()),
   setupPending: Type.Boolean(),
+  tenantTimeZone: Nullable(
+    Type.String({ description: 'The tenant’s time zone, used while the person has none' }),
+  ),
 });
 
 export const UpdateUserBody = Type.Object(

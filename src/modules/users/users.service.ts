@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit, recordAudits } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
@@ -9,7 +10,7 @@ import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
 import { AccessErrors } from '../access/access.errors.ts';
 import * as accessRepo from '../access/access.repository.ts';
 import { assertInUserScope, assertWithinCeiling, authorize } from '../access/authorize.ts';
-import { keepingASuperAdmin } from '../access/super-admins.ts';
+import { keepingASuperAdminFor } from '../access/super-admins.ts';
 import { assertPasswordAcceptable, passwordPolicyOf } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { GroupErrors } from '../groups/groups.errors.ts';
@@ -117,7 +118,10 @@ export async function loadScopedUser(
 ) {
   const user = await repo.findUser(tx, caller.ctx.tenantId, userId, opts);
   if (!user || (user.status === 'removed' && !opts.allowRemoved)) throw UserErrors.notFound();
-  const managerIds = await repo.managerIdsOf(tx, caller.ctx.tenantId, userId);
+  // who manages the user only matters to a caller whose scope is their own reports
+  const managerIds = caller.principal.permissions.has('users.scope.all')
+    ? []
+    : await repo.managerIdsOf(tx, caller.ctx.tenantId, userId);
   assertInUserScope(caller.principal, caller.ctx.tenantId, {
     id: user.id,
     department: user.department,
@@ -632,7 +636,7 @@ async function applyProfileChanges(
   if (emailChanged) changes.emailVerifiedAt = null;
   let updated: UserRow;
   try {
-    updated = await keepingASuperAdmin(tx, tenantId, () =>
+    updated = await keepingASuperAdminFor(tx, tenantId, userId, () =>
       repo.updateUser(tx, tenantId, userId, { ...changes, updatedAt: caller.ctx.clock.now() }),
     );
   } catch (error) {
@@ -684,11 +688,19 @@ async function loadSelf(tx: Tx, caller: Caller, opts: { forUpdate?: boolean } = 
   return self;
 }
 
+/** The profile with the tenant's time zone beside it: what a person's own unset zone falls back to. */
+async function ownProfile(tx: Tx, caller: Caller) {
+  const tenant = await tx
+    .selectFrom('tenants')
+    .select(sql<string | null>`settings->>'timeZone'`.as('timeZone'))
+    .where('id', '=', caller.ctx.tenantId)
+    .executeTakeFirstOrThrow();
+  return { ...ownProfileView(await loadSelf(tx, caller)), tenantTimeZone: tenant.timeZone };
+}
+
 /** Everyone may read and change their own profile; no permission is needed to be oneself. */
 export async function getOwnProfile(platform: Platform, caller: Caller) {
-  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) =>
-    ownProfileView(await loadSelf(tx, caller)),
-  );
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => await ownProfile(tx, caller));
 }
 
 export async function updateOwnProfile(platform: Platform, caller: Caller, body: OwnProfileBody) {
@@ -701,7 +713,7 @@ export async function updateOwnProfile(platform: Platform, caller: Caller, body:
       caller,
       await applyProfileChanges(tx, caller, self, body, 'user.profile_updated'),
     );
-    return ownProfileView(await loadSelf(tx, caller));
+    return await ownProfile(tx, caller);
   });
 }
 
@@ -719,7 +731,7 @@ export async function completeSetup(platform: Platform, caller: Caller, skipped:
         target: { type: 'user', id: self.id, label: label(self) },
       });
     }
-    return ownProfileView(await loadSelf(tx, caller));
+    return await ownProfile(tx, caller);
   });
 }
 
@@ -769,7 +781,7 @@ export async function changeStatusInTx(
   ) {
     throw UserErrors.selfAction(action);
   }
-  return keepingASuperAdmin(tx, tenantId, async () => {
+  return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
     const transition = planTransition(user.status, action);
     if (!transition.changes) return { changed: false, endedSessions: 0 };
@@ -812,7 +824,7 @@ export async function removeUserInTx(
   authorize(caller.principal, 'users.remove');
   if (caller.principal.userId === userId && caller.principal.tenantId === tenantId)
     throw UserErrors.selfAction('remove');
-  return keepingASuperAdmin(tx, tenantId, async () => {
+  return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true, allowRemoved: true });
     const transition = planTransition(user.status, 'remove');
     const recipient = body.transferTo

@@ -86,6 +86,8 @@ CREATE UNIQUE INDEX flow_runs_one_active ON flow_runs (tenant_id, user_id, event
   WHERE status IN ('scheduled', 'running');
 -- the dispatchers' due-time index: every process scans it for what is due now, across tenants
 CREATE INDEX flow_runs_due ON flow_runs (next_remote, next_due_at) WHERE next_due_at IS NOT NULL;
+-- and, once a dispatcher holds a tenant, that tenant's due runs
+CREATE INDEX flow_runs_tenant_due ON flow_runs (tenant_id, next_due_at) WHERE next_due_at IS NOT NULL AND NOT next_remote;
 CREATE INDEX flow_runs_recent ON flow_runs (tenant_id, created_at DESC, id DESC);
 CREATE INDEX flow_runs_user ON flow_runs (tenant_id, user_id, created_at DESC);
 

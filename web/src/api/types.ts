@@ -62,6 +62,7 @@ export interface OwnProfile {
   source: string | null;
   sourceAttributes: string[];
   setupPending: boolean;
+  tenantTimeZone: string | null;
 }
 
 export interface Page<T> {

@@ -3,6 +3,10 @@ import { createRootRoute, createRoute, createRouter, Navigate, Outlet } from '@t
 import { useMe } from '../api/hooks.ts';
 import { AcceptPage } from '../pages/Accept/AcceptPage.tsx';
 import { AuditPage } from '../pages/Audit/AuditPage.tsx';
+import { FlowRunPage } from '../pages/Flows/FlowRunPage.tsx';
+import { FlowRunsPage } from '../pages/Flows/FlowRunsPage.tsx';
+import { FlowTemplatesPage } from '../pages/Flows/FlowTemplatesPage.tsx';
+import { TemplateDesignerPage } from '../pages/Flows/TemplateDesignerPage.tsx';
 import { ImportPage } from '../pages/Import/ImportPage.tsx';
 import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
@@ -80,6 +84,18 @@ const securitySettings = createRoute({
 });
 const outbox = createRoute({ getParentRoute: () => tenant, path: 'outbox', component: OutboxPage });
 const audit = createRoute({ getParentRoute: () => tenant, path: 'audit', component: AuditPage });
+const flows = createRoute({ getParentRoute: () => tenant, path: 'flows', component: FlowTemplatesPage });
+const flowTemplate = createRoute({
+  getParentRoute: () => tenant,
+  path: 'flows/$templateId',
+  component: TemplateDesignerPage,
+});
+const flowRuns = createRoute({ getParentRoute: () => tenant, path: 'flow-runs', component: FlowRunsPage });
+const flowRun = createRoute({
+  getParentRoute: () => tenant,
+  path: 'flow-runs/$runId',
+  component: FlowRunPage,
+});
 const provisioning = createRoute({
   getParentRoute: () => tenant,
   path: 'provisioning',
@@ -107,6 +123,10 @@ export const router = createRouter({
       myProfile,
       securitySettings,
       outbox,
+      flows,
+      flowTemplate,
+      flowRuns,
+      flowRun,
       resources,
     ]),
   ]),

@@ -85,6 +85,7 @@ export default defineAction({
   label: 'Send an email',
   description: 'Emails the user, their managers or an address, from a subject and text with {{variables}}.',
   permission: 'users.read',
+  keepsUser: true,
   order: 90,
   params: Params,
   check(params) {

@@ -9,6 +9,7 @@ export default defineAction({
   label: 'Unassign licences',
   description: 'Frees every licence seat the user holds.',
   permission: 'licenses.assign',
+  keepsUser: true,
   order: 60,
   params: Type.Object({}, { additionalProperties: false }),
   async describe(ctx) {

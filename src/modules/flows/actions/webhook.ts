@@ -38,6 +38,7 @@ export default defineAction({
   label: 'Call a webhook',
   description: 'POSTs a signed JSON description of the step to a URL; any 2xx answer is success.',
   permission: 'users.read',
+  keepsUser: true,
   remote: true,
   order: 100,
   params: Params,

@@ -101,11 +101,13 @@ function StepButtons({
   onNext,
   nextLabel = 'Continue',
   loading,
+  disabled,
 }: {
   onBack?: () => void;
   onNext: () => void;
   nextLabel?: string;
   loading?: boolean;
+  disabled?: boolean;
 }) {
   return (
     <Group justify="space-between" mt="lg">
@@ -116,7 +118,7 @@ function StepButtons({
       ) : (
         <span />
       )}
-      <Button onClick={onNext} loading={loading}>
+      <Button onClick={onNext} loading={loading} disabled={disabled}>
         {nextLabel}
       </Button>
     </Group>
@@ -140,8 +142,12 @@ export function ProfileStep({
   const [lastName, setLastName] = useState(profile.lastName);
   const [phone, setPhone] = useState(profile.phoneNumbers[0]?.number ?? '');
   const [locale, setLocale] = useState<string | null>(profile.locale ?? navigator.language ?? null);
+  // the person's own zone, else the browser's when it names a real place, else the tenant's
   const [timeZone, setTimeZone] = useState<string | null>(
-    profile.timeZone ?? (zones.includes(browserZone) ? browserZone : null),
+    profile.timeZone ??
+      (zones.includes(browserZone) && browserZone !== 'UTC' ? browserZone : null) ??
+      profile.tenantTimeZone ??
+      (zones.includes(browserZone) ? browserZone : null),
   );
   const submit = () => {
     const body: Parameters<typeof save.mutate>[0] = {
@@ -208,7 +214,12 @@ export function ProfileStep({
         />
       </SimpleGrid>
       <ErrorAlert error={save.error} />
-      <StepButtons onNext={submit} loading={save.isPending} nextLabel={nextLabel} />
+      {timeZone ? null : (
+        <Text size="sm" c="orange.8">
+          Choose your time zone: scheduled emails and flow steps are timed by it.
+        </Text>
+      )}
+      <StepButtons onNext={submit} loading={save.isPending} nextLabel={nextLabel} disabled={!timeZone} />
     </Stack>
   );
 }
@@ -267,7 +278,16 @@ function SecurityStep({ onBack, onNext }: { onBack: () => void; onNext: () => vo
   const factors = mfa.data?.factors ?? [];
   return (
     <Stack mt="lg">
-      {factors.length > 0 ? (
+      {enrolling ? (
+        // stays until the person has seen the recovery codes and clicked Continue, even though the new
+        // factor already counts
+        <TotpEnrolment
+          onDone={() => {
+            setEnrolling(false);
+            void mfa.refetch();
+          }}
+        />
+      ) : factors.length > 0 ? (
         <Alert
           color="teal"
           variant="light"
@@ -276,13 +296,6 @@ function SecurityStep({ onBack, onNext }: { onBack: () => void; onNext: () => vo
         >
           You sign in with your password and {factors.map((f) => f.name).join(', ')}.
         </Alert>
-      ) : enrolling ? (
-        <TotpEnrolment
-          onDone={() => {
-            setEnrolling(false);
-            void mfa.refetch();
-          }}
-        />
       ) : (
         <>
           <Text size="sm">
@@ -297,7 +310,13 @@ function SecurityStep({ onBack, onNext }: { onBack: () => void; onNext: () => vo
           </Text>
         </>
       )}
-      <StepButtons onBack={onBack} onNext={onNext} nextLabel={factors.length > 0 ? 'Continue' : 'Not now'} />
+      {enrolling ? null : (
+        <StepButtons
+          onBack={onBack}
+          onNext={onNext}
+          nextLabel={factors.length > 0 ? 'Continue' : 'Not now'}
+        />
+      )}
     </Stack>
   );
 }

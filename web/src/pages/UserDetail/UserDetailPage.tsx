@@ -15,7 +15,13 @@ import {
   TextInput,
   Tooltip,
 } from '@mantine/core';
-import { IconChevronDown, IconLock, IconMailCheck, IconMailQuestion } from '@tabler/icons-react';
+import {
+  IconChevronDown,
+  IconDoorExit,
+  IconLock,
+  IconMailCheck,
+  IconMailQuestion,
+} from '@tabler/icons-react';
 import { Link, useNavigate, useParams } from '@tanstack/react-router';
 import { type ReactNode, useEffect, useState } from 'react';
 import {
@@ -48,6 +54,7 @@ import {
   UserAvatar,
 } from '../../ui/index.tsx';
 import { LOCALES, LocaleSelect, TimeZoneSelect } from '../../ui/zones.tsx';
+import { OffboardDialog } from '../Flows/OffboardDialog.tsx';
 import {
   PendingChangeDialog,
   PendingChangeMarker,
@@ -553,6 +560,7 @@ export function UserDetailPage() {
   const action = useUserAction(tenantId);
   const navigate = useNavigate();
   const [tab, setTab] = useState<string | null>('info');
+  const [offboarding, setOffboarding] = useState(false);
   const [dialog, setDialog] = useState<null | 'transfer' | 'remove' | 'shared' | 'pending'>(null);
   const [confirming, setConfirming] = useState<StatusAction | null>(null);
   if (!user.data) return <ErrorAlert error={user.error} />;
@@ -654,31 +662,51 @@ export function UserDetailPage() {
             </Group>
           </Stack>
         </Group>
-        {statusActions.length ? (
-          <Menu position="bottom-end" shadow="md">
-            <Menu.Target>
-              <Button
-                variant="default"
-                rightSection={<IconChevronDown size={14} />}
-                loading={action.isPending}
-              >
-                Actions
-              </Button>
-            </Menu.Target>
-            <Menu.Dropdown>
-              {statusActions.map((a) => (
-                <Menu.Item
-                  key={a.key}
-                  color={a.key === 'archive' || a.key === 'remove' ? 'red' : undefined}
-                  onClick={() => run(a.key)}
+        <Group gap="sm">
+          {can('flows.run') && u.status !== 'archived' && u.status !== 'removed' ? (
+            <Button
+              color="red"
+              variant="light"
+              leftSection={<IconDoorExit size={16} />}
+              onClick={() => setOffboarding(true)}
+            >
+              Offboard
+            </Button>
+          ) : null}
+          {statusActions.length ? (
+            <Menu position="bottom-end" shadow="md">
+              <Menu.Target>
+                <Button
+                  variant="default"
+                  rightSection={<IconChevronDown size={14} />}
+                  loading={action.isPending}
                 >
-                  {a.label}
-                </Menu.Item>
-              ))}
-            </Menu.Dropdown>
-          </Menu>
-        ) : null}
+                  Actions
+                </Button>
+              </Menu.Target>
+              <Menu.Dropdown>
+                {statusActions.map((a) => (
+                  <Menu.Item
+                    key={a.key}
+                    color={a.key === 'archive' || a.key === 'remove' ? 'red' : undefined}
+                    onClick={() => run(a.key)}
+                  >
+                    {a.label}
+                  </Menu.Item>
+                ))}
+              </Menu.Dropdown>
+            </Menu>
+          ) : null}
+        </Group>
       </Group>
+      {offboarding ? (
+        <OffboardDialog
+          tenantId={tenantId}
+          user={u}
+          opened={offboarding}
+          onClose={() => setOffboarding(false)}
+        />
+      ) : null}
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List mb="md">
           <Tabs.Tab value="info">Info</Tabs.Tab>

@@ -1,0 +1,138 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { flowEngineOf } from '../../src/modules/flows/engine.ts';
+import { hasChromium, launch, screenshot, signInThroughPage } from '../helpers/browser.ts';
+import { apiCreateUser, roleId, USER_PASSWORD } from '../helpers/fixtures.ts';
+import { startTestServer } from '../helpers/server.ts';
+
+/**
+ * The headline in a real browser: the provider's admin builds a three-step offboarding template and
+ * publishes it to a customer; that customer's Help Desk offboards a user from the user page after
+ * seeing the timeline; the runs monitor shows the steps complete as their minutes come (the server's
+ * clock is injected and moved).
+ */
+describe.skipIf(!hasChromium)('console: user flows', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let browser: Browser;
+  let admin: Page;
+  let desk: Page;
+  const errors: string[] = [];
+  const LEAVE = '2027-06-15';
+  const moveClock = async (iso: string) => {
+    server.testApp.clock.set(new Date(iso));
+    await flowEngineOf(server.testApp.rollcall.platform).settle();
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const api = server.testApp.admin;
+    const customer = (await api.post('/api/v1/tenants', { name: 'Northwind', slug: 'northwind' })).json().id;
+    const groups = [];
+    for (const name of ['Sales', 'VPN'])
+      groups.push((await api.post(`/api/v1/tenants/${customer}/groups`, { name })).json().id);
+    const defaultGroup = (await api.get(`/api/v1/tenants/${customer}/groups`))
+      .json()
+      .items.find((g: { isDefault: boolean }) => g.isDefault).id;
+    await apiCreateUser(api, customer, {
+      firstName: 'Pat',
+      lastName: 'Parting',
+      email: 'pat@northwind.test',
+      jobTitle: 'Buyer',
+      groupIds: [defaultGroup, ...groups],
+    });
+    await apiCreateUser(api, customer, {
+      firstName: 'Hana',
+      lastName: 'Desk',
+      email: 'hana@northwind.test',
+      roleIds: [await roleId(api, customer, 'help_desk')],
+    });
+    // from here on the server's clock is the morning of the leave date; everyone signs in then
+    server.testApp.clock.set(new Date(`${LEAVE}T08:50:00Z`));
+    browser = await launch();
+    admin = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+    desk = await browser.newPage({ viewport: { width: 1440, height: 960 } });
+    for (const p of [admin, desk]) p.on('pageerror', (e) => errors.push(e.message));
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('builds, publishes, offboards with the preview, and shows the steps as they complete', async () => {
+    await signInThroughPage(
+      admin,
+      server.url,
+      server.admin.tenant,
+      server.admin.login,
+      server.admin.password,
+    );
+    await admin.getByRole('link', { name: 'User flows' }).click();
+    await admin.getByRole('button', { name: 'New template' }).click();
+    await admin.locator('input[name=template-name]').fill('Leaver, standard');
+    // step 1: the default suspend step, at 09:00 on the leave date
+    await admin.locator('input[name=step-time]').fill('09:00');
+    // step 2: out of every group but Default, ten minutes later
+    await admin.getByRole('button', { name: 'Add step' }).click();
+    await admin.getByRole('menuitem', { name: 'Remove from groups' }).click();
+    await admin.locator('input[name=step-time]').fill('09:10');
+    // step 3: tell IT to collect the laptop
+    await admin.getByRole('button', { name: 'Add step' }).click();
+    await admin.getByRole('menuitem', { name: 'Send an email' }).click();
+    await admin.getByText('An address', { exact: true }).click();
+    await admin.locator('input[name=email-address]').fill('it@northwind.test');
+    await admin.locator('input[name=email-subject]').fill('Collect the laptop of {{fullName}}');
+    await admin.locator('input[name=step-time]').fill('09:20');
+    await admin.getByTestId('designer-step-2').waitFor();
+    await screenshot(admin, 'flows-01-designer');
+    await admin.getByRole('button', { name: 'Create template' }).click();
+    await admin.getByText('Version 1').waitFor();
+    expect(await admin.getByTestId('designer-timeline').textContent()).toContain('0 d 09:20');
+
+    await admin.getByRole('button', { name: 'Publish…' }).click();
+    await admin.getByLabel('Publish to Northwind').check();
+    await screenshot(admin, 'flows-02-publish');
+    await admin.getByRole('button', { name: 'Publish version 1' }).click();
+    await admin.getByTestId('publish-results').getByText('Copy created').waitFor();
+    await screenshot(admin, 'flows-03-published');
+    await admin.getByRole('button', { name: 'Done' }).click();
+
+    // the customer's Help Desk offboards Pat from the user page, timeline first
+    await signInThroughPage(desk, server.url, 'northwind', 'hana@northwind.test', USER_PASSWORD);
+    await desk.getByRole('link', { name: 'Parting' }).first().click();
+    await desk.getByRole('button', { name: 'Offboard' }).click();
+    await desk.locator('input[name=offboard-date]').fill(LEAVE);
+    const preview = desk.getByTestId('preview-timeline');
+    await preview.getByText('Remove from 2 groups: Sales and VPN').waitFor();
+    expect(await preview.textContent()).toContain(`${LEAVE} 09:20 UTC`);
+    await screenshot(desk, 'flows-04-offboard-preview');
+    await desk.getByRole('button', { name: 'Start offboarding' }).click();
+    await desk.getByTestId('run-timeline').waitFor();
+    await desk.getByTestId('run-status').getByText('Scheduled').waitFor();
+
+    await desk.getByRole('link', { name: 'Flow runs', exact: true }).click();
+    const row = desk.getByTestId('run-row-Parting');
+    await row.getByText('0 of 3 steps').waitFor();
+    // all runs, so the row stays once the run is no longer active
+    await desk.locator('label', { hasText: /^All$/ }).click();
+    await moveClock(`${LEAVE}T09:00:00Z`);
+    await row.getByText('1 of 3 steps').waitFor();
+    await screenshot(desk, 'flows-05-monitor-first-step');
+    await moveClock(`${LEAVE}T09:10:00Z`);
+    await row.getByText('2 of 3 steps').waitFor();
+    await moveClock(`${LEAVE}T09:20:00Z`);
+    await row.getByText('3 of 3 steps').waitFor();
+    await row.getByText('Completed').waitFor();
+    await screenshot(desk, 'flows-06-monitor-done');
+    await row.getByRole('link', { name: 'Pat Parting' }).click();
+    for (const n of [1, 2, 3]) await desk.locator(`[data-testid=run-step-${n}][data-status=done]`).waitFor();
+    await desk.getByText('Removed from 2 groups: Sales and VPN').waitFor();
+    await screenshot(desk, 'flows-07-run-detail');
+
+    // the provider sees the customer's run in its own monitor, across customers
+    await admin.getByRole('link', { name: 'Flow runs', exact: true }).click();
+    await admin.locator('label', { hasText: /^Completed$/ }).click();
+    await admin.getByTestId('run-row-Parting').getByText('Northwind').waitFor();
+    await screenshot(admin, 'flows-08-provider-monitor');
+    expect(errors).toEqual([]);
+  }, 120_000);
+});
