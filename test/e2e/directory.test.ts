@@ -114,6 +114,31 @@ describe.skipIf(!hasChromium)('console: directory', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain('group role Help Desk via group Service Desk');
     await screenshot(page, 'directory-06-permission-reason');
+    // a page taller than the screen: the sidebar's colour goes on to its bottom, not just one screen down
+    const full = await page.screenshot({
+      fullPage: true,
+      path: 'test-results/screenshots/directory-06b-full-page.png',
+    });
+    const sidebar = await page.evaluate(async (png) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${png}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const g = canvas.getContext('2d')!;
+      g.drawImage(img, 0, 0);
+      const at = (x: number, y: number) => Array.from(g.getImageData(x, y, 1, 1).data).join(',');
+      return {
+        height: img.height,
+        top: at(6, 300),
+        bottom: at(6, img.height - 6),
+        main: at(300, img.height - 6),
+      };
+    }, full.toString('base64'));
+    expect(sidebar.height).toBeGreaterThan(900);
+    expect(sidebar.bottom).toBe(sidebar.top);
+    expect(sidebar.main).not.toBe(sidebar.top);
 
     // one user's page: Suspend and Archive ask first in a dialog, and the toast says what happened
     const frank = await apiCreateUser(api, tenantId, {

@@ -10,6 +10,7 @@ import {
   Text,
   UnstyledButton,
 } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import {
   IconBox,
   IconBuilding,
@@ -67,6 +68,8 @@ export function Shell() {
   const navigate = useNavigate();
   const signOut = useSignOut();
   const pathname = useRouterState({ select: (s) => s.location.pathname });
+  // the navbar's breakpoint (sm): below it there is no sidebar column to continue
+  const wide = useMediaQuery('(min-width: 48em)');
 
   useEffect(() => {
     if (me.error instanceof ApiError && me.error.status === 401) void navigate({ to: '/sign-in' });
@@ -245,7 +248,15 @@ export function Shell() {
           />
         ))}
       </AppShell.Navbar>
-      <AppShell.Main style={{ background: '#fbfbfd' }}>
+      <AppShell.Main
+        style={{
+          // the fixed navbar spans one screen; on a page taller than that (and in a full-page
+          // capture) the sidebar's colour and border go on down the page behind it
+          background: wide
+            ? 'linear-gradient(to right, var(--mantine-color-gray-0) 0 239px, var(--mantine-color-gray-3) 239px 240px, #fbfbfd 240px)'
+            : '#fbfbfd',
+        }}
+      >
         <Outlet />
       </AppShell.Main>
     </AppShell>
