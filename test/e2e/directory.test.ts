@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launch, screenshot, signInThroughPage } from '../helpers/browser.ts';
+import { hasChromium, launch, pixelsOf, screenshot, signInThroughPage } from '../helpers/browser.ts';
 import { apiCreateUser, signIn } from '../helpers/fixtures.ts';
 import { startTestServer } from '../helpers/server.ts';
 
@@ -119,26 +119,17 @@ describe.skipIf(!hasChromium)('console: directory', () => {
       fullPage: true,
       path: 'test-results/screenshots/directory-06b-full-page.png',
     });
-    const sidebar = await page.evaluate(async (png) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${png}`;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const g = canvas.getContext('2d')!;
-      g.drawImage(img, 0, 0);
-      const at = (x: number, y: number) => Array.from(g.getImageData(x, y, 1, 1).data).join(',');
-      return {
-        height: img.height,
-        top: at(6, 300),
-        bottom: at(6, img.height - 6),
-        main: at(300, img.height - 6),
-      };
-    }, full.toString('base64'));
-    expect(sidebar.height).toBeGreaterThan(900);
-    expect(sidebar.bottom).toBe(sidebar.top);
-    expect(sidebar.main).not.toBe(sidebar.top);
+    const {
+      height,
+      colours: [top, bottom, main],
+    } = await pixelsOf(page, full, [
+      [6, 300],
+      [6, -6],
+      [300, -6],
+    ]);
+    expect(height).toBeGreaterThan(900);
+    expect(bottom).toBe(top);
+    expect(main).not.toBe(top);
 
     // one user's page: Suspend and Archive ask first in a dialog, and the toast says what happened
     const frank = await apiCreateUser(api, tenantId, {
