@@ -88,6 +88,28 @@ describe.skipIf(!hasChromium)('console: platform shell', () => {
     expect(await page.getByTestId('tenant-switcher').inputValue()).toBe('Acme Dental');
     await screenshot(page, 'shell-05-switched-to-customer');
 
+    // the customer's audit log filters by actor picked by name: here the provider's staff acting in it
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByTestId('audit-table').getByText('tenant.created').first().waitFor();
+    const actor = page.getByTestId('audit-actor');
+    await actor.click();
+    await actor.fill('Super');
+    await page.getByRole('option', { name: /^Super Admin/ }).click();
+    await screenshot(page, 'shell-05b-audit-actor');
+    const [filtered] = await Promise.all([
+      page.waitForRequest((r) => /\/audit\?.*actorId=/.test(r.url())),
+      page.getByRole('button', { name: 'Apply' }).click(),
+    ]);
+    const me = (await server.testApp.admin.get('/api/v1/me')).json();
+    expect(new URL(filtered.url()).searchParams.get('actorId')).toBe(me.user.id);
+    await page.getByTestId('audit-table').getByText('tenant.created').first().waitFor();
+    const actors = await page
+      .getByTestId('audit-table')
+      .locator('tbody tr td:nth-child(3)')
+      .allTextContents();
+    expect(actors.length).toBeGreaterThan(0);
+    expect(new Set(actors)).toEqual(new Set(['Super Admin']));
+
     // back to the provider's audit log: the customer's creation is there, and the chain is intact
     await page.getByTestId('tenant-switcher').click();
     await page.getByRole('option', { name: 'Managed Service Provider' }).click();

@@ -468,8 +468,9 @@ export interface UserQuery {
   sort?: string;
 }
 
-export const useUsers = (tenantId: string, query: UserQuery) =>
+export const useUsers = (tenantId: string, query: UserQuery, enabled = true) =>
   useInfiniteQuery({
+    enabled,
     queryKey: ['users', tenantId, query],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) =>
