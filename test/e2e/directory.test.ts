@@ -171,6 +171,20 @@ describe.skipIf(!hasChromium)('console: directory', () => {
     await archive.getByRole('button', { name: 'Archive', exact: true }).click();
     await page.getByText('Frank Miller archived; no session was open').waitFor();
     expect((await api.get(`/api/v1/tenants/${tenantId}/users/${frank.id}`)).json().status).toBe('archived');
+
+    // deleting a custom role is asked in the same dialog, never the browser's own confirm
+    await api.post(`/api/v1/tenants/${tenantId}/roles`, {
+      name: 'Night Shift',
+      description: 'Reads the directory',
+      permissions: ['console.access', 'users.read'],
+    });
+    page.on('dialog', (d) => errors.push(`native dialog: ${d.message()}`));
+    await page.getByRole('link', { name: 'Roles & permissions' }).click();
+    await page.locator('tr', { hasText: 'Night Shift' }).getByRole('button', { name: 'Delete' }).click();
+    const del = page.getByRole('dialog', { name: 'Delete the role Night Shift?' });
+    await screenshot(page, 'directory-09-delete-role');
+    await del.getByRole('button', { name: 'Delete role' }).click();
+    await page.getByText('Role Night Shift deleted').waitFor();
     expect(errors).toEqual([]);
   });
 });

@@ -124,8 +124,11 @@ describe.skipIf(!hasChromium)('console: my security', () => {
     ).json();
     await page.goto(`${server.url}/t/${tenantId}/users/${user.id}`);
     await page.getByRole('tab', { name: 'Security' }).click();
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Set temporary password' }).click();
+    // asked first in the console's own dialog, naming who and what happens
+    const ask = page.getByRole('dialog', { name: 'Set a temporary password?' });
+    await ask.getByText('Tess Temp’s password is replaced by a temporary one').waitFor();
+    await ask.getByRole('button', { name: 'Set temporary password' }).click();
     await page.getByText('Temporary password (shown only now)').waitFor();
     await screenshot(page, 'security-06-user-security-tab');
     expect(errors).toEqual([]);
