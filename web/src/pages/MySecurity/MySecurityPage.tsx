@@ -217,7 +217,8 @@ function SessionsCard() {
             loading={endOthers.isPending}
             onClick={() =>
               endOthers.mutate(undefined, {
-                onSuccess: (r) => notifyDone(`Signed out of ${r.ended} other session(s)`),
+                onSuccess: (r) =>
+                  notifyDone(`Signed out of ${r.ended} other session${r.ended === 1 ? '' : 's'}`),
               })
             }
           >
