@@ -59,6 +59,9 @@ describe('rule 15: invitations', () => {
     const mail = await smtp.waitFor((m) => m.to.includes('ben@invite.test'));
     expect(mail.subject).toBe('Super Admin invited you to Invite Co');
     expect(mail.text).toContain('https://rollcall.example.test/invitation?token=');
+    // like the welcome email, it names the organization to sign in to and the login
+    expect(mail.text).toMatch(/Then sign in with the organization \W*invite-co\W* and ben@invite\.test\./);
+    expect(mail.text).toContain('the organization <b>invite-co</b> and <b>ben@invite.test</b>');
   });
 
   it('refuses members and already-invited addresses, and roles beyond the inviter’s ceiling', async () => {
@@ -79,6 +82,37 @@ describe('rule 15: invitations', () => {
       'role.ceiling',
       'ok',
     ]);
+    expect(res.json().delivery).toBe('smtp');
+  });
+
+  it('an address of a suspended or archived member says which, and what the administrator can do', async () => {
+    const resting = await apiCreateUser(t.admin, tenant, { email: 'resting@invite.test' });
+    const gone = await apiCreateUser(t.admin, tenant, { email: 'gone@invite.test' });
+    await t.admin.post(`/api/v1/tenants/${tenant}/users/${resting.id}/suspend`);
+    await t.admin.post(`/api/v1/tenants/${tenant}/users/${gone.id}/archive`);
+    const res = await t.admin.post(inv(), {
+      entries: [{ emails: 'member@invite.test RESTING@invite.test gone@invite.test' }],
+    });
+    const [active, suspended, archived] = res.json().results;
+    expect(active).toMatchObject({
+      code: 'invitation.already_member',
+      detail: 'member@invite.test is already a member of this tenant.',
+    });
+    expect(suspended).toMatchObject({
+      ok: false,
+      code: 'invitation.already_member',
+      detail:
+        'RESTING@invite.test belongs to a suspended member of this tenant: reactivate them instead of inviting again.',
+    });
+    expect(archived).toMatchObject({ ok: false, code: 'invitation.already_member' });
+    expect(archived.detail).toContain('archived member');
+    expect(archived.detail).toContain('remove that user first');
+    // removing the archived user frees the address, as the answer says
+    expect((await t.admin.post(`/api/v1/tenants/${tenant}/users/${gone.id}/remove`, {})).statusCode).toBe(
+      200,
+    );
+    const again = await t.admin.post(inv(), { entries: [{ emails: 'gone@invite.test' }] });
+    expect(again.json().results[0].ok).toBe(true);
   });
 
   it('accepting sets names and a password under the policy, activates, welcomes; the link works once', async () => {

@@ -401,8 +401,8 @@ describe('bulk actions', () => {
       succeeded: 2,
       failed: 1,
       results: [
-        { id: users[0]!.id, ok: true, changed: true },
-        { id: users[1]!.id, ok: true, changed: true },
+        { id: users[0]!.id, ok: true, changed: true, endedSessions: 0 },
+        { id: users[1]!.id, ok: true, changed: true, endedSessions: 0 },
         { id: users[2]!.id, ok: false, code: 'user.transition_not_allowed' },
       ],
     });

@@ -202,13 +202,19 @@ describe('rule 3: statuses and their transitions', () => {
   it('suspended: cannot sign in, sessions and tokens end at once, can be reactivated', async () => {
     const u = await apiCreateUser(t.admin, tenant, { email: 'suspend.me@users.test' });
     const client = await signIn(t.app, 'users-co', 'suspend.me@users.test');
+    await signIn(t.app, 'users-co', 'suspend.me@users.test');
     const { token } = (await client.post('/api/v1/me/tokens', { name: 'script' })).json();
     const res = await t.admin.post(url(`/${u.id}/suspend`));
-    expect(res.json().status).toBe('suspended');
+    // the answer says what the suspension ended, so the console can tell the administrator
+    expect(res.json()).toMatchObject({ status: 'suspended', endedSessions: 2 });
+    expect((await t.admin.post(url(`/${u.id}/suspend`))).json().endedSessions).toBe(0);
     expect((await client.get('/api/v1/me')).statusCode).toBe(401);
     expect((await TestClient.withToken(t.app, token).get('/api/v1/me')).statusCode).toBe(401);
     await expect(signIn(t.app, 'users-co', 'suspend.me@users.test')).rejects.toThrow(/401/);
-    expect((await t.admin.post(url(`/${u.id}/reactivate`))).json().status).toBe('active');
+    expect((await t.admin.post(url(`/${u.id}/reactivate`))).json()).toMatchObject({
+      status: 'active',
+      endedSessions: 0,
+    });
     await signIn(t.app, 'users-co', 'suspend.me@users.test');
   });
 
@@ -485,5 +491,19 @@ describe('skills and certifications', () => {
       items: [{ kind: 'certification', name: 'X', issuedOn: day(0), expiresOn: day(-5) }],
     });
     expect(bad.json().code).toBe('user.invalid_dates');
+  });
+});
+
+describe('invitations without an SMTP server', () => {
+  it('keeps the email in the outbox and says so in the answer', async () => {
+    const res = await t.admin.post(`/api/v1/tenants/${tenant}/invitations`, {
+      entries: [{ emails: 'kept.invite@users.test' }],
+    });
+    expect(res.json()).toMatchObject({ sent: 1, delivery: 'outbox' });
+    const outbox = (await t.admin.get(`/api/v1/tenants/${tenant}/outbox`)).json();
+    expect(outbox.smtpConfigured).toBe(false);
+    expect(
+      outbox.items.find((m: { toAddress: string }) => m.toAddress === 'kept.invite@users.test'),
+    ).toMatchObject({ kind: 'invitation' });
   });
 });

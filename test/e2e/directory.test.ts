@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launch, screenshot, signInThroughPage } from '../helpers/browser.ts';
+import { hasChromium, launch, pixelsOf, screenshot, signInThroughPage } from '../helpers/browser.ts';
+import { apiCreateUser, signIn } from '../helpers/fixtures.ts';
 import { startTestServer } from '../helpers/server.ts';
 
 /** The directory: groups, users, a group role, a bulk action, and the reason behind a permission. */
@@ -43,6 +44,8 @@ describe.skipIf(!hasChromium)('console: directory', () => {
     await createUser('Marta', 'Schmidt', 'marta@msp.test');
     await createUser('Jonas', 'Weber', 'jonas@msp.test');
     await page.getByRole('link', { name: 'Schmidt' }).waitFor();
+    // the column shows a username where there is no email, and says so
+    await page.getByRole('button', { name: 'Sort by Email or username' }).first().waitFor();
     await screenshot(page, 'directory-01-users-created');
 
     // select both new users (the selection box of the Default group table reaches all three; pick two)
@@ -82,11 +85,22 @@ describe.skipIf(!hasChromium)('console: directory', () => {
     await deskTable.getByText('Group role: Help Desk').waitFor();
     await screenshot(page, 'directory-04-group-role');
 
-    // a bulk status change
+    // a bulk status change, asked for first in a dialog; one user refused says why, by name
     await page.getByLabel('Select Jonas Weber').first().check();
+    await page.getByLabel('Select Super Admin').first().check();
     await page.getByTestId('bulk-actions').click();
     await page.getByRole('menuitem', { name: 'Suspend' }).click();
-    await page.getByText('Done for 1 user').waitFor();
+    const confirm = page.getByRole('dialog', { name: 'Suspend 2 users?' });
+    await confirm.getByText('cannot sign in until reactivated').waitFor();
+    await screenshot(page, 'directory-05a-suspend-confirm');
+    await confirm.getByRole('button', { name: 'Suspend 2 users' }).click();
+    const refusals = page.getByTestId('bulk-refusals');
+    await refusals.waitFor();
+    expect(await refusals.textContent()).toBe(
+      'Super Admin: You cannot suspend yourself; another administrator must do it.',
+    );
+    await page.getByText('Jonas Weber suspended; no session was open · 1 not done').waitFor();
+    await screenshot(page, 'directory-05b-bulk-refusal');
     await page.getByRole('tab', { name: /Suspended/ }).click();
     await page.getByRole('link', { name: 'Weber' }).first().waitFor();
     await screenshot(page, 'directory-05-suspended-tab');
@@ -100,6 +114,77 @@ describe.skipIf(!hasChromium)('console: directory', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain('group role Help Desk via group Service Desk');
     await screenshot(page, 'directory-06-permission-reason');
+    // a page taller than the screen: the sidebar's colour goes on to its bottom, not just one screen down
+    const full = await page.screenshot({
+      fullPage: true,
+      path: 'test-results/screenshots/directory-06b-full-page.png',
+    });
+    const {
+      height,
+      colours: [top, bottom, main],
+    } = await pixelsOf(page, full, [
+      [6, 300],
+      [6, -6],
+      [300, -6],
+    ]);
+    expect(height).toBeGreaterThan(900);
+    expect(bottom).toBe(top);
+    expect(main).not.toBe(top);
+
+    // one user's page: Suspend and Archive ask first in a dialog, and the toast says what happened
+    const frank = await apiCreateUser(api, tenantId, {
+      firstName: 'Frank',
+      lastName: 'Miller',
+      email: 'frank@msp.test',
+    });
+    await signIn(server.testApp.app, server.admin.tenant, 'frank@msp.test');
+    await signIn(server.testApp.app, server.admin.tenant, 'frank@msp.test');
+    await page.goto(`${server.url}/t/${tenantId}/users/${frank.id}`);
+    // his time zone and language come from lists; unset, the tenant's zone (UTC) applies
+    const zone = page.getByTestId('user-time-zone');
+    await page.locator('[data-testid="user-time-zone"][placeholder="Tenant’s: UTC"]').waitFor();
+    await zone.click();
+    await zone.fill('America/New_Y');
+    await page.getByRole('option', { name: 'America/New_York' }).click();
+    await page.getByTestId('user-locale').click();
+    await page.getByTestId('user-locale').fill('Ireland');
+    await page.getByRole('option', { name: 'English (Ireland)' }).click();
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByText('Profile saved').waitFor();
+    await screenshot(page, 'directory-07a-user-zone');
+    expect((await api.get(`/api/v1/tenants/${tenantId}/users/${frank.id}`)).json()).toMatchObject({
+      timeZone: 'America/New_York',
+      locale: 'en-IE',
+    });
+    await page.getByRole('button', { name: 'Actions' }).click();
+    await page.getByRole('menuitem', { name: 'Suspend…' }).click();
+    const suspend = page.getByRole('dialog', { name: 'Suspend Frank Miller?' });
+    await suspend.getByText('Frank Miller cannot sign in until reactivated').waitFor();
+    await suspend.getByRole('button', { name: 'Suspend', exact: true }).click();
+    await page.getByText('Frank Miller suspended; 2 sessions ended').waitFor();
+    await screenshot(page, 'directory-07-suspended');
+    await page.getByRole('button', { name: 'Actions' }).click();
+    await page.getByRole('menuitem', { name: 'Archive…' }).click();
+    const archive = page.getByRole('dialog', { name: 'Archive Frank Miller?' });
+    await archive.getByText('This cannot be undone:').waitFor();
+    await screenshot(page, 'directory-08-archive-confirm');
+    await archive.getByRole('button', { name: 'Archive', exact: true }).click();
+    await page.getByText('Frank Miller archived; no session was open').waitFor();
+    expect((await api.get(`/api/v1/tenants/${tenantId}/users/${frank.id}`)).json().status).toBe('archived');
+
+    // deleting a custom role is asked in the same dialog, never the browser's own confirm
+    await api.post(`/api/v1/tenants/${tenantId}/roles`, {
+      name: 'Night Shift',
+      description: 'Reads the directory',
+      permissions: ['console.access', 'users.read'],
+    });
+    page.on('dialog', (d) => errors.push(`native dialog: ${d.message()}`));
+    await page.getByRole('link', { name: 'Roles & permissions' }).click();
+    await page.locator('tr', { hasText: 'Night Shift' }).getByRole('button', { name: 'Delete' }).click();
+    const del = page.getByRole('dialog', { name: 'Delete the role Night Shift?' });
+    await screenshot(page, 'directory-09-delete-role');
+    await del.getByRole('button', { name: 'Delete role' }).click();
+    await page.getByText('Role Night Shift deleted').waitFor();
     expect(errors).toEqual([]);
   });
 });

@@ -56,6 +56,10 @@ describe.skipIf(!hasChromium)('console: CSV import and export', () => {
     const header = page.getByTestId('has-header');
     await header.waitFor();
     expect(await page.getByLabel('Use first row of .csv file as column headers').isChecked()).toBe(false);
+    // one count of rows everywhere: the header says what the button checks
+    expect(await page.getByTestId('row-count').textContent()).toBe('4 data rows');
+    expect(await page.getByTestId('dry-run').textContent()).toBe('Check 4 data rows');
+    expect(await page.getByTestId('more-rows').count()).toBe(0);
     await pick(0, 'First name');
     await pick(1, 'Last name');
     await pick(2, 'Email');
@@ -76,6 +80,9 @@ describe.skipIf(!hasChromium)('console: CSV import and export', () => {
     await page.getByTestId('download-report').waitFor();
     expect(await page.getByTestId('progress-text').textContent()).toBe('4 of 4 rows');
     expect(await page.getByTestId('import-summary').textContent()).toMatch(/2 created[\s\S]*2 failed/i);
+    // the finished import ticks its last step as well
+    const steps = page.getByTestId('import-steps').locator('.mantine-Stepper-step');
+    expect(await steps.nth(3).getAttribute('data-completed')).toBe('true');
     await screenshot(page, 'import-04-done');
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -108,6 +115,26 @@ describe.skipIf(!hasChromium)('console: CSV import and export', () => {
     const csv = await readFile((await exported.path())!, 'utf8');
     expect(csv).toContain('Marta,Schmidt,marta.schmidt@acme.test');
     expect(csv).toContain('"Dan, Jr.",Wu,dan.wu@acme.test');
+
+    // a longer file with a header row: the preview says how many rows it leaves out
+    await page.getByRole('link', { name: 'Import' }).click();
+    const staff = [
+      'First Name;Last Name;E-mail',
+      ...Array.from({ length: 11 }, (_, i) => `Person;Number${i + 1};person${i + 1}@acme.test`),
+    ].join('\n');
+    await page.locator('input[type=file]').setInputFiles({
+      name: 'staff.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(staff),
+    });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByTestId('has-header').waitFor();
+    expect(await page.getByTestId('row-count').textContent()).toBe('12 rows: a header and 11 data rows');
+    expect(await page.getByTestId('more-rows').textContent()).toBe(
+      'The first 9 of 11 data rows, and 2 more rows not shown here; the check reads them all.',
+    );
+    expect(await page.getByTestId('dry-run').textContent()).toBe('Check 11 data rows');
+    await screenshot(page, 'import-06-longer-file');
     expect(errors).toEqual([]);
   }, 120_000);
 });

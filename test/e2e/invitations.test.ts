@@ -40,12 +40,29 @@ describe.skipIf(!hasChromium)('console: invitations and licences', () => {
     await server.testApp.admin.put(`/api/v1/tenants/${tenantId}/licenses`, {
       pools: [{ type: 'people', quantity: 5 }],
     });
+    // a suspended member's address: the answer says so and what to do instead
+    const otto = (
+      await server.testApp.admin.post(`/api/v1/tenants/${tenantId}/users`, {
+        firstName: 'Otto',
+        lastName: 'Lang',
+        email: 'otto.lang@example.test',
+      })
+    ).json();
+    await server.testApp.admin.post(`/api/v1/tenants/${tenantId}/users/${otto.id}/suspend`);
     await signInThroughPage(page, server.url, server.admin.tenant, server.admin.login, server.admin.password);
     await page.getByRole('button', { name: 'Invite users' }).click();
-    await page.locator('textarea[name=invite-emails]').fill('nina.novak@example.test');
+    await page.locator('textarea[name=invite-emails]').fill('nina.novak@example.test otto.lang@example.test');
     await screenshot(page, 'invite-01-dialog');
-    await page.getByRole('button', { name: 'Send invitation' }).click();
-    await page.getByTestId('invite-results').getByText('sent').waitFor();
+    await page.getByRole('button', { name: 'Send 2 invitations' }).click();
+    const results = page.getByTestId('invite-results');
+    await results.getByText('Sent', { exact: true }).waitFor();
+    await results
+      .getByText(
+        'otto.lang@example.test belongs to a suspended member of this tenant: reactivate them instead of inviting again.',
+      )
+      .waitFor();
+    await page.getByText('1 invitation sent', { exact: true }).waitFor();
+    await screenshot(page, 'invite-01b-results');
     await page.getByRole('button', { name: 'Done' }).click();
     await page.getByRole('tab', { name: /Pending/ }).click();
     await page.getByRole('link', { name: 'Novak' }).waitFor();
@@ -53,16 +70,31 @@ describe.skipIf(!hasChromium)('console: invitations and licences', () => {
 
     const mail = await smtp.waitFor((m) => m.to.includes('nina.novak@example.test'));
     const link = /(https?:\/\/\S+\/invitation\?token=[A-Za-z0-9_%-]+)/.exec(mail.text)![1]!;
+    // the Outbox shows the same email with its link clickable
+    await page.getByRole('link', { name: 'Outbox' }).click();
+    await page.getByTestId('outbox-table').getByText('nina.novak@example.test').click();
+    const body = page.getByTestId('outbox-body');
+    expect(await body.getByRole('link').getAttribute('href')).toBe(link);
+    await screenshot(page, 'invite-02a-outbox-email');
+    await page.keyboard.press('Escape');
+
     const invitee = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    // a person without tenants.read never asks for the tenant list (it would only be refused)
+    const tenantLists: string[] = [];
+    invitee.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/tenants') tenantLists.push(r.url());
+    });
     await invitee.goto(link.replace('localhost', '127.0.0.1'));
     await invitee.getByRole('heading', { name: /Join/ }).waitFor();
     expect(await invitee.locator('input[name=firstName]').inputValue()).toBe('Nina');
     await invitee.locator('input[name=new-password]').fill('Granite-Harbor-Lantern-Maple-7');
     await screenshot(invitee, 'invite-03-accept');
     await invitee.getByRole('button', { name: 'Accept and create my account' }).click();
-    await invitee.locator('input[name=login]').waitFor();
+    // the sign-in page says the account is ready, with the organization and the login filled in
+    await invitee.getByTestId('account-ready').waitFor();
     expect(await invitee.locator('input[name=tenant]').inputValue()).toBe(server.admin.tenant);
-    await invitee.locator('input[name=login]').fill('nina.novak@example.test');
+    expect(await invitee.locator('input[name=login]').inputValue()).toBe('nina.novak@example.test');
+    await screenshot(invitee, 'invite-03b-account-ready');
     await invitee.locator('input[name=password]').fill('Granite-Harbor-Lantern-Maple-7');
     await invitee.getByRole('button', { name: 'Sign in', exact: true }).click();
 
@@ -100,7 +132,13 @@ describe.skipIf(!hasChromium)('console: invitations and licences', () => {
     await invitee.getByLabel('Tasks assigned to me').waitFor();
     await screenshot(invitee, 'invite-07-setup-notifications');
     await invitee.getByRole('button', { name: 'Finish setup' }).click();
-    await invitee.getByRole('heading', { name: 'My security' }).waitFor();
+    // without users.read she lands on her own profile; her tenant is named, not offered in an empty switcher
+    await invitee.getByRole('heading', { name: 'My profile' }).waitFor();
+    expect(await invitee.getByTestId('tenant-name').textContent()).toBe('Managed Service Provider');
+    expect(await invitee.getByTestId('tenant-switcher').count()).toBe(0);
+    await invitee.reload();
+    await invitee.getByRole('heading', { name: 'My profile' }).waitFor();
+    expect(tenantLists).toEqual([]);
     await screenshot(invitee, 'invite-08-signed-in');
     const nina = (
       await server.testApp.admin.get(`/api/v1/tenants/${tenantId}/users?q=novak&status=active`)
@@ -116,12 +154,20 @@ describe.skipIf(!hasChromium)('console: invitations and licences', () => {
     await screenshot(invitee, 'invite-08b-my-profile');
 
     // the admin sees her active and registers a licence with the medal
+    await page.getByRole('link', { name: 'Users' }).click();
     await page.getByRole('tab', { name: /Active/ }).click();
     await page.getByRole('link', { name: 'Novak' }).waitFor();
-    await page.getByLabel('Register licence to Nina Novak').first().click();
-    await page.getByText('Licence registered').waitFor();
-    // the counter refreshes after the change: wait for it rather than read it once
-    await page.getByTestId('license-counter').filter({ hasText: '1/5' }).waitFor();
+    const medal = page.getByLabel('No licence: register a licence to Nina Novak').first();
+    // the two states differ by more than colour: an outlined medal now, a filled one once licensed
+    expect(await medal.getAttribute('data-licensed')).toBe('false');
+    await medal.click();
+    await page.getByText('Nina Novak: licence registered').waitFor();
+    // the counter refreshes after the change: wait for it rather than read it once; it says what it counts
+    await page.getByTestId('license-counter').filter({ hasText: 'Licences 1/5' }).waitFor();
+    const licensed = page.getByLabel('Licensed: unregister the licence of Nina Novak').first();
+    expect(await licensed.getAttribute('data-licensed')).toBe('true');
+    await licensed.hover();
+    await page.getByRole('tooltip', { name: 'Licensed — select to unregister the licence' }).waitFor();
     await screenshot(page, 'invite-09-licensed');
     expect(errors).toEqual([]);
   }, 120_000);

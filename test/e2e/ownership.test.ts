@@ -46,6 +46,8 @@ describe.skipIf(!hasChromium)('console: ownership', () => {
       field.id,
     ]);
     await api.post(`${T}/users/${people.Hanna!.id}/license`, {});
+    // Mia holds a licence of her own: removing Hanna to her frees Hanna's seat instead of moving it
+    await api.post(`${T}/users/${people.Mia!.id}/license`, {});
     await api.patch(`${T}/groups/${field.id}`, { defaultMemberId: people.Hanna!.id });
     const resource = async (type: string, name: string) =>
       (
@@ -144,6 +146,15 @@ describe.skipIf(!hasChromium)('console: ownership', () => {
     expect(await warning.textContent()).toContain('Quarterly audit');
     expect(await removal.getByRole('button', { name: 'Remove user' }).isDisabled()).toBe(true);
     await pickRecipient('Mia Koch');
+    // the preview says what really happens to the licence: Mia has one, so Hanna's is freed
+    const freed = removal.getByTestId('plan-freed');
+    await freed.waitFor();
+    expect(await freed.textContent()).toContain('Mia Koch already holds one');
+    const moves = removal.getByTestId('plan-summary').locator('p', { hasText: 'Moves:' });
+    expect(await moves.textContent()).not.toContain('Licences');
+    // an immediate removal cannot be taken back: the name is typed first
+    expect(await removal.getByRole('button', { name: 'Remove user' }).isDisabled()).toBe(true);
+    await removal.locator('input[name=confirm-text]').fill('hanna  vogel');
     await screenshot(page, 'ownership-07-remove-dialog');
     await removal.getByRole('button', { name: 'Remove user' }).click();
     await page.getByText('Hanna Vogel removed').waitFor();

@@ -42,6 +42,10 @@ describe.skipIf(!hasChromium)('console: my security', () => {
     expect(await page.getByTestId('recovery-codes').locator('code').count()).toBe(10);
     await screenshot(page, 'security-02-recovery-codes');
     await page.getByRole('button', { name: 'Continue' }).click();
+    // the factor is named once, not "Authenticator app · Authenticator app"
+    const factors = page.getByTestId('mfa-factors');
+    await factors.getByText(/^Added /).waitFor();
+    expect((await factors.textContent())!.match(/Authenticator app/g)).toHaveLength(1);
 
     // sign out, then in again: the password alone is no longer enough
     await page.getByTestId('account-menu').click();
@@ -120,8 +124,11 @@ describe.skipIf(!hasChromium)('console: my security', () => {
     ).json();
     await page.goto(`${server.url}/t/${tenantId}/users/${user.id}`);
     await page.getByRole('tab', { name: 'Security' }).click();
-    page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Set temporary password' }).click();
+    // asked first in the console's own dialog, naming who and what happens
+    const ask = page.getByRole('dialog', { name: 'Set a temporary password?' });
+    await ask.getByText('Tess Temp’s password is replaced by a temporary one').waitFor();
+    await ask.getByRole('button', { name: 'Set temporary password' }).click();
     await page.getByText('Temporary password (shown only now)').waitFor();
     await screenshot(page, 'security-06-user-security-tab');
     expect(errors).toEqual([]);

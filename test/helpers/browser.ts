@@ -66,3 +66,28 @@ export async function signInThroughPage(
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL(/\/t\/[^/]+\/users/);
 }
+
+/**
+ * The colours (`r,g,b,a`) of a PNG's pixels, read by the browser itself (a canvas), so tests can
+ * check a full-page capture without an image library. `y` below 0 counts from the bottom.
+ */
+export async function pixelsOf(
+  page: Page,
+  png: Buffer,
+  points: Array<[x: number, y: number]>,
+): Promise<{ height: number; colours: string[] }> {
+  // a string, not a function: the test code is compiled without the DOM's types
+  return page.evaluate(`(async () => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,${png.toString('base64')}';
+    await img.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = img.width;
+    canvas.height = img.height;
+    const g = canvas.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const colours = ${JSON.stringify(points)}.map(([x, y]) =>
+      Array.from(g.getImageData(x, y < 0 ? img.height + y : y, 1, 1).data).join(','));
+    return { height: img.height, colours };
+  })()`);
+}

@@ -142,9 +142,43 @@ describe('rule 18: one-time transfers at a date and hour', () => {
     expect(res.statusCode, res.body).toBe(200);
     const { plan } = res.json();
     expect(plan.recipientJoinsGroups.map((g: { name: string }) => g.name)).toEqual([s.group.name]);
-    expect(plan.owned.every((k: { moves: boolean }) => k.moves)).toBe(true);
+    expect(plan.owned.every((k: { moves: boolean; freed: number }) => k.moves && k.freed === 0)).toBe(true);
     expect(await ownedBy(o, s.bob.id)).toEqual([]);
     expect((await o.admin.get(`${s.T}/users/${s.alice.id}/transfers`)).json().items).toEqual([]);
+  });
+
+  it('a recipient who already holds a licence gets no second one: the preview says the user’s seat is freed, and it is', async () => {
+    const s = await scenario(t, o);
+    await o.admin.post(`${s.T}/users/${s.bob.id}/license`, {});
+    const used = async () =>
+      (await o.admin.get(`${s.T}/licenses`)).json().items.find((p: { type: string }) => p.type === 'people')
+        .used;
+    const before = await used();
+    const preview = await o.admin.post(`${s.T}/users/${s.alice.id}/transfers`, {
+      kind: 'one_time',
+      recipientId: s.bob.id,
+      preview: true,
+    });
+    const byType = Object.fromEntries(
+      preview.json().plan.owned.map((k: { type: string; freed: number }) => [k.type, k.freed]),
+    );
+    expect(byType).toMatchObject({ license: 1, workflow: 0, group: 0 });
+    // and without a recipient a removal frees the seat rather than moving it
+    const removal = await o.admin.post(`${s.T}/users/${s.alice.id}/remove`, { preview: true });
+    expect(removal.json().plan.owned.find((k: { type: string }) => k.type === 'license')).toMatchObject({
+      count: 1,
+      freed: 1,
+    });
+    const done = await o.admin.post(`${s.T}/users/${s.alice.id}/transfers`, {
+      kind: 'one_time',
+      recipientId: s.bob.id,
+    });
+    expect(done.json()).toMatchObject({ status: 'completed' });
+    expect(await used()).toBe(before - 1);
+    expect((await ownedBy(o, s.alice.id)).filter((x) => x.startsWith('license:'))).toEqual([]);
+    expect((await ownedBy(o, s.bob.id)).filter((x) => x.startsWith('license:'))).toEqual([
+      'license:People licence',
+    ]);
   });
 
   it('is scheduled in the tenant’s time zone as a durable job, shows the clock marker, and can be cancelled before it runs', async () => {

@@ -58,6 +58,10 @@ export const invitationRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }>
             ),
             sent: Type.Integer(),
             failed: Type.Integer(),
+            delivery: Type.Union([Type.Literal('smtp'), Type.Literal('outbox')], {
+              description:
+                'How the emails leave: by the SMTP server, or kept in the Outbox (no SMTP_URL) for an administrator to pass on',
+            }),
           }),
         }),
       },

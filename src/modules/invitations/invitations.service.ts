@@ -28,8 +28,18 @@ export const InvitationErrors = {
     new AppError('invalid', 'invitation.invalid_email', `“${email}” is not an email address.`),
   duplicate: (email: string) =>
     new AppError('invalid', 'invitation.duplicate', `“${email}” appears more than once in this request.`),
-  alreadyMember: (email: string) =>
-    new AppError('conflict', 'invitation.already_member', `${email} is already a member of this tenant.`),
+  /** The address is a member's: what the administrator can do depends on the member's status. */
+  alreadyMember: (email: string, status: 'active' | 'suspended' | 'archived') =>
+    new AppError(
+      'conflict',
+      'invitation.already_member',
+      {
+        active: `${email} is already a member of this tenant.`,
+        suspended: `${email} belongs to a suspended member of this tenant: reactivate them instead of inviting again.`,
+        archived: `${email} belongs to an archived member of this tenant. Archived users are never reactivated; to invite the address again, remove that user first.`,
+      }[status],
+      { details: { status } },
+    ),
   alreadyInvited: (email: string) =>
     new AppError(
       'conflict',
@@ -119,7 +129,7 @@ async function issueLink(
     .execute();
   const tenant = await tx
     .selectFrom('tenants')
-    .select('name')
+    .select(['name', 'slug'])
     .where('id', '=', ctx.tenantId)
     .executeTakeFirstOrThrow();
   const link = `${platform.baseUrl}/invitation?token=${encodeURIComponent(token)}`;
@@ -127,7 +137,14 @@ async function issueLink(
     to: user.email,
     toUserId: user.id,
     kind: 'invitation',
-    ...invitationEmail({ tenantName: tenant.name, inviterName: ctx.actor.label, link, days }),
+    ...invitationEmail({
+      tenantName: tenant.name,
+      inviterName: ctx.actor.label,
+      slug: tenant.slug,
+      login: user.email,
+      link,
+      days,
+    }),
   });
   return id;
 }
@@ -168,7 +185,7 @@ export async function invite(platform: Platform, caller: Caller, entries: Invite
           if (existing)
             throw existing.status === 'pending'
               ? InvitationErrors.alreadyInvited(raw)
-              : InvitationErrors.alreadyMember(raw);
+              : InvitationErrors.alreadyMember(raw, existing.status as 'active' | 'suspended' | 'archived');
           // rule 13: the inviter grants the roles, and the roles of the groups, they name
           const kindRole = (await accessRepo.findRoleByKey(tx, tenantId, 'user'))!.id;
           const roleIds = entry.roleIds?.length ? entry.roleIds : [kindRole];
@@ -230,7 +247,12 @@ export async function invite(platform: Platform, caller: Caller, entries: Invite
     }
   }
   const sent = results.filter((r) => r.ok).length;
-  return { results, sent, failed: results.length - sent };
+  return {
+    results,
+    sent,
+    failed: results.length - sent,
+    delivery: platform.config.smtpUrl === null ? ('outbox' as const) : ('smtp' as const),
+  };
 }
 
 async function findOpenInvitation(tx: Tx, tenantId: string, invitationId: string) {

@@ -67,17 +67,21 @@ export function passwordResetEmail(p: {
 export function invitationEmail(p: {
   tenantName: string;
   inviterName: string;
+  /** The organization people type to sign in (the tenant's slug), like the welcome email names it. */
+  slug: string;
+  login: string;
   link: string;
   days: number;
 }): Rendered {
   return {
     subject: `${p.inviterName} invited you to ${p.tenantName}`,
-    text: `Hello,\n\n${p.inviterName} invited you to join ${p.tenantName} on Rollcall.\n\nAccept within ${p.days} days:\n${p.link}\n\nThe link works once. If you did not expect this, ignore this email.\n`,
+    text: `Hello,\n\n${p.inviterName} invited you to join ${p.tenantName} on Rollcall.\n\nAccept within ${p.days} days:\n${p.link}\n\nThen sign in with the organization “${p.slug}” and ${p.login}.\n\nThe link works once. If you did not expect this, ignore this email.\n`,
     html: layout(
       p.tenantName,
       `You’re invited to ${p.tenantName}`,
       `<p>${escapeHtml(p.inviterName)} invited you to join <b>${escapeHtml(p.tenantName)}</b> on Rollcall.</p>
 <p style="margin:20px 0"><a href="${escapeHtml(p.link)}" style="background:#4263eb;color:#fff;text-decoration:none;padding:12px 20px;border-radius:8px;font-weight:600">Accept the invitation</a></p>
+<p>Then sign in with the organization <b>${escapeHtml(p.slug)}</b> and <b>${escapeHtml(p.login)}</b>.</p>
 <p style="color:#6b7280;font-size:13px">Accept within ${p.days} days. Or paste this link into your browser: ${escapeHtml(p.link)}</p>
 <p style="color:#6b7280">The link works once. If you did not expect this, ignore this email.</p>`,
     ),

@@ -46,6 +46,7 @@ const licences: OwnableKind = {
       .execute();
     return rows.map((r) => ({ id: r.type, name: licenceLabel(r.type) }));
   },
+  heldByRecipient: (tx, tenantId, type, recipientId) => hasLicense(tx, tenantId, recipientId, type),
   setOwner: async (tx, tenantId, type, ownerId, now, previousOwnerId) => {
     if (await hasLicense(tx, tenantId, ownerId, type)) {
       await tx

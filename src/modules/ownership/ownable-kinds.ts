@@ -41,6 +41,11 @@ export interface OwnableKind {
    * any other kind the user owns makes a recipient required (rule 19). Default false.
    */
   freedOnRemoval?: boolean;
+  /**
+   * The recipient already holds an item like `id` (a licence seat of that type): moving it to them
+   * frees the user's item instead, and previews say so. Without it, items always move.
+   */
+  heldByRecipient?(tx: Tx, tenantId: string, id: string, recipientId: string): Promise<boolean>;
   /** What `userId` owns of this kind now. */
   listOwnedBy(tx: Tx, tenantId: string, userId: string): Promise<OwnedItem[]>;
   /** Makes `ownerId` the owner of `id` (it was `previousOwnerId`'s). Runs in the caller's transaction. */

@@ -76,6 +76,10 @@ export const OwnedGroup = Type.Object({
   count: Type.Integer(),
   items: Type.Array(Ref, { description: 'The first 200, by name' }),
   moves: Type.Boolean({ description: 'Moves in this kind of change' }),
+  freed: Type.Integer({
+    description:
+      'How many of them are freed instead of moving: the recipient already holds one (a licence seat of the type), or a removal has no recipient',
+  }),
   revertsAtEnd: Type.Boolean({ description: 'Comes back to the user when the duration ends' }),
 });
 

@@ -26,6 +26,7 @@ import {
 import {
   integrationKinds,
   isIntegrationKind,
+  type OwnableKind,
   type OwnedItem,
   ownableKind,
   ownableKinds,
@@ -174,15 +175,31 @@ export async function planFor(
     });
   }
   const ownedCount = owned.reduce((n, o) => n + o.items.length, 0);
-  return {
-    owned: owned.map(({ kind, items }) => ({
+  const moves = (kind: OwnableKind) => phase !== 'duration' || !kind.oneTimeOnly;
+  // what is freed rather than moved: a removal without a recipient frees licence seats, and a
+  // recipient who already holds a seat of the type gets no second one (the user's is freed)
+  const freed = async (kind: OwnableKind, items: OwnedItem[]) => {
+    if (!moves(kind)) return 0;
+    if (!recipient) return phase === 'removal' && kind.freedOnRemoval ? items.length : 0;
+    if (!kind.heldByRecipient) return 0;
+    let n = 0;
+    for (const item of items) if (await kind.heldByRecipient(tx, tenantId, item.id, recipient.id)) n++;
+    return n;
+  };
+  const kinds = [];
+  for (const { kind, items } of owned) {
+    kinds.push({
       type: kind.type,
       label: kind.label,
       count: items.length,
       items: items.slice(0, PLAN_ITEMS),
-      moves: phase !== 'duration' || !kind.oneTimeOnly,
+      moves: moves(kind),
+      freed: await freed(kind, items),
       revertsAtEnd: phase === 'duration' && !kind.oneTimeOnly && kind.revertsAtDurationEnd,
-    })),
+    });
+  }
+  return {
+    owned: kinds,
     ownedCount,
     recipientRequired: phase === 'removal' ? owned.some((o) => !o.kind.freedOnRemoval) : true,
     recipientJoinsGroups: joins.map((g) => ({ id: g.id, name: g.name, roleName: g.roleName })),

@@ -48,7 +48,12 @@ export async function runBulkAction(platform: Platform, caller: Caller, body: Bu
             return sendResetLinkInTx(tx, platform, caller, id);
         }
       });
-      results.push({ id, ok: true, changed: outcome.changed });
+      results.push({
+        id,
+        ok: true,
+        changed: outcome.changed,
+        ...('endedSessions' in outcome ? { endedSessions: outcome.endedSessions } : {}),
+      });
     } catch (error) {
       if (!isAppError(error)) throw error;
       results.push({ id, ok: false, code: error.code, detail: error.message });

@@ -316,12 +316,20 @@ export const BulkBody = Type.Object(
   { additionalProperties: false },
 );
 export type BulkBody = Static<typeof BulkBody>;
+/** A status change answers the user as it is now and what the change ended. */
+export const StatusChangeResult = Type.Object({
+  ...UserSchema.properties,
+  endedSessions: Type.Integer({
+    description: 'Sessions this request ended (suspending and archiving end them all; 0 otherwise)',
+  }),
+});
 export const BulkResult = Type.Object({
   results: Type.Array(
     Type.Object({
       id: Uuid,
       ok: Type.Boolean(),
       changed: Type.Optional(Type.Boolean()),
+      endedSessions: Type.Optional(Type.Integer({ description: 'Sessions a suspension or archiving ended' })),
       code: Type.Optional(Type.String()),
       detail: Type.Optional(Type.String()),
     }),

@@ -758,8 +758,11 @@ export async function changeStatus(
   action: Exclude<StatusAction, 'activate' | 'remove'>,
 ) {
   authorize(caller.principal, STATUS_PERMISSION[action]);
-  await withTenantTx(platform.db, caller.ctx.tenantId, (tx) => changeStatusInTx(tx, caller, userId, action));
-  return getUser(platform, caller, userId);
+  const outcome = await withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
+    changeStatusInTx(tx, caller, userId, action),
+  );
+  // the console says what the change did ("Frank Miller suspended; 2 sessions ended")
+  return { ...(await getUser(platform, caller, userId)), endedSessions: outcome.endedSessions };
 }
 
 /** One user's status change inside a caller's transaction: bulk actions and flow steps reuse it. */
@@ -781,7 +784,7 @@ export async function changeStatusInTx(
   return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
     const transition = planTransition(user.status, action);
-    if (!transition.changes) return { changed: false };
+    if (!transition.changes) return { changed: false, endedSessions: 0 };
     const now = caller.ctx.clock.now();
     await repo.setStatus(tx, tenantId, userId, transition.to, now);
     // rule 3 and 27: a suspended or archived user cannot sign in, so every session and token ends now
@@ -798,7 +801,7 @@ export async function changeStatusInTx(
         ...(licenses?.released.length ? { releasedLicenses: licenses.released } : {}),
       },
     });
-    return { changed: true };
+    return { changed: true, endedSessions: revoked?.sessions ?? 0 };
   });
 }
 

@@ -282,6 +282,8 @@ export interface InviteResult {
   results: Array<{ email: string; ok: boolean; code?: string; detail?: string }>;
   sent: number;
   failed: number;
+  /** 'outbox' when no SMTP server is configured: the emails wait in the Outbox. */
+  delivery: 'smtp' | 'outbox';
 }
 export function useInvite(tenantId: string) {
   const qc = useQueryClient();
@@ -399,15 +401,18 @@ export function useSignOut() {
   return useMutation({ mutationFn: () => post('/api/v1/auth/logout'), onSuccess: () => qc.clear() });
 }
 
-export const useTenants = (q?: string) =>
+/** `enabled` false for people without `tenants.read`: asking would only be refused. */
+export const useTenants = (q?: string, enabled = true) =>
   useQuery({
     queryKey: ['tenants', q ?? ''],
     queryFn: () => get<Page<Tenant>>(`/api/v1/tenants${qs({ q, limit: 200 })}`),
     placeholderData: keepPreviousData,
+    enabled,
   });
 
-export const useTenant = (tenantId: string) =>
-  useQuery({ queryKey: ['tenant', tenantId], queryFn: () => get<Tenant>(t(tenantId)) });
+/** `enabled` false for callers without `tenants.read`, who would only be refused. */
+export const useTenant = (tenantId: string, enabled = true) =>
+  useQuery({ queryKey: ['tenant', tenantId], queryFn: () => get<Tenant>(t(tenantId)), enabled });
 
 export function useCreateTenant() {
   const qc = useQueryClient();
@@ -463,8 +468,9 @@ export interface UserQuery {
   sort?: string;
 }
 
-export const useUsers = (tenantId: string, query: UserQuery) =>
+export const useUsers = (tenantId: string, query: UserQuery, enabled = true) =>
   useInfiniteQuery({
+    enabled,
     queryKey: ['users', tenantId, query],
     initialPageParam: null as string | null,
     queryFn: ({ pageParam }) =>

@@ -50,6 +50,8 @@ export interface Plan {
     count: number;
     items: Array<{ id: string; name: string }>;
     moves: boolean;
+    /** Freed instead of moving: the recipient holds one already (a licence seat), or a removal has no recipient. */
+    freed: number;
     revertsAtEnd: boolean;
   }>;
   ownedCount: number;

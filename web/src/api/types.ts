@@ -224,7 +224,14 @@ export interface Skill {
 }
 
 export interface BulkResult {
-  results: Array<{ id: string; ok: boolean; changed?: boolean; code?: string; detail?: string }>;
+  results: Array<{
+    id: string;
+    ok: boolean;
+    changed?: boolean;
+    endedSessions?: number;
+    code?: string;
+    detail?: string;
+  }>;
   succeeded: number;
   failed: number;
 }

@@ -10,8 +10,10 @@ import {
   Text,
   UnstyledButton,
 } from '@mantine/core';
+import { useMediaQuery } from '@mantine/hooks';
 import {
   IconBox,
+  IconBuilding,
   IconBuildingSkyscraper,
   IconChevronDown,
   IconListDetails,
@@ -62,10 +64,12 @@ function Logo() {
 export function Shell() {
   const { tenantId } = useParams({ strict: false }) as { tenantId: string };
   const me = useMe();
-  const tenants = useTenants();
+  const tenants = useTenants(undefined, me.data?.permissions.includes('tenants.read') ?? false);
   const navigate = useNavigate();
   const signOut = useSignOut();
   const pathname = useRouterState({ select: (s) => s.location.pathname });
+  // the navbar's breakpoint (sm): below it there is no sidebar column to continue
+  const wide = useMediaQuery('(min-width: 48em)');
 
   useEffect(() => {
     if (me.error instanceof ApiError && me.error.status === 401) void navigate({ to: '/sign-in' });
@@ -114,37 +118,47 @@ export function Shell() {
         <Group h="100%" px="lg" justify="space-between">
           <Group gap="xl">
             <Logo />
-            <Select
-              aria-label="Tenant"
-              data-testid="tenant-switcher"
-              w={300}
-              leftSection={<IconUsersGroup size={16} />}
-              value={tenantId}
-              allowDeselect={false}
-              searchable
-              nothingFoundMessage="No tenant matches"
-              data={[
-                {
-                  group: 'Provider',
-                  items: sorted
-                    .filter((x) => x.kind === 'provider')
-                    .map((x) => ({ value: x.id, label: x.name })),
-                },
-                {
-                  group: 'Customers',
-                  items: sorted
-                    .filter((x) => x.kind === 'customer')
-                    .map((x) => ({ value: x.id, label: x.name })),
-                },
-              ].filter((g) => g.items.length > 0)}
-              onChange={(value) => {
-                if (value)
-                  void navigate({
-                    to: `/t/${value}/${section === 'tenants' && value !== user.tenantId ? 'users' : section}`,
-                  });
-              }}
-              comboboxProps={{ shadow: 'md' }}
-            />
+            {sorted.length > 1 ? (
+              <Select
+                aria-label="Tenant"
+                data-testid="tenant-switcher"
+                w={300}
+                leftSection={<IconUsersGroup size={16} />}
+                value={tenantId}
+                allowDeselect={false}
+                searchable
+                nothingFoundMessage="No tenant matches"
+                data={[
+                  {
+                    group: 'Provider',
+                    items: sorted
+                      .filter((x) => x.kind === 'provider')
+                      .map((x) => ({ value: x.id, label: x.name })),
+                  },
+                  {
+                    group: 'Customers',
+                    items: sorted
+                      .filter((x) => x.kind === 'customer')
+                      .map((x) => ({ value: x.id, label: x.name })),
+                  },
+                ].filter((g) => g.items.length > 0)}
+                onChange={(value) => {
+                  if (value)
+                    void navigate({
+                      to: `/t/${value}/${section === 'tenants' && value !== user.tenantId ? 'users' : section}`,
+                    });
+                }}
+                comboboxProps={{ shadow: 'md' }}
+              />
+            ) : (
+              // nothing to switch to: the tenant by name, not an empty dropdown
+              <Group gap={6} data-testid="tenant-name">
+                <IconBuilding size={16} color="var(--mantine-color-dimmed)" />
+                <Text size="sm" fw={600}>
+                  {current?.name ?? me.data.tenant.name}
+                </Text>
+              </Group>
+            )}
             {current && current.id !== user.tenantId ? (
               <Text size="sm" c="dimmed">
                 Acting in customer <b>{current.name}</b>
@@ -234,7 +248,15 @@ export function Shell() {
           />
         ))}
       </AppShell.Navbar>
-      <AppShell.Main style={{ background: '#fbfbfd' }}>
+      <AppShell.Main
+        style={{
+          // the fixed navbar spans one screen; on a page taller than that (and in a full-page
+          // capture) the sidebar's colour and border go on down the page behind it
+          background: wide
+            ? 'linear-gradient(to right, var(--mantine-color-gray-0) 0 239px, var(--mantine-color-gray-3) 239px 240px, #fbfbfd 240px)'
+            : '#fbfbfd',
+        }}
+      >
         <Outlet />
       </AppShell.Main>
     </AppShell>

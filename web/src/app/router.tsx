@@ -33,11 +33,12 @@ function Home() {
     );
   }
   if (!me.data) return <Navigate to="/sign-in" />;
-  // people without access to the directory land on their own security page
-  if (!me.data.permissions.includes('users.read'))
-    return <Navigate to="/t/$tenantId/me/security" params={{ tenantId: me.data.tenant.id }} />;
-  return <Navigate to="/t/$tenantId/users" params={{ tenantId: me.data.tenant.id }} />;
+  return <Navigate to={landingOf(me.data.permissions)} params={{ tenantId: me.data.tenant.id }} />;
 }
+
+/** The directory for those who may read it; everyone else lands on their own profile. */
+const landingOf = (permissions: string[]) =>
+  permissions.includes('users.read') ? '/t/$tenantId/users' : '/t/$tenantId/me/profile';
 
 const root = createRootRoute({ component: () => <Outlet /> });
 const signIn = createRoute({ getParentRoute: () => root, path: '/sign-in', component: SignInPage });
@@ -55,7 +56,9 @@ const home = createRoute({ getParentRoute: () => root, path: '/', component: Hom
 const tenant = createRoute({ getParentRoute: () => root, path: '/t/$tenantId', component: Shell });
 function TenantHome() {
   const { tenantId } = tenant.useParams();
-  return <Navigate to="/t/$tenantId/users" params={{ tenantId }} />;
+  const me = useMe();
+  if (!me.data) return null;
+  return <Navigate to={landingOf(me.data.permissions)} params={{ tenantId }} />;
 }
 const tenantHome = createRoute({ getParentRoute: () => tenant, path: '/', component: TenantHome });
 const users = createRoute({ getParentRoute: () => tenant, path: 'users', component: UsersPage });

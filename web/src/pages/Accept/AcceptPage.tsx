@@ -81,7 +81,8 @@ export function AcceptPage() {
       {
         onSuccess: (r) => {
           localStorage.setItem('rollcall.tenant', r.tenant);
-          void navigate({ to: '/sign-in' });
+          // the sign-in page says the account is ready, with the organization and login filled in
+          void navigate({ to: '/sign-in', state: { accepted: { tenant: r.tenant, login: r.login } } });
         },
       },
     );

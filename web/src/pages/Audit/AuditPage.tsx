@@ -6,16 +6,18 @@ import {
   Group,
   Paper,
   ScrollArea,
+  Select,
   SimpleGrid,
   Stack,
   Table,
   Text,
   TextInput,
 } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
 import { IconCircleCheck, IconSearch, IconShieldX } from '@tabler/icons-react';
 import { useParams } from '@tanstack/react-router';
 import { useState } from 'react';
-import { type AuditFilters, useAudit, useChainStatus } from '../../api/hooks.ts';
+import { type AuditFilters, useAudit, useChainStatus, useMe, useUsers } from '../../api/hooks.ts';
 import type { AuditEvent } from '../../api/types.ts';
 import { ErrorAlert, formatDateTime, PageHeader } from '../../ui/index.tsx';
 
@@ -54,10 +56,70 @@ const actionColor = (action: string) =>
         ? 'orange'
         : 'indigo';
 
+/**
+ * Who did it, found by name: the tenant's people and, in a customer, the provider's staff who act
+ * there. The filter sends the chosen person's id; nobody types one.
+ */
+function ActorSelect({
+  tenantId,
+  value,
+  onChange,
+}: {
+  tenantId: string;
+  value: string | null;
+  onChange: (id: string | null) => void;
+}) {
+  const me = useMe();
+  const [search, setSearch] = useState('');
+  const [q] = useDebouncedValue(search, 250);
+  const [picked, setPicked] = useState<{ value: string; label: string } | null>(null);
+  const canRead = me.data?.permissions.includes('users.read') ?? false;
+  const home = me.data?.tenant.id;
+  const query = { q: q.trim() || undefined, status: 'all', sort: 'lastName:asc' };
+  const members = useUsers(tenantId, query, canRead);
+  const staff = useUsers(home ?? '', query, canRead && !!home && home !== tenantId);
+  const options = (page: typeof members) =>
+    (page.data?.pages.flatMap((p) => p.items) ?? []).map((u) => ({
+      value: u.id,
+      label: `${u.firstName} ${u.lastName}${u.email || u.username ? ` · ${u.email ?? u.username}` : ''}`,
+    }));
+  const data = [
+    { group: home === tenantId ? 'People' : 'This customer', items: options(members) },
+    ...(home !== tenantId
+      ? [{ group: `${me.data?.tenant.name ?? 'Provider'} staff`, items: options(staff) }]
+      : []),
+  ].filter((g) => g.items.length > 0);
+  // the chosen person stays listed while the search looks for others
+  if (picked && !data.some((g) => g.items.some((o) => o.value === picked.value)))
+    data.unshift({ group: 'Chosen', items: [picked] });
+  return (
+    <Select
+      label="Actor"
+      placeholder={canRead ? 'Anyone — search by name' : 'Anyone'}
+      disabled={!canRead}
+      searchable
+      clearable
+      data={data}
+      value={value}
+      searchValue={search}
+      onSearchChange={setSearch}
+      onChange={(id, option) => {
+        setPicked(option ?? null);
+        onChange(id);
+      }}
+      nothingFoundMessage={members.isFetching || staff.isFetching ? 'Searching…' : 'Nobody matches'}
+      data-testid="audit-actor"
+      comboboxProps={{ withinPortal: true }}
+    />
+  );
+}
+
 export function AuditPage() {
   const { tenantId } = useParams({ strict: false }) as { tenantId: string };
   const [draft, setDraft] = useState<AuditFilters>({});
   const [filters, setFilters] = useState<AuditFilters>({});
+  // Reset starts the actor picker afresh, its search text included
+  const [resets, setResets] = useState(0);
   const audit = useAudit(tenantId, filters);
   const [selected, setSelected] = useState<AuditEvent | null>(null);
   const events = audit.data?.pages.flatMap((p) => p.items) ?? [];
@@ -85,11 +147,11 @@ export function AuditPage() {
               value={draft.action ?? ''}
               onChange={(e) => setDraft({ ...draft, action: e.currentTarget.value || undefined })}
             />
-            <TextInput
-              label="Actor id"
-              placeholder="user id"
-              value={draft.actorId ?? ''}
-              onChange={(e) => setDraft({ ...draft, actorId: e.currentTarget.value || undefined })}
+            <ActorSelect
+              key={resets}
+              tenantId={tenantId}
+              value={draft.actorId ?? null}
+              onChange={(actorId) => setDraft({ ...draft, actorId: actorId ?? undefined })}
             />
             <TextInput
               label="From"
@@ -110,6 +172,7 @@ export function AuditPage() {
                 onClick={() => {
                   setDraft({});
                   setFilters({});
+                  setResets((n) => n + 1);
                 }}
               >
                 Reset

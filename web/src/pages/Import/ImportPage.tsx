@@ -137,6 +137,8 @@ export function ImportPage() {
   const [editing, setEditing] = useState(false);
   const shownStep = editing && step === 2 ? 1 : step;
   const finished = imp?.status === 'completed' || imp?.status === 'failed' || imp?.status === 'cancelled';
+  // a finished import ticks its last step too; a failed or stopped one leaves it open
+  const stepperAt = shownStep === 3 && imp?.status === 'completed' ? 4 : shownStep;
   // once an import ends, the users list and everything that shows users is stale
   const invalidated = useRef<string | null>(null);
   useEffect(() => {
@@ -169,7 +171,7 @@ export function ImportPage() {
           </Button>
         }
       />
-      <Stepper active={shownStep} mb="xl" size="sm" allowNextStepsSelect={false}>
+      <Stepper active={stepperAt} mb="xl" size="sm" allowNextStepsSelect={false} data-testid="import-steps">
         <Stepper.Step label="Upload" description="A CSV file" />
         <Stepper.Step label="Map columns" description="What each column is" />
         <Stepper.Step label="Check" description="Dry run, nothing written" />
@@ -343,6 +345,9 @@ function MappingStep(props: {
 }) {
   const { imp, hasHeader, mapping } = props;
   const rows = hasHeader ? imp.preview.slice(1) : imp.preview;
+  // one count everywhere: the rows that become users, the header row apart
+  const dataRows = Math.max(0, imp.recordCount - (hasHeader ? 1 : 0));
+  const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;
   const used = Object.values(mapping).filter(Boolean);
   const has = (f: string) => used.includes(f);
   const missing = [
@@ -357,8 +362,14 @@ function MappingStep(props: {
       <Stack>
         <Group justify="space-between">
           <Text size="sm">
-            <b>{imp.fileName}</b> · {imp.recordCount.toLocaleString()} rows · {imp.columnCount} columns ·{' '}
-            {DELIMITER_NAMES[imp.delimiter] ?? imp.delimiter}-separated{imp.hasBom ? ' · UTF-8 with BOM' : ''}
+            <b>{imp.fileName}</b> ·{' '}
+            <span data-testid="row-count">
+              {hasHeader
+                ? `${plural(imp.recordCount, 'row')}: a header and ${plural(dataRows, 'data row')}`
+                : plural(dataRows, 'data row')}
+            </span>{' '}
+            · {imp.columnCount} columns · {DELIMITER_NAMES[imp.delimiter] ?? imp.delimiter}-separated
+            {imp.hasBom ? ' · UTF-8 with BOM' : ''}
           </Text>
           <Checkbox
             label="Use first row of .csv file as column headers"
@@ -395,7 +406,7 @@ function MappingStep(props: {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {rows.slice(0, 6).map((r, i) => (
+              {rows.map((r, i) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: preview rows have no identity of their own
                 <Table.Tr key={i}>
                   {imp.columns.map((c) => (
@@ -410,6 +421,12 @@ function MappingStep(props: {
             </Table.Tbody>
           </Table>
         </ScrollArea>
+        {dataRows > rows.length ? (
+          <Text size="sm" c="dimmed" data-testid="more-rows">
+            The first {rows.length.toLocaleString()} of {plural(dataRows, 'data row')}, and{' '}
+            {plural(dataRows - rows.length, 'more row')} not shown here; the check reads them all.
+          </Text>
+        ) : null}
         <SimpleGrid cols={{ base: 1, sm: 3 }}>
           <Select
             label="Users who already exist"
@@ -460,7 +477,7 @@ function MappingStep(props: {
             disabled={missing.length > 0}
             data-testid="dry-run"
           >
-            Check {(imp.recordCount - (hasHeader ? 1 : 0)).toLocaleString()} rows
+            Check {plural(dataRows, 'data row')}
           </Button>
         </Group>
       </Stack>

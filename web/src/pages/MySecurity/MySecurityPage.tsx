@@ -95,33 +95,42 @@ function MfaCard() {
             Not set up. Add an authenticator app so a stolen password is not enough to sign in.
           </Text>
         ) : (
-          <Table>
+          <Table data-testid="mfa-factors">
             <Table.Tbody>
-              {factors.map((f) => (
-                <Table.Tr key={f.id}>
-                  <Table.Td>
-                    <Text fw={600} size="sm">
-                      {f.name}
-                    </Text>
-                    <Text size="xs" c="dimmed">
-                      {f.kind === 'totp' ? 'Authenticator app' : 'Passkey'} · added{' '}
-                      {formatDateTime(f.createdAt)}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td ta="right">
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      color="red"
-                      onClick={() =>
-                        remove.mutate(f.id, { onError: notifyError, onSuccess: () => notifyDone('Removed') })
-                      }
-                    >
-                      Remove
-                    </Button>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
+              {factors.map((f) => {
+                const kind = f.kind === 'totp' ? 'Authenticator app' : 'Passkey';
+                // a factor keeps its kind's name unless its owner named it: say the kind once
+                const added = `added ${formatDateTime(f.createdAt)}`;
+                return (
+                  <Table.Tr key={f.id}>
+                    <Table.Td>
+                      <Text fw={600} size="sm">
+                        {f.name}
+                      </Text>
+                      <Text size="xs" c="dimmed">
+                        {f.name === kind
+                          ? added.charAt(0).toUpperCase() + added.slice(1)
+                          : `${kind} · ${added}`}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td ta="right">
+                      <Button
+                        size="xs"
+                        variant="subtle"
+                        color="red"
+                        onClick={() =>
+                          remove.mutate(f.id, {
+                            onError: notifyError,
+                            onSuccess: () => notifyDone('Removed'),
+                          })
+                        }
+                      >
+                        Remove
+                      </Button>
+                    </Table.Td>
+                  </Table.Tr>
+                );
+              })}
             </Table.Tbody>
           </Table>
         )}
@@ -208,7 +217,8 @@ function SessionsCard() {
             loading={endOthers.isPending}
             onClick={() =>
               endOthers.mutate(undefined, {
-                onSuccess: (r) => notifyDone(`Signed out of ${r.ended} other session(s)`),
+                onSuccess: (r) =>
+                  notifyDone(`Signed out of ${r.ended} other session${r.ended === 1 ? '' : 's'}`),
               })
             }
           >

@@ -1,4 +1,4 @@
-import { Alert, Badge, Code, Drawer, Paper, Table, Text } from '@mantine/core';
+import { Alert, Anchor, Badge, Code, Drawer, Paper, Table, Text } from '@mantine/core';
 import { useParams } from '@tanstack/react-router';
 import { useState } from 'react';
 import { type OutboxItem, useOutbox } from '../../api/hooks.ts';
@@ -11,6 +11,42 @@ const COLORS: Record<string, string> = {
   failed: 'red',
   suppressed: 'orange',
 };
+
+const URL_IN_TEXT = /(https?:\/\/[^\s<>"“”]+)/;
+
+/**
+ * The text part with its links clickable, so an administrator can follow an invitation or a
+ * confirmation link for someone when no SMTP server delivers it. Text only: nothing is rendered as
+ * HTML, so an address or a name in an email cannot inject markup.
+ */
+function Linked({ text }: { text: string }) {
+  // each part keyed by where it starts in the text: stable, and unique
+  let at = 0;
+  const parts = text.split(URL_IN_TEXT).map((part, i) => {
+    const item = { at, part, link: i % 2 === 1 };
+    at += part.length;
+    return item;
+  });
+  return (
+    <>
+      {parts.map(({ at, part, link }) =>
+        link ? (
+          <Anchor
+            inherit
+            key={at}
+            href={part.replace(/[.,;:!?)]+$/, '')}
+            target="_blank"
+            rel="noopener noreferrer"
+          >
+            {part}
+          </Anchor>
+        ) : (
+          <span key={at}>{part}</span>
+        ),
+      )}
+    </>
+  );
+}
 
 /** Every email of the tenant and its delivery; without SMTP the messages are kept here to read. */
 export function OutboxPage() {
@@ -71,8 +107,8 @@ export function OutboxPage() {
         title={<Text fw={600}>{open?.subject}</Text>}
       >
         {open ? (
-          <Code block style={{ whiteSpace: 'pre-wrap' }}>
-            {open.textBody}
+          <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }} data-testid="outbox-body">
+            <Linked text={open.textBody} />
           </Code>
         ) : null}
       </Drawer>

@@ -19,7 +19,8 @@ import { useParams } from '@tanstack/react-router';
 import { useEffect, useMemo, useState } from 'react';
 import { useCatalog, useDeleteRole, useMe, useRoles, useSaveRole } from '../../api/hooks.ts';
 import type { Role } from '../../api/types.ts';
-import { ErrorAlert, notifyDone, notifyError, PageHeader } from '../../ui/index.tsx';
+import { ConfirmDialog } from '../../ui/confirm.tsx';
+import { ErrorAlert, notifyDone, PageHeader } from '../../ui/index.tsx';
 
 const MODULE_LABELS: Record<string, string> = {
   console: 'Access',
@@ -199,6 +200,7 @@ export function RolesPage() {
   const remove = useDeleteRole(tenantId);
   const [editing, setEditing] = useState<Role | null>(null);
   const [opened, setOpened] = useState(false);
+  const [deleting, setDeleting] = useState<Role | null>(null);
   const canManage = me.data?.permissions.includes('roles.manage') ?? false;
   const open = (role: Role | null) => {
     setEditing(role);
@@ -256,18 +258,7 @@ export function RolesPage() {
                 <Table.Td>{r.groupCount}</Table.Td>
                 <Table.Td onClick={(e) => e.stopPropagation()}>
                   {canManage && !r.predefined ? (
-                    <Button
-                      size="xs"
-                      variant="subtle"
-                      color="red"
-                      onClick={() => {
-                        if (window.confirm(`Delete the role ${r.name}?`))
-                          remove.mutate(r.id, {
-                            onSuccess: () => notifyDone('Role deleted'),
-                            onError: notifyError,
-                          });
-                      }}
-                    >
+                    <Button size="xs" variant="subtle" color="red" onClick={() => setDeleting(r)}>
                       Delete
                     </Button>
                   ) : null}
@@ -278,6 +269,31 @@ export function RolesPage() {
         </Table>
       </Paper>
       <RoleEditor tenantId={tenantId} role={editing} opened={opened} onClose={() => setOpened(false)} />
+      <ConfirmDialog
+        opened={deleting !== null}
+        title={`Delete the role ${deleting?.name ?? ''}?`}
+        confirmLabel="Delete role"
+        loading={remove.isPending}
+        error={remove.error}
+        onClose={() => {
+          setDeleting(null);
+          remove.reset();
+        }}
+        onConfirm={() =>
+          deleting &&
+          remove.mutate(deleting.id, {
+            onSuccess: () => {
+              notifyDone(`Role ${deleting.name} deleted`);
+              setDeleting(null);
+            },
+          })
+        }
+      >
+        <Text size="sm">
+          The role is deleted from this tenant for good. While a user holds it or a group carries it, it
+          cannot be deleted.
+        </Text>
+      </ConfirmDialog>
     </>
   );
 }

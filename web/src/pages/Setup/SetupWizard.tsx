@@ -29,25 +29,8 @@ import {
 } from '../../api/hooks.ts';
 import type { NotificationPreferences, OwnProfile } from '../../api/types.ts';
 import { ErrorAlert } from '../../ui/index.tsx';
+import { LOCALES, timeZones } from '../../ui/zones.tsx';
 import { TotpEnrolment } from '../SignIn/RestrictedScreens.tsx';
-
-const LOCALES = [
-  { value: 'en-GB', label: 'English (United Kingdom)' },
-  { value: 'en-US', label: 'English (United States)' },
-  { value: 'de-DE', label: 'Deutsch' },
-  { value: 'fr-FR', label: 'Français' },
-  { value: 'es-ES', label: 'Español' },
-  { value: 'it-IT', label: 'Italiano' },
-  { value: 'nl-NL', label: 'Nederlands' },
-  { value: 'pl-PL', label: 'Polski' },
-  { value: 'pt-PT', label: 'Português' },
-  { value: 'sv-SE', label: 'Svenska' },
-];
-
-function timeZones(): string[] {
-  const intl = Intl as unknown as { supportedValuesOf?: (key: string) => string[] };
-  return intl.supportedValuesOf?.('timeZone') ?? ['UTC'];
-}
 
 /** The first sign-in after accepting an invitation: who you are, a photo, how you sign in, what you hear about. */
 export function SetupWizard() {

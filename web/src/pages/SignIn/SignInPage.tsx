@@ -1,16 +1,38 @@
-import { Box, Button, Center, Paper, PasswordInput, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useNavigate } from '@tanstack/react-router';
+import {
+  Alert,
+  Box,
+  Button,
+  Center,
+  Paper,
+  PasswordInput,
+  Stack,
+  Text,
+  TextInput,
+  Title,
+} from '@mantine/core';
+import { IconCircleCheck } from '@tabler/icons-react';
+import { useNavigate, useRouterState } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { usePasskeySignIn, useSignIn } from '../../api/hooks.ts';
 import { ErrorAlert } from '../../ui/index.tsx';
 import { MfaStep } from './MfaStep.tsx';
 
+declare module '@tanstack/history' {
+  interface HistoryState {
+    /** Set by the invitation page once the account exists: who signs in where. */
+    accepted?: { tenant: string; login: string };
+  }
+}
+
 export function SignInPage() {
   const navigate = useNavigate();
   const signIn = useSignIn();
   const passkey = usePasskeySignIn();
-  const [tenant, setTenant] = useState(() => localStorage.getItem('rollcall.tenant') ?? '');
-  const [login, setLogin] = useState('');
+  const accepted = useRouterState({ select: (s) => s.location.state.accepted });
+  const [tenant, setTenant] = useState(
+    () => accepted?.tenant ?? localStorage.getItem('rollcall.tenant') ?? '',
+  );
+  const [login, setLogin] = useState(() => accepted?.login ?? '');
   const [password, setPassword] = useState('');
   const [challenge, setChallenge] = useState<null | {
     mfaToken: string;
@@ -80,6 +102,16 @@ export function SignInPage() {
             ) : (
               <form onSubmit={submit}>
                 <Stack>
+                  {accepted ? (
+                    <Alert
+                      color="teal"
+                      variant="light"
+                      icon={<IconCircleCheck size={18} />}
+                      data-testid="account-ready"
+                    >
+                      Your account is ready. Sign in with the password you just chose.
+                    </Alert>
+                  ) : null}
                   <TextInput
                     label="Organization"
                     description="Your organization’s short name, e.g. msp"
@@ -96,7 +128,7 @@ export function SignInPage() {
                     value={login}
                     onChange={(e) => setLogin(e.currentTarget.value)}
                     required
-                    autoFocus={!!tenant}
+                    autoFocus={!!tenant && !accepted}
                   />
                   <PasswordInput
                     label="Password"
@@ -105,6 +137,7 @@ export function SignInPage() {
                     value={password}
                     onChange={(e) => setPassword(e.currentTarget.value)}
                     required
+                    autoFocus={!!accepted}
                   />
                   <ErrorAlert error={signIn.error ?? passkey.error} />
                   <Button type="submit" loading={signIn.isPending} fullWidth size="md">

@@ -14,6 +14,7 @@ import { Link, useParams } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
 import { useLicenses, useMe, useSetLicenses, useTenant, useUpdateTenant } from '../../api/hooks.ts';
 import { ErrorAlert, formatDateTime, notifyDone, PageHeader } from '../../ui/index.tsx';
+import { LocaleSelect, TimeZoneSelect } from '../../ui/zones.tsx';
 
 export function TenantDetailPage() {
   const { tenantId, customerId } = useParams({ strict: false }) as { tenantId: string; customerId: string };
@@ -21,11 +22,13 @@ export function TenantDetailPage() {
   const me = useMe();
   const update = useUpdateTenant(customerId);
   const [name, setName] = useState('');
-  const [timeZone, setTimeZone] = useState('');
+  const [timeZone, setTimeZone] = useState<string | null>(null);
+  const [locale, setLocale] = useState<string | null>(null);
   useEffect(() => {
     if (tenant.data) {
       setName(tenant.data.name);
-      setTimeZone(tenant.data.settings.timeZone ?? '');
+      setTimeZone(tenant.data.settings.timeZone ?? null);
+      setLocale(tenant.data.settings.locale ?? null);
     }
   }, [tenant.data]);
   if (!tenant.data) return <ErrorAlert error={tenant.error} />;
@@ -73,12 +76,23 @@ export function TenantDetailPage() {
               onChange={(e) => setName(e.currentTarget.value)}
               disabled={!canManage}
             />
-            <TextInput
+            <TimeZoneSelect
               label="Time zone"
-              description="IANA name, e.g. Europe/Berlin; flows run in it"
+              description="Flows and scheduled changes run on its clocks"
+              placeholder="UTC (default)"
               value={timeZone}
-              onChange={(e) => setTimeZone(e.currentTarget.value)}
+              onChange={setTimeZone}
               disabled={!canManage}
+              data-testid="tenant-time-zone"
+            />
+            <LocaleSelect
+              label="Language"
+              description="For people who have not chosen their own"
+              placeholder="Not set"
+              value={locale}
+              onChange={setLocale}
+              disabled={!canManage}
+              data-testid="tenant-locale"
             />
             <ErrorAlert error={update.error} />
             {canManage ? (
@@ -89,7 +103,12 @@ export function TenantDetailPage() {
                     update.mutate(
                       {
                         name: name.trim(),
-                        settings: { ...t.settings, ...(timeZone ? { timeZone } : { timeZone: undefined }) },
+                        // unset values are left out: the tenant falls back to UTC and no language
+                        settings: {
+                          ...t.settings,
+                          timeZone: timeZone ?? undefined,
+                          locale: locale ?? undefined,
+                        },
                       },
                       { onSuccess: () => notifyDone('Saved') },
                     )
@@ -160,6 +179,18 @@ function LicensesCard({ tenantId }: { tenantId: string }) {
   // never overwrites an edit in progress
   const [edited, setEdited] = useState<number | string | null>(null);
   const quantity = edited ?? people?.quantity ?? '';
+  // refused here with a reason, not clamped on blur: a typed "-5" must never quietly save as 0
+  const n = typeof quantity === 'number' ? quantity : Number(quantity);
+  const problem =
+    quantity === '' || Number.isNaN(n)
+      ? 'Enter how many people licences this tenant may use.'
+      : n < 0
+        ? 'The number of licences cannot be negative: enter 0 or more.'
+        : !Number.isInteger(n)
+          ? 'Enter a whole number of licences.'
+          : n > 1_000_000
+            ? 'At most 1,000,000 licences.'
+            : null;
   return (
     <Paper withBorder radius="lg" p="lg">
       <Stack>
@@ -167,20 +198,24 @@ function LicensesCard({ tenantId }: { tenantId: string }) {
         <Text size="sm" c="dimmed">
           {people ? `${people.used} of ${people.quantity} people licences in use.` : 'No licences yet.'}
         </Text>
-        <Group align="flex-end">
+        <Group align="flex-start">
           <NumberInput
             label="People licences"
             min={0}
             max={1_000_000}
+            clampBehavior="none"
             value={quantity}
             onChange={setEdited}
-            w={200}
+            error={edited === null ? undefined : problem}
+            w={260}
             name="people-licences"
           />
           <Button
+            mt={25}
             loading={save.isPending}
+            disabled={problem !== null}
             onClick={() =>
-              save.mutate([{ type: 'people', quantity: Number(quantity) || 0 }], {
+              save.mutate([{ type: 'people', quantity: n }], {
                 onSuccess: () => {
                   setEdited(null);
                   notifyDone('Licences saved');

@@ -1,4 +1,5 @@
 import { Alert, Badge, Button, Code, Group, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { useState } from 'react';
 import {
   useAdminMfaReset,
   useAdminPasswordReset,
@@ -7,6 +8,7 @@ import {
   useUserSessions,
 } from '../../api/hooks.ts';
 import type { UserDetail } from '../../api/types.ts';
+import { ConfirmDialog } from '../../ui/confirm.tsx';
 import { ErrorAlert, formatDateTime, notifyDone, notifyError } from '../../ui/index.tsx';
 
 /** An administrator's view of a user's sign-in security: sessions, password, second factors, lockout. */
@@ -25,11 +27,31 @@ export function SecurityTab({
   const mfaReset = useAdminMfaReset(tenantId, user.id);
   const unlock = useUnlockUser(tenantId, user.id);
   const items = sessions.data?.items ?? [];
-  const confirmThen = (text: string, fn: () => void) => {
-    if (window.confirm(text)) fn();
-  };
+  const name = `${user.firstName} ${user.lastName}`;
+  // every change here that locks someone out or ends their sessions is asked first
+  const [asking, setAsking] = useState<null | {
+    title: string;
+    text: string;
+    label: string;
+    run: () => void;
+  }>(null);
+  const confirmThen = (title: string, text: string, label: string, run: () => void) =>
+    setAsking({ title, text, label, run });
   return (
     <Stack>
+      <ConfirmDialog
+        opened={asking !== null}
+        title={asking?.title ?? ''}
+        confirmLabel={asking?.label ?? ''}
+        color="orange"
+        onClose={() => setAsking(null)}
+        onConfirm={() => {
+          asking?.run();
+          setAsking(null);
+        }}
+      >
+        <Text size="sm">{asking?.text}</Text>
+      </ConfirmDialog>
       <Paper withBorder radius="lg" p="lg">
         <Stack>
           <Group justify="space-between">
@@ -42,7 +64,7 @@ export function SecurityTab({
                 disabled={items.length === 0}
                 onClick={() =>
                   end.mutate(undefined, {
-                    onSuccess: (r) => notifyDone(`Ended ${r.ended} session(s)`),
+                    onSuccess: (r) => notifyDone(`${r.ended} session${r.ended === 1 ? '' : 's'} ended`),
                     onError: notifyError,
                   })
                 }
@@ -94,8 +116,11 @@ export function SecurityTab({
               <Button
                 variant="default"
                 onClick={() =>
-                  confirmThen('Email this user a link to choose a new password?', () =>
-                    reset.mutate('send_link', { onSuccess: () => notifyDone('Reset link sent') }),
+                  confirmThen(
+                    'Email a reset link?',
+                    `${name} gets a link to choose a new password. Their current password works until they do.`,
+                    'Email reset link',
+                    () => reset.mutate('send_link', { onSuccess: () => notifyDone('Reset link sent') }),
                   )
                 }
                 disabled={!user.email}
@@ -106,7 +131,9 @@ export function SecurityTab({
                 variant="default"
                 onClick={() =>
                   confirmThen(
-                    'Make this user change their password at the next sign-in? Their sessions end now.',
+                    'Force a password change?',
+                    `${name} must choose a new password at the next sign-in. Their sessions end now.`,
+                    'Force change',
                     () =>
                       reset.mutate('force_change', {
                         onSuccess: () => notifyDone('They will change it at the next sign-in'),
@@ -119,8 +146,11 @@ export function SecurityTab({
               <Button
                 variant="default"
                 onClick={() =>
-                  confirmThen('Replace the password with a temporary one? Their sessions end now.', () =>
-                    reset.mutate('temporary'),
+                  confirmThen(
+                    'Set a temporary password?',
+                    `${name}’s password is replaced by a temporary one shown to you once; their sessions end now.`,
+                    'Set temporary password',
+                    () => reset.mutate('temporary'),
                   )
                 }
               >
@@ -130,8 +160,12 @@ export function SecurityTab({
                 variant="default"
                 color="orange"
                 onClick={() =>
-                  confirmThen('Remove all of this user’s second factors and recovery codes?', () =>
-                    mfaReset.mutate(undefined, { onSuccess: () => notifyDone('Second factors removed') }),
+                  confirmThen(
+                    'Reset two-step verification?',
+                    `All of ${name}’s second factors and recovery codes are removed; they sign in with their password alone until they add one.`,
+                    'Reset two-step verification',
+                    () =>
+                      mfaReset.mutate(undefined, { onSuccess: () => notifyDone('Second factors removed') }),
                   )
                 }
               >

@@ -36,12 +36,14 @@ import {
   useSetUserGroups,
   useSetUserRoles,
   useSkills,
+  useTenant,
   useUpdateUser,
   useUser,
   useUserAction,
   useUsers,
 } from '../../api/hooks.ts';
 import type { UserDetail } from '../../api/types.ts';
+import { ConfirmDialog } from '../../ui/confirm.tsx';
 import {
   ErrorAlert,
   formatDate,
@@ -51,6 +53,7 @@ import {
   StatusBadge,
   UserAvatar,
 } from '../../ui/index.tsx';
+import { LOCALES, LocaleSelect, TimeZoneSelect } from '../../ui/zones.tsx';
 import { OffboardDialog } from '../Flows/OffboardDialog.tsx';
 import {
   PendingChangeDialog,
@@ -59,6 +62,7 @@ import {
   SharedWorkflowsDialog,
   TransferOwnershipDialog,
 } from '../Users/ownership-dialogs.tsx';
+import { confirmationOf, type StatusAction, statusChanged } from '../Users/status-changes.tsx';
 import { OwnershipsTab } from './OwnershipsTab.tsx';
 import { SecurityTab } from './SecurityTab.tsx';
 
@@ -99,7 +103,7 @@ function InfoTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDeta
     hireDate: 'Hire date',
     leaveDate: 'Leave date',
     timeZone: 'Time zone',
-    locale: 'Locale',
+    locale: 'Language',
   };
   const initial = () =>
     Object.fromEntries(fields.map((f) => [f, (user[f] as string | null) ?? ''])) as Record<
@@ -129,17 +133,29 @@ function InfoTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDeta
         </Alert>
       ) : null}
       <SimpleGrid cols={{ base: 1, md: 3 }} spacing="md">
-        {fields.map((f) => (
-          <TextInput
-            key={f}
-            label={labels[f]}
-            type={f.endsWith('Date') ? 'date' : 'text'}
-            value={form[f]}
-            disabled={!canEdit || mastered(f)}
-            rightSection={mastered(f) ? <IconLock size={14} /> : undefined}
-            onChange={(e) => setForm({ ...form, [f]: e.currentTarget.value })}
-          />
-        ))}
+        {fields.map((f) =>
+          f === 'timeZone' || f === 'locale' ? (
+            <ZonePicker
+              key={f}
+              field={f}
+              tenantId={tenantId}
+              label={labels[f]}
+              value={form[f] || null}
+              disabled={!canEdit || mastered(f)}
+              onChange={(v) => setForm({ ...form, [f]: v ?? '' })}
+            />
+          ) : (
+            <TextInput
+              key={f}
+              label={labels[f]}
+              type={f.endsWith('Date') ? 'date' : 'text'}
+              value={form[f]}
+              disabled={!canEdit || mastered(f)}
+              rightSection={mastered(f) ? <IconLock size={14} /> : undefined}
+              onChange={(e) => setForm({ ...form, [f]: e.currentTarget.value })}
+            />
+          ),
+        )}
       </SimpleGrid>
       <SimpleGrid cols={{ base: 1, md: 3 }} spacing="md" mt="lg">
         <Field label="Type">{user.kind === 'external' ? 'External (portal)' : 'Internal'}</Field>
@@ -169,6 +185,49 @@ function InfoTab({ tenantId, user, canEdit }: { tenantId: string; user: UserDeta
         </Group>
       ) : null}
     </Paper>
+  );
+}
+
+/** A user's time zone and language, from lists; unset, the tenant's apply (UTC when it has none). */
+function ZonePicker({
+  field,
+  tenantId,
+  label,
+  value,
+  disabled,
+  onChange,
+}: {
+  field: 'timeZone' | 'locale';
+  tenantId: string;
+  label: string;
+  value: string | null;
+  disabled: boolean;
+  onChange: (value: string | null) => void;
+}) {
+  const me = useMe();
+  const tenant = useTenant(tenantId, me.data?.permissions.includes('tenants.read') ?? false);
+  const settings = tenant.data?.settings;
+  if (field === 'timeZone')
+    return (
+      <TimeZoneSelect
+        label={label}
+        placeholder={settings ? `Tenant’s: ${settings.timeZone ?? 'UTC'}` : 'The tenant’s time zone'}
+        value={value}
+        onChange={onChange}
+        disabled={disabled}
+        data-testid="user-time-zone"
+      />
+    );
+  const tenantLocale = LOCALES.find((l) => l.value === settings?.locale)?.label ?? settings?.locale;
+  return (
+    <LocaleSelect
+      label={label}
+      placeholder={tenantLocale ? `Tenant’s: ${tenantLocale}` : 'Not set'}
+      value={value}
+      onChange={onChange}
+      disabled={disabled}
+      data-testid="user-locale"
+    />
   );
 }
 
@@ -503,34 +562,43 @@ export function UserDetailPage() {
   const [tab, setTab] = useState<string | null>('info');
   const [offboarding, setOffboarding] = useState(false);
   const [dialog, setDialog] = useState<null | 'transfer' | 'remove' | 'shared' | 'pending'>(null);
+  const [confirming, setConfirming] = useState<StatusAction | null>(null);
   if (!user.data) return <ErrorAlert error={user.error} />;
   const u = user.data;
+  const name = `${u.firstName} ${u.lastName}`;
   const can = (p: string) => me.data?.permissions.includes(p) ?? false;
-  const run = (name: string, confirmText?: string) => {
-    if (name === 'transfer' || name === 'remove') {
-      setDialog(name);
-      return;
-    }
-    if (confirmText && !window.confirm(confirmText)) return;
+  const change = (key: string) =>
     action.mutate(
-      { userId: u.id, action: name },
-      { onSuccess: () => notifyDone('Done'), onError: notifyError },
+      { userId: u.id, action: key },
+      {
+        onSuccess: (answer) => {
+          setConfirming(null);
+          const ended = (answer as { endedSessions?: number }).endedSessions ?? 0;
+          if (key === 'suspend' || key === 'archive' || key === 'reactivate')
+            notifyDone(statusChanged(key, name, ended));
+          else notifyDone(`${name} signed out everywhere`);
+        },
+        onError: (e) => {
+          setConfirming(null);
+          notifyError(e);
+        },
+      },
     );
+  const run = (key: string) => {
+    if (key === 'transfer' || key === 'remove') setDialog(key);
+    else if (key === 'suspend' || key === 'archive') setConfirming(key);
+    else change(key);
   };
+  const confirmation = confirming ? confirmationOf(confirming, [name]) : null;
   const statusActions = [
-    { key: 'suspend', label: 'Suspend', show: can('users.suspend') && u.status === 'active' },
+    { key: 'suspend', label: 'Suspend…', show: can('users.suspend') && u.status === 'active' },
     { key: 'reactivate', label: 'Reactivate', show: can('users.suspend') && u.status === 'suspended' },
     {
       key: 'revoke-access',
       label: 'Sign out everywhere',
       show: can('users.sessions') && u.status === 'active',
     },
-    {
-      key: 'archive',
-      label: 'Archive…',
-      show: can('users.archive') && u.status !== 'archived',
-      confirm: `Archive ${u.firstName} ${u.lastName}? Archived users can never be reactivated.`,
-    },
+    { key: 'archive', label: 'Archive…', show: can('users.archive') && u.status !== 'archived' },
     {
       key: 'transfer',
       label: 'Transfer ownership…',
@@ -621,7 +689,7 @@ export function UserDetailPage() {
                   <Menu.Item
                     key={a.key}
                     color={a.key === 'archive' || a.key === 'remove' ? 'red' : undefined}
-                    onClick={() => run(a.key, a.confirm)}
+                    onClick={() => run(a.key)}
                   >
                     {a.label}
                   </Menu.Item>
@@ -677,6 +745,16 @@ export function UserDetailPage() {
           <OwnershipsTab tenantId={tenantId} userId={u.id} onShowChange={() => setDialog('pending')} />
         </Tabs.Panel>
       </Tabs>
+      <ConfirmDialog
+        opened={confirmation !== null}
+        title={confirmation?.title ?? ''}
+        confirmLabel={confirmation?.confirmLabel ?? ''}
+        loading={action.isPending}
+        onClose={() => setConfirming(null)}
+        onConfirm={() => confirming && change(confirming)}
+      >
+        {confirmation?.body}
+      </ConfirmDialog>
       <TransferOwnershipDialog
         tenantId={tenantId}
         user={dialog === 'transfer' ? u : null}

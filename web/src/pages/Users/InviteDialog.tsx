@@ -1,7 +1,24 @@
-import { Alert, Badge, Button, Group, Modal, MultiSelect, Stack, Table, Text, Textarea } from '@mantine/core';
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  Modal,
+  MultiSelect,
+  Stack,
+  Table,
+  Text,
+  Textarea,
+} from '@mantine/core';
+import { Link } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
 import { useGroups, useInvite, useMe, useRoles } from '../../api/hooks.ts';
 import { ErrorAlert, notifyDone } from '../../ui/index.tsx';
+
+/** "1 invitation sent", "2 invitations kept in the Outbox" */
+const invitationsDone = (n: number, delivery: 'smtp' | 'outbox') =>
+  `${n} invitation${n === 1 ? '' : 's'} ${delivery === 'outbox' ? 'kept in the Outbox' : 'sent'}`;
 
 /** Invite people: several addresses at once, a group and role for them, within your own permissions. */
 export function InviteDialog({
@@ -35,13 +52,29 @@ export function InviteDialog({
     return { value: r.id, label: beyond ? `${r.name} (beyond your permissions)` : r.name, disabled: beyond };
   });
   const count = emails.split(/[\s,;]+/).filter(Boolean).length;
+  const kept = invite.data?.delivery === 'outbox';
+  const canReadOutbox = mine.has('settings.manage');
   return (
     <Modal opened={opened} onClose={onClose} title={<Text fw={600}>Invite users</Text>} size="lg" centered>
       {invite.data ? (
         <Stack>
           <Alert color={invite.data.failed ? 'yellow' : 'teal'} variant="light">
-            {invite.data.sent} invitation{invite.data.sent === 1 ? '' : 's'} sent
-            {invite.data.failed ? `, ${invite.data.failed} not sent` : ''}.
+            {invitationsDone(invite.data.sent, invite.data.delivery)}
+            {invite.data.failed ? `, ${invite.data.failed} refused` : ''}.
+            {kept && invite.data.sent ? (
+              <>
+                {' '}
+                No SMTP server is configured, so the emails wait in the{' '}
+                {canReadOutbox ? (
+                  <Anchor component={Link} to={`/t/${tenantId}/outbox`} onClick={onClose}>
+                    Outbox
+                  </Anchor>
+                ) : (
+                  'Outbox'
+                )}
+                : pass their links on from there.
+              </>
+            ) : null}
           </Alert>
           <Table data-testid="invite-results">
             <Table.Tbody>
@@ -50,7 +83,9 @@ export function InviteDialog({
                   <Table.Td>{r.email}</Table.Td>
                   <Table.Td>
                     {r.ok ? (
-                      <Badge color="teal">sent</Badge>
+                      <Badge color={kept ? 'blue' : 'teal'} variant="light" tt="none">
+                        {kept ? 'Kept in the Outbox' : 'Sent'}
+                      </Badge>
                     ) : (
                       <Text size="sm" c="red">
                         {r.detail}
@@ -102,7 +137,7 @@ export function InviteDialog({
               loading={invite.isPending}
               onClick={() =>
                 invite.mutate([{ emails, groupIds, roleIds }], {
-                  onSuccess: (r) => r.sent && notifyDone(`${r.sent} invitation(s) sent`),
+                  onSuccess: (r) => r.sent && notifyDone(invitationsDone(r.sent, r.delivery)),
                 })
               }
             >

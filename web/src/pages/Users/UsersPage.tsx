@@ -19,12 +19,13 @@ import {
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import {
   IconArrowsExchange,
+  IconAward,
+  IconAwardFilled,
   IconChevronDown,
   IconChevronRight,
   IconChevronUp,
   IconMailForward,
   IconMailOff,
-  IconMedal,
   IconPlus,
   IconSearch,
   IconSelector,
@@ -35,7 +36,7 @@ import {
   IconUserStar,
 } from '@tabler/icons-react';
 import { Link, useParams } from '@tanstack/react-router';
-import { useMemo, useState } from 'react';
+import { type ReactNode, useMemo, useState } from 'react';
 import {
   useBulkAction,
   useGroups,
@@ -47,7 +48,8 @@ import {
   useRoles,
   useUsers,
 } from '../../api/hooks.ts';
-import type { Group as GroupT, UserSummary } from '../../api/types.ts';
+import type { BulkResult, Group as GroupT, UserSummary } from '../../api/types.ts';
+import { ConfirmDialog } from '../../ui/confirm.tsx';
 import { ErrorAlert, notifyDone, notifyError, PageHeader, StatusBadge, UserAvatar } from '../../ui/index.tsx';
 import { CreateGroupModal, CreateUserModal, GroupConfigModal, PickManyModal } from './dialogs.tsx';
 import { ExportButton } from './ExportButton.tsx';
@@ -59,6 +61,7 @@ import {
   SharedWorkflowsDialog,
   TransferOwnershipDialog,
 } from './ownership-dialogs.tsx';
+import { confirmationOf, notifyBulkResult } from './status-changes.tsx';
 
 /** Which ownership dialog is open, for whom (reference 003's share, transfer, trash and clock icons). */
 type OwnershipDialog =
@@ -243,7 +246,8 @@ function GroupTable({
                 <Table.Th w={40} />
                 <SortHeader label="Last name" field="lastName" sort={sort} onSort={onSort} />
                 <SortHeader label="First name" field="firstName" sort={sort} onSort={onSort} />
-                <SortHeader label="Email" field="email" sort={sort} onSort={onSort} />
+                {/* people without an address sign in with a username, shown in its place */}
+                <SortHeader label="Email or username" field="email" sort={sort} onSort={onSort} />
                 <Table.Th>Role</Table.Th>
                 <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
                 <Table.Th w={170}>Actions</Table.Th>
@@ -317,20 +321,27 @@ function GroupTable({
                   <Table.Td>
                     <Group gap={2} wrap="nowrap">
                       {canLicense && u.status !== 'archived' ? (
+                        // filled when licensed, outlined when not: the two states differ by shape, not colour alone
                         <Tooltip
                           label={
                             u.licensed
-                              ? 'Licensed — select to unregister'
-                              : 'Unlicensed — select to register a licence'
+                              ? 'Licensed — select to unregister the licence'
+                              : 'No licence — select to register one'
                           }
                         >
                           <ActionIcon
                             variant="subtle"
-                            color={u.licensed ? 'yellow' : 'gray'}
-                            aria-label={`${u.licensed ? 'Unregister licence of' : 'Register licence to'} ${u.firstName} ${u.lastName}`}
+                            color={u.licensed ? 'yellow.8' : 'gray'}
+                            aria-label={`${u.licensed ? 'Licensed' : 'No licence'}: ${u.licensed ? 'unregister the licence of' : 'register a licence to'} ${u.firstName} ${u.lastName}`}
+                            data-licensed={u.licensed}
+                            data-testid={`licence-${u.id}`}
                             onClick={() => onLicense(u)}
                           >
-                            <IconMedal size={18} />
+                            {u.licensed ? (
+                              <IconAwardFilled size={18} />
+                            ) : (
+                              <IconAward size={18} stroke={1.6} />
+                            )}
                           </ActionIcon>
                         </Tooltip>
                       ) : null}
@@ -436,30 +447,34 @@ export function UsersPage() {
       ),
     [invitationsQuery.data],
   );
-  const onLicense = (u: UserSummary) => {
-    if (
-      u.licensed &&
-      !window.confirm(
-        `Unregister the licence of ${u.firstName} ${u.lastName}? The seat becomes free, and groups where they are the default member lose their default member.`,
-      )
-    )
-      return;
+  // one confirmation dialog for every change on this page that cannot simply be taken back
+  const [confirming, setConfirming] = useState<null | {
+    title: string;
+    body: ReactNode;
+    confirmLabel: string;
+    run: () => void;
+  }>(null);
+  const licence = (u: UserSummary) =>
     licenseAction.mutate(
       { userId: u.id, assign: !u.licensed },
       {
-        onSuccess: () => notifyDone(u.licensed ? 'Licence unregistered' : 'Licence registered'),
+        onSuccess: () =>
+          notifyDone(
+            `${u.firstName} ${u.lastName}: ${u.licensed ? 'licence unregistered' : 'licence registered'}`,
+          ),
         onError: notifyError,
       },
     );
+  const onLicense = (u: UserSummary) => {
+    if (!u.licensed) return licence(u);
+    setConfirming({
+      title: `Unregister the licence of ${u.firstName} ${u.lastName}?`,
+      body: 'The seat becomes free, and groups where they are the default member lose their default member.',
+      confirmLabel: 'Unregister licence',
+      run: () => licence(u),
+    });
   };
-  const onInvitation = (id: string, action: 'resend' | 'cancel') => {
-    if (
-      action === 'cancel' &&
-      !window.confirm(
-        'Cancel this invitation? The pending user stays; you can invite them again or remove them.',
-      )
-    )
-      return;
+  const invitationChange = (id: string, action: 'resend' | 'cancel') =>
     invitationAction.mutate(
       { id, action },
       {
@@ -467,6 +482,14 @@ export function UsersPage() {
         onError: notifyError,
       },
     );
+  const onInvitation = (id: string, action: 'resend' | 'cancel') => {
+    if (action === 'resend') return invitationChange(id, action);
+    setConfirming({
+      title: 'Cancel this invitation?',
+      body: 'The link stops working. The pending user stays; you can invite them again or remove them.',
+      confirmLabel: 'Cancel invitation',
+      run: () => invitationChange(id, action),
+    });
   };
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [createUser, createUserCtl] = useDisclosure(false);
@@ -525,28 +548,22 @@ export function UsersPage() {
   ].filter((a) => a.show);
 
   const runBulk = (action: string, extra: { groupIds?: string[]; roleIds?: string[] } = {}) => {
-    if (
-      action === 'archive' &&
-      !window.confirm(`Archive ${chosen.length} user(s)? Archived users can never be reactivated.`)
-    )
-      return;
-    bulk.mutate(
-      { action, ids: chosen.map((u) => u.id), ...extra },
-      {
-        onSuccess: (r) => {
-          setPicker(null);
-          if (r.failed === 0) notifyDone(`Done for ${r.succeeded} user${r.succeeded === 1 ? '' : 's'}`);
-          else
-            notifyError(
-              new Error(
-                `${r.succeeded} done, ${r.failed} refused: ${r.results.find((x) => !x.ok)?.detail ?? ''}`,
-              ),
-            );
-          setSelected(new Set());
+    // the names as selected now: the list refetches (and the selection clears) before the toast
+    const names = new Map(chosen.map((u) => [u.id, `${u.firstName} ${u.lastName}`]));
+    const send = () =>
+      bulk.mutate(
+        { action, ids: chosen.map((u) => u.id), ...extra },
+        {
+          onSuccess: (r: BulkResult) => {
+            setPicker(null);
+            notifyBulkResult(action, r, names);
+            setSelected(new Set());
+          },
+          onError: notifyError,
         },
-        onError: notifyError,
-      },
-    );
+      );
+    if (action !== 'suspend' && action !== 'archive') return send();
+    setConfirming({ ...confirmationOf(action, [...names.values()]), run: send });
   };
 
   const groupOptions = (groups.data?.items ?? []).map((g) => ({ value: g.id, label: g.name }));
@@ -565,15 +582,19 @@ export function UsersPage() {
               </Button>
             ) : null}
             {people && can('licenses.read') ? (
-              <Tooltip label={`${people.free} free of ${people.quantity} people licences`}>
+              <Tooltip
+                label={`People licences: ${people.used} in use, ${people.free} free of ${people.quantity}`}
+              >
                 <Badge
                   size="lg"
                   variant="light"
+                  tt="none"
                   color={people.quantity > 0 && people.used / people.quantity >= 0.9 ? 'orange' : 'gray'}
-                  leftSection={<IconMedal size={14} />}
+                  leftSection={<IconAwardFilled size={14} />}
                   data-testid="license-counter"
+                  aria-label={`People licences: ${people.used} of ${people.quantity} in use`}
                 >
-                  {people.used}/{people.quantity}
+                  Licences {people.used}/{people.quantity}
                 </Badge>
               </Tooltip>
             ) : null}
@@ -707,6 +728,18 @@ export function UsersPage() {
           </Button>
         </Group>
       ) : null}
+      <ConfirmDialog
+        opened={confirming !== null}
+        title={confirming?.title ?? ''}
+        confirmLabel={confirming?.confirmLabel ?? ''}
+        onClose={() => setConfirming(null)}
+        onConfirm={() => {
+          confirming?.run();
+          setConfirming(null);
+        }}
+      >
+        {typeof confirming?.body === 'string' ? <Text size="sm">{confirming.body}</Text> : confirming?.body}
+      </ConfirmDialog>
       <CreateUserModal tenantId={tenantId} opened={createUser} onClose={createUserCtl.close} />
       <InviteDialog tenantId={tenantId} opened={inviting} onClose={invitingCtl.close} />
       <CreateGroupModal tenantId={tenantId} opened={createGroup} onClose={createGroupCtl.close} />

@@ -40,6 +40,7 @@ import {
   useTransferPreview,
 } from '../../api/ownership.ts';
 import type { PendingChange } from '../../api/types.ts';
+import { sameText, TypeToConfirm } from '../../ui/confirm.tsx';
 import { ErrorAlert, notifyDone, notifyError } from '../../ui/index.tsx';
 
 /**
@@ -188,11 +189,14 @@ function PlanSummary({
   recipientName: string | null;
   duration: boolean;
 }) {
-  const moving = plan.owned.filter((o) => o.moves);
+  // what really moves: a licence seat the recipient already holds one of is freed, not moved
+  const moving = plan.owned.filter((o) => o.moves && o.count > o.freed);
+  const freed = plan.owned.filter((o) => o.moves && o.freed > 0);
   const staying = plan.owned.filter((o) => !o.moves);
   const back = moving.filter((o) => o.revertsAtEnd);
   const kept = moving.filter((o) => !o.revertsAtEnd);
   const count = (o: Plan['owned'][number]) => `${o.label} (${o.count})`;
+  const moved = (o: Plan['owned'][number]) => `${o.label} (${o.count - o.freed})`;
   return (
     <Stack gap="xs" data-testid="plan-summary">
       {plan.ownedCount === 0 ? (
@@ -203,8 +207,16 @@ function PlanSummary({
         <Paper withBorder radius="md" p="sm" bg="gray.0">
           <Stack gap={6}>
             <Text size="sm">
-              <b>Moves:</b> {moving.length ? moving.map(count).join(', ') : 'nothing'}
+              <b>Moves:</b> {moving.length ? moving.map(moved).join(', ') : 'nothing'}
             </Text>
+            {freed.length ? (
+              <Text size="sm" data-testid="plan-freed">
+                <b>Freed, not moved:</b> {freed.map((o) => `${o.label} (${o.freed})`).join(', ')} —{' '}
+                {recipientName
+                  ? `${recipientName} already holds one, so the user’s seat becomes free for someone else.`
+                  : 'without a recipient the removal frees the seat.'}
+              </Text>
+            ) : null}
             {duration && moving.length ? (
               <Text size="sm" c="dimmed">
                 At the end, {back.length ? `${listOf(back)} move back to the user` : 'nothing moves back'}
@@ -423,6 +435,7 @@ export function RemoveUserDialog({
   const [at, setAt] = useState<DateHour>({ date: dayIn(zone, 1), hour: 18 });
   const [recipientId, setRecipientId] = useState<string | null>(null);
   const [recipientName, setRecipientName] = useState<string | null>(null);
+  const [typed, setTyped] = useState('');
   const remove = useRemoveUser(tenantId, user?.id ?? '');
   const preview = useRemovalPreview(tenantId, user?.id ?? '', recipientId, user !== null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset only when the dialog opens for a user
@@ -430,11 +443,15 @@ export function RemoveUserDialog({
     setWhen('immediate');
     setRecipientId(null);
     setAt({ date: dayIn(zone, 1), hour: 18 });
+    setTyped('');
     remove.reset();
   }, [user?.id, zone]);
   if (!user) return null;
   const plan = preview.data?.plan;
   const needsRecipient = plan?.recipientRequired ?? false;
+  // "Immediately" stays the default (a scheduled removal runs later without asking again), but
+  // nothing can take it back, so the name is typed first
+  const confirmed = when === 'scheduled' || sameText(typed, nameOf(user));
   const submit = () =>
     remove.mutate(
       { when, ...(when === 'scheduled' ? { at } : {}), ...(recipientId ? { transferTo: recipientId } : {}) },
@@ -501,6 +518,9 @@ export function RemoveUserDialog({
         ) : (
           <Loader size="sm" />
         )}
+        {when === 'immediate' ? (
+          <TypeToConfirm text={nameOf(user)} value={typed} onChange={setTyped} />
+        ) : null}
         <ErrorAlert error={remove.error ?? preview.error} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
@@ -510,9 +530,9 @@ export function RemoveUserDialog({
             color="red"
             onClick={submit}
             loading={remove.isPending}
-            disabled={!plan || (needsRecipient && !recipientId)}
+            disabled={!plan || (needsRecipient && !recipientId) || !confirmed}
           >
-            {when === 'immediate' ? 'Remove user' : 'Schedule removal'}
+            {when === 'immediate' ? 'Remove user now' : 'Schedule removal'}
           </Button>
         </Group>
       </Stack>
