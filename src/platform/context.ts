@@ -14,7 +14,21 @@ export interface Actor {
   runId?: string;
   /** The actor's home tenant (a provider's staff keep theirs while acting in a customer). */
   tenantId?: string;
+  /**
+   * The person a flow run acts for (`flow_run` actors): who started it, or whose date change did.
+   * The self rules (rule 14) compare against them, so no one does to themselves through a run what
+   * they may not do directly.
+   */
+  initiator?: { userId: string; tenantId: string };
   label: string;
+}
+
+/** The person behind an actor: the signed-in user, a token's owner, or the one a flow run acts for. */
+export function personOf(actor: Actor): { userId: string; tenantId: string } | null {
+  if ((actor.type === 'user' || actor.type === 'api_token') && actor.userId && actor.tenantId)
+    return { userId: actor.userId, tenantId: actor.tenantId };
+  if (actor.type === 'flow_run') return actor.initiator ?? null;
+  return null;
 }
 
 export interface Ctx {

@@ -552,6 +552,8 @@ export interface FlowRunsTable {
   initiatorUserId: string | null;
   initiatorTenantId: string | null;
   initiatorLabel: string;
+  /** What the run may grant or take away (rule 13): its initiator's permissions when it started. */
+  ceiling: string[];
   nextPosition: number | null;
   nextDueAt: Timestamp | null;
   nextRemote: ColumnType<boolean, boolean | undefined, boolean>;

@@ -1,4 +1,5 @@
 import type { Principal } from '../../platform/auth.ts';
+import { type Ctx, personOf } from '../../platform/context.ts';
 import { PlatformErrors } from '../../platform/errors.ts';
 import { UserErrors } from '../users/users.errors.ts';
 import { AccessErrors } from './access.errors.ts';
@@ -42,6 +43,17 @@ export function inUserScope(principal: Principal, tenantId: string, target: Scop
 
 export function assertInUserScope(principal: Principal, tenantId: string, target: ScopedUser): void {
   if (!inUserScope(principal, tenantId, target)) throw UserErrors.outOfScope();
+}
+
+/**
+ * Whether `userId` (of the tenant acted in) is the caller themselves — or, for a flow run, the
+ * person it acts for: rule 14's "no one removes themselves" holds through a run too.
+ */
+export function isSelf(caller: { principal: Principal; ctx: Ctx }, userId: string): boolean {
+  const tenantId = caller.ctx.tenantId;
+  if (caller.principal.userId === userId && caller.principal.tenantId === tenantId) return true;
+  const person = personOf(caller.ctx.actor);
+  return person !== null && person.userId === userId && person.tenantId === tenantId;
 }
 
 export function assertKnownPermissions(permissions: Iterable<string>): void {

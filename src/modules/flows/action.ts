@@ -66,6 +66,12 @@ export interface FlowAction<S extends TSchema = TSchema> {
   permission: string;
   /** Talks to something outside the database: executed in a transaction of its own, never a batch. */
   remote?: boolean;
+  /**
+   * Takes away the user's access or standing (suspend, archive, remove, roles, groups, sessions,
+   * password). No one may do that to themselves (rule 14), so a run with such a step is never one on
+   * the person who starts it.
+   */
+  takesAccess?: boolean;
   /** Leaves the user's own row as it was (sessions, groups, licences change; the profile does not). */
   keepsUser?: boolean;
   /** Where the action sits in the designer's list. */

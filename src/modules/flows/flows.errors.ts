@@ -70,11 +70,27 @@ export const FlowErrors = {
     new AppError('conflict', 'flow_run.user_not_eligible', `A ${status} user cannot be put through a flow.`, {
       details: { status },
     }),
-  selfOffboarding: () =>
+  /** Rule 14: `what` names what the run would do to its initiator ("offboard", "suspend", …). */
+  selfRun: (what: string[]) =>
     new AppError(
       'forbidden',
       'flow_run.self',
-      'You cannot offboard yourself; another administrator must do it.',
+      `You cannot put yourself through this flow (it would ${what.join(', ')} you); another administrator must do it.`,
+      { details: { actions: what } },
+    ),
+  pastSteps: (
+    steps: Array<{ position: number; label: string; dueAt: string }>,
+    graceHours: number,
+    how: string,
+  ) =>
+    new AppError(
+      'conflict',
+      'flow_run.past_steps',
+      `${steps.length === 1 ? '1 step would' : `${steps.length} steps would`} run at once although ${steps.length === 1 ? 'its time is' : 'their times are'} more than ${graceHours} hours in the past (${steps
+        .slice(0, 3)
+        .map((s) => `step ${s.position} “${s.label}” was due ${s.dueAt.slice(0, 16).replace('T', ' ')} UTC`)
+        .join('; ')}${steps.length > 3 ? '; …' : ''}). Check the date; ${how}`,
+      { details: { steps, graceHours } },
     ),
   invalidEventDate: (value: string) =>
     new AppError(

@@ -294,8 +294,7 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
         response: withProblems({ 200: RunView }),
       },
     },
-    async (request) =>
-      runs.rescheduleRun(platform, callerOf(request), request.params.runId, request.body.eventDate),
+    async (request) => runs.rescheduleRun(platform, callerOf(request), request.params.runId, request.body),
   );
 
   // ---------------------------------------------------------------- settings

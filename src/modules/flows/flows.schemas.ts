@@ -98,7 +98,12 @@ export const StepView = Type.Object({
   action: Type.String(),
   actionLabel: Type.String(),
   label: Type.String(),
-  params: Type.Record(Type.String(), Type.Unknown()),
+  params: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description:
+        'only for holders of `flows.templates.manage` (parameters may hold webhook addresses and tokens)',
+    }),
+  ),
   when: StepWhen,
   whenLabel: Type.String({ description: 'e.g. "-7 d 09:00"' }),
   continueOnFailure: Type.Boolean(),
@@ -209,6 +214,12 @@ export const StartRunBody = Type.Object(
     userId: Uuid,
     eventDate: DateOnly,
     dryRun: Type.Optional(Type.Boolean({ description: 'only return the timeline; change nothing' })),
+    allowPastSteps: Type.Optional(
+      Type.Boolean({
+        description:
+          'start even though some steps are due more than 24 h in the past (they run at once); without it such a start is refused with `flow_run.past_steps`',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -227,6 +238,9 @@ export const TimelineItem = Type.Object({
   condition: Nullable(Type.String()),
   continueOnFailure: Type.Boolean(),
   inPast: Type.Boolean({ description: 'its time has passed: it runs as soon as the step before it is done' }),
+  overdue: Type.Boolean({
+    description: 'its time is more than 24 h past: starting the run needs `allowPastSteps`',
+  }),
   afterPrevious: Type.Boolean({
     description: 'timed before the previous step: it runs right after that one',
   }),
@@ -339,7 +353,18 @@ export const RunPage = Type.Object({
   nextCursor: Nullable(Type.String()),
 });
 
-export const RescheduleBody = Type.Object({ eventDate: DateOnly }, { additionalProperties: false });
+export const RescheduleBody = Type.Object(
+  {
+    eventDate: DateOnly,
+    allowPastSteps: Type.Optional(
+      Type.Boolean({
+        description:
+          'move even though some pending steps would fall more than 24 h in the past (they run at once)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export const CancelBody = Type.Object(
   { reason: Type.Optional(Type.String({ maxLength: 500 })) },
   { additionalProperties: false },

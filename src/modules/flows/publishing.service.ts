@@ -8,7 +8,9 @@ import type { Caller } from '../users/users.service.ts';
 import { FlowErrors } from './flows.errors.ts';
 import * as repo from './flows.repository.ts';
 import type { PublishBody } from './flows.schemas.ts';
+import type { TemplateStep } from './step-model.ts';
 import {
+  assertAuthorMayUse,
   contentOf,
   insertTemplateInTx,
   isLocallyEdited,
@@ -61,6 +63,8 @@ export async function publishTemplate(
 ) {
   authorize(caller.principal, 'flows.templates.manage');
   const { template, version } = await loadSource(platform, caller, templateId);
+  // publishing puts the template in customers' hands: its publisher may do what its steps do (rule 13)
+  assertAuthorMayUse(caller.principal, version.steps as TemplateStep[]);
   const customers = await reachableCustomers(platform, caller);
   let targets = customers;
   if (!body.allCustomers) {

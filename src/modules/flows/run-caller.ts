@@ -9,8 +9,13 @@ import type { TenantInfo } from './action.ts';
  * A run acts as itself: a system actor whose audit events name the run (actor type `flow_run`, the
  * run's id, "Flow “Offboarding” · started by Ada Admin"). It passes the same services and rules as
  * anyone (last Super Admin, group and role minimums, directory-mastered attributes), holding the
- * permissions its actions stand for; what it may do was decided when its template was saved by an
- * author who held them (the ceiling), and when someone with `flows.run` started it.
+ * permissions its actions stand for; which actions it has was decided when its template was saved by
+ * an author who held them, and when someone with `flows.run` started it.
+ *
+ * What it grants or takes away is bounded by the person who started it (rule 13): the principal's
+ * `ceiling` is their permissions as the run stored them at its start, so a step's role, group and
+ * ownership changes are checked against it exactly as that person's own request would be. The actor
+ * names that person too, so the self rules (rule 14) see through the run.
  */
 export const RUN_PRINCIPAL_ID = '00000000-0000-0000-0000-000000000000';
 
@@ -19,6 +24,9 @@ export interface RunRef {
   tenantId: string;
   templateName: string;
   initiatorLabel: string;
+  initiatorUserId: string | null;
+  initiatorTenantId: string | null;
+  ceiling: readonly string[];
 }
 
 export function runActorLabel(run: Pick<RunRef, 'templateName' | 'initiatorLabel'>): string {
@@ -45,12 +53,21 @@ export function runCaller(run: RunRef, tenant: TenantInfo, clock: Clock, positio
     restricted: null,
     department: null,
     permissions: PERMISSION_KEYS,
+    ceiling: new Set(run.ceiling),
     customerAccess: 'none',
     customerTenantIds: new Set(),
   };
   const ctx: Ctx = {
     tenantId: run.tenantId,
-    actor: { type: 'flow_run', runId: run.id, tenantId: run.tenantId, label },
+    actor: {
+      type: 'flow_run',
+      runId: run.id,
+      tenantId: run.tenantId,
+      label,
+      ...(run.initiatorUserId
+        ? { initiator: { userId: run.initiatorUserId, tenantId: run.initiatorTenantId ?? run.tenantId } }
+        : {}),
+    },
     requestId: position === undefined ? `flow-run:${run.id}` : `flow-run:${run.id}:step-${position}`,
     clock,
   };

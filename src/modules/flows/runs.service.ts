@@ -2,22 +2,23 @@ import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import { canReachTenant } from '../../platform/auth.ts';
-import type { Ctx } from '../../platform/context.ts';
+import { type Ctx, personOf } from '../../platform/context.ts';
 import { switchTenant, type Tx, withTenantTx } from '../../platform/db.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
-import { authorize } from '../access/authorize.ts';
+import { authorize, isSelf } from '../access/authorize.ts';
 import { type DatesChangeCtx, onUserDatesChanged, type UserDatesChange } from '../users/user-dates.ts';
 import type { UserRow } from '../users/users.repository.ts';
 import * as usersRepo from '../users/users.repository.ts';
-import { type Caller, loadScopedUser, updateUserInTx } from '../users/users.service.ts';
+import { userScopeSql } from '../users/users.repository.ts';
+import { type Caller, loadScopedUser, scopeFilter, updateUserInTx } from '../users/users.service.ts';
 import type { TenantInfo } from './action.ts';
 import { findAction } from './action-registry.ts';
 import { FlowErrors } from './flows.errors.ts';
 import type { FlowRunRow, FlowRunStepRow } from './flows.repository.ts';
 import * as repo from './flows.repository.ts';
 import type { ListRunsQuery, StartRunBody } from './flows.schemas.ts';
-import { runCaller } from './run-caller.ts';
+import { type RunRef, runCaller } from './run-caller.ts';
 import { describeCondition, dueAt, eventDateOf, type TemplateStep, whenLabel } from './step-model.ts';
 import { loadTemplate } from './templates.service.ts';
 import { describeInZone, parseDate } from './zoned-time.ts';
@@ -28,6 +29,72 @@ import { describeInZone, parseDate } from './zoned-time.ts';
  * (engine.ts) take it from there. A dry run answers the same timeline and writes nothing.
  */
 const ACTIVE = ['scheduled', 'running'] as const;
+
+/**
+ * A step more than this far in the past when its run starts (or moves) would run at once, which is
+ * rarely what was meant (2020 typed for 2026): it takes a person's explicit `allowPastSteps`.
+ */
+export const PAST_STEP_GRACE_HOURS = 24;
+const PAST_STEP_GRACE_MS = PAST_STEP_GRACE_HOURS * 3_600_000;
+const overdueBy = (due: Date, now: Date) => due.getTime() < now.getTime() - PAST_STEP_GRACE_MS;
+
+interface DueStep {
+  position: number;
+  action: string;
+  label: string;
+  due: Date;
+}
+
+const dueSteps = (steps: readonly TemplateStep[], eventDate: string, timeZone: string): DueStep[] =>
+  steps.map((s, i) => ({
+    position: i + 1,
+    action: s.action,
+    label: s.label,
+    due: dueAt(s.when, eventDate, timeZone),
+  }));
+
+const pastStepsError = (steps: DueStep[], how: string) =>
+  FlowErrors.pastSteps(
+    steps.map((s) => ({ position: s.position, label: s.label, dueAt: s.due.toISOString() })),
+    PAST_STEP_GRACE_HOURS,
+    how,
+  );
+
+/**
+ * Rule 14: what a run of these steps would do to its initiator were it on them — offboarding as such,
+ * and every step that takes away access or standing. Empty: the run may be on oneself.
+ */
+function againstSelf(event: string, steps: ReadonlyArray<{ action: string }>): string[] {
+  const what = event === 'offboarding' ? ['offboard'] : [];
+  for (const s of steps) {
+    const action = findAction(s.action);
+    if (action?.takesAccess) what.push(action.label.toLowerCase());
+  }
+  return [...new Set(what)];
+}
+
+/** A run on the caller themselves that would take their access: started, moved or stopped by someone else only. */
+async function assertNotOwnRun(tx: Tx, caller: Caller, run: FlowRunRow) {
+  if (!isSelf(caller, run.userId)) return;
+  const what = againstSelf(run.event, await repo.stepsOf(tx, run.tenantId, [run.id]));
+  if (what.length > 0) throw FlowErrors.selfRun(what);
+}
+
+/** A run the caller may see: its user is within their data scope (like the user's own page). */
+async function loadRunInScope(
+  tx: Tx,
+  caller: Caller,
+  runId: string,
+  opts: { forUpdate?: boolean; userForUpdate?: boolean } = {},
+) {
+  const run = await repo.findRun(tx, caller.ctx.tenantId, runId, { forUpdate: opts.forUpdate });
+  if (!run) throw FlowErrors.runNotFound();
+  const user = await loadScopedUser(tx, caller, run.userId, {
+    allowRemoved: true,
+    forUpdate: opts.userForUpdate,
+  });
+  return { run, user };
+}
 
 export async function loadTenantInfo(tx: Tx, tenantId: string): Promise<TenantInfo & { timeZone: string }> {
   const t = await tx
@@ -89,6 +156,7 @@ export async function buildTimeline(
       condition: describeCondition(s.condition, event),
       continueOnFailure: s.continueOnFailure,
       inPast: due.getTime() <= now.getTime(),
+      overdue: overdueBy(due, now),
       afterPrevious: latest !== null && due.getTime() < latest.getTime(),
     });
     if (!latest || due > latest) latest = due;
@@ -183,6 +251,8 @@ export interface NewRun {
   timeZone: string;
   trigger: 'manual' | 'event_date';
   initiator: { userId: string | null; tenantId: string | null; label: string };
+  /** What the run may grant or take away: the initiator's permissions now (rule 13). */
+  ceiling: ReadonlySet<string>;
 }
 
 /** Writes a run and its steps; the first step's instant becomes the run's durable timer. */
@@ -208,6 +278,7 @@ export async function createRunInTx(tx: Tx, ctx: Ctx, r: NewRun): Promise<string
       initiatorUserId: r.initiator.userId,
       initiatorTenantId: r.initiator.tenantId,
       initiatorLabel: r.initiator.label,
+      ceiling: [...r.ceiling].sort(),
       nextPosition: 1,
       nextDueAt: first.due,
       nextRemote: findAction(first.s.action)!.remote ?? false,
@@ -261,15 +332,13 @@ export async function startRun(platform: Platform, caller: Caller, body: StartRu
     // the user row lock serialises two starts for one user, so the one-active-run check holds
     const user = await loadScopedUser(tx, caller, body.userId, { forUpdate: !dryRun, allowRemoved: true });
     if (user.status === 'removed') throw FlowErrors.userNotEligible(user.status);
-    if (
-      template.event === 'offboarding' &&
-      caller.principal.userId === user.id &&
-      caller.principal.tenantId === tenantId
-    )
-      throw FlowErrors.selfOffboarding();
+    const steps = version.steps as TemplateStep[];
+    if (isSelf(caller, user.id)) {
+      const what = againstSelf(template.event, steps);
+      if (what.length > 0) throw FlowErrors.selfRun(what);
+    }
     const tenant = await loadTenantInfo(tx, tenantId);
     const timeZone = zoneFor(template.timeZoneSource, user, tenant);
-    const steps = version.steps as TemplateStep[];
     const now = caller.ctx.clock.now();
     if (dryRun) {
       return {
@@ -297,7 +366,11 @@ export async function startRun(platform: Platform, caller: Caller, body: StartRu
       (r) => r.event === template.event,
     );
     if (existing) throw FlowErrors.alreadyActive(existing.id, template.event);
+    const overdue = dueSteps(steps, body.eventDate, timeZone).filter((s) => overdueBy(s.due, now));
+    if (overdue.length > 0 && !body.allowPastSteps)
+      throw pastStepsError(overdue, 'to run them now anyway, start the run with allowPastSteps.');
     const p = caller.principal;
+    const ceiling = p.ceiling ?? p.permissions;
     const runId = await createRunInTx(tx, caller.ctx, {
       template: { id: template.id, version: template.version, name: version.name, event: template.event },
       steps,
@@ -306,13 +379,22 @@ export async function startRun(platform: Platform, caller: Caller, body: StartRu
       timeZone,
       trigger: 'manual',
       initiator: { userId: p.userId, tenantId: p.tenantId, label: p.label },
+      ceiling,
     });
     // from now on the run's date is the user's: a later change of it reschedules the run
     if (eventDateOf(template.event, user) !== body.eventDate)
       await setEventDateInTx(
         platform,
         tx,
-        { id: runId, tenantId, templateName: version.name, initiatorLabel: p.label },
+        {
+          id: runId,
+          tenantId,
+          templateName: version.name,
+          initiatorLabel: p.label,
+          initiatorUserId: p.userId,
+          initiatorTenantId: p.tenantId,
+          ceiling: [...ceiling],
+        },
         tenant,
         user,
         template.event,
@@ -326,7 +408,7 @@ export async function startRun(platform: Platform, caller: Caller, body: StartRu
 async function setEventDateInTx(
   platform: Platform,
   tx: Tx,
-  run: { id: string; tenantId: string; templateName: string; initiatorLabel: string },
+  run: RunRef,
   tenant: TenantInfo,
   user: UserRow,
   event: string,
@@ -341,7 +423,10 @@ async function setEventDateInTx(
 
 export async function getRun(platform: Platform, caller: Caller, runId: string) {
   authorize(caller.principal, 'flows.read');
-  return withTenantTx(platform.db, caller.ctx.tenantId, (tx) => runViewInTx(tx, caller.ctx.tenantId, runId));
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    await loadRunInScope(tx, caller, runId);
+    return runViewInTx(tx, caller.ctx.tenantId, runId);
+  });
 }
 
 /** A run's page, or (for a provider, `customers=true`) the runs of every customer it reaches too. */
@@ -365,8 +450,15 @@ export async function listRuns(platform: Platform, caller: Caller, query: ListRu
     }
     const rows: Array<{ run: FlowRunRow; tenantName: string }> = [];
     for (const t of tenants) {
+      // the runs of the users the caller reaches there, as the users list would show them
+      const scope = scopeFilter({ ...caller, ctx: { ...caller.ctx, tenantId: t.id } });
+      if (scope?.none) continue;
       if (t.id !== home) await switchTenant(tx, t.id);
       let q = tx.selectFrom('flowRuns').selectAll().where('tenantId', '=', t.id);
+      if (scope)
+        q = q.where(
+          sql<boolean>`exists (select 1 from users u where u.tenant_id = flow_runs.tenant_id and u.id = flow_runs.user_id and ${userScopeSql(scope)})`,
+        );
       if (query.status === 'active') q = q.where('status', 'in', [...ACTIVE]);
       else if (query.status && query.status !== 'all') q = q.where('status', '=', query.status);
       if (query.userId) q = q.where('userId', '=', query.userId);
@@ -413,12 +505,6 @@ export async function listRuns(platform: Platform, caller: Caller, query: ListRu
   });
 }
 
-async function loadActiveRun(tx: Tx, tenantId: string, runId: string) {
-  const run = await repo.findRun(tx, tenantId, runId, { forUpdate: true });
-  if (!run) throw FlowErrors.runNotFound();
-  return run;
-}
-
 /** Cancelling a run cancels its pending steps; steps already done stay done. */
 export async function cancelRunInTx(tx: Tx, ctx: Ctx, run: FlowRunRow, reason: string) {
   const now = ctx.clock.now();
@@ -450,12 +536,29 @@ export async function cancelRun(platform: Platform, caller: Caller, runId: strin
   authorize(caller.principal, 'flows.run');
   const tenantId = caller.ctx.tenantId;
   return withTenantTx(platform.db, tenantId, async (tx) => {
-    const run = await loadActiveRun(tx, tenantId, runId);
-    await loadScopedUser(tx, caller, run.userId, { allowRemoved: true });
+    const { run } = await loadRunInScope(tx, caller, runId, { forUpdate: true });
     if (!ACTIVE.includes(run.status as never)) throw FlowErrors.notActive(run.status);
+    await assertNotOwnRun(tx, caller, run);
     await cancelRunInTx(tx, caller.ctx, run, reason?.trim() || `Cancelled by ${caller.principal.label}`);
     return runViewInTx(tx, tenantId, runId);
   });
+}
+
+/**
+ * The pending steps that moving the run to `eventDate` would push more than the grace period into
+ * the past (steps already that late, confirmed at the start, do not count again).
+ */
+async function newlyOverdue(tx: Tx, run: FlowRunRow, eventDate: string, now: Date): Promise<DueStep[]> {
+  const steps = await repo.stepsOf(tx, run.tenantId, [run.id]);
+  return steps
+    .filter((s) => s.status === 'pending' && !overdueBy(new Date(s.dueAt), now))
+    .map((s) => ({
+      position: s.position,
+      action: s.action,
+      label: s.label,
+      due: dueAt(s.timing as never, eventDate, run.timeZone),
+    }))
+    .filter((s) => overdueBy(s.due, now));
 }
 
 /** The steps that have not run move to the new date; those done are not repeated. */
@@ -488,15 +591,24 @@ export async function rescheduleRunInTx(tx: Tx, ctx: Ctx, run: FlowRunRow, event
   await repo.notifyDispatchers(tx);
 }
 
-export async function rescheduleRun(platform: Platform, caller: Caller, runId: string, eventDate: string) {
+export async function rescheduleRun(
+  platform: Platform,
+  caller: Caller,
+  runId: string,
+  body: { eventDate: string; allowPastSteps?: boolean },
+) {
   authorize(caller.principal, 'flows.run');
+  const { eventDate } = body;
   if (!parseDate(eventDate)) throw FlowErrors.invalidEventDate(eventDate);
   const tenantId = caller.ctx.tenantId;
   return withTenantTx(platform.db, tenantId, async (tx) => {
-    const run = await loadActiveRun(tx, tenantId, runId);
-    const user = await loadScopedUser(tx, caller, run.userId, { allowRemoved: true, forUpdate: true });
+    const { run, user } = await loadRunInScope(tx, caller, runId, { forUpdate: true, userForUpdate: true });
     if (!ACTIVE.includes(run.status as never)) throw FlowErrors.notActive(run.status);
+    await assertNotOwnRun(tx, caller, run);
     if (run.eventDate !== eventDate) {
+      const late = await newlyOverdue(tx, run, eventDate, caller.ctx.clock.now());
+      if (late.length > 0 && !body.allowPastSteps)
+        throw pastStepsError(late, 'to move the run there anyway, reschedule it with allowPastSteps.');
       await rescheduleRunInTx(tx, caller.ctx, run, eventDate);
       const tenant = await loadTenantInfo(tx, tenantId);
       if (eventDateOf(run.event, user) !== eventDate)
@@ -511,9 +623,9 @@ export async function retryRun(platform: Platform, caller: Caller, runId: string
   authorize(caller.principal, 'flows.run');
   const tenantId = caller.ctx.tenantId;
   return withTenantTx(platform.db, tenantId, async (tx) => {
-    const run = await loadActiveRun(tx, tenantId, runId);
-    await loadScopedUser(tx, caller, run.userId, { allowRemoved: true });
+    const { run } = await loadRunInScope(tx, caller, runId, { forUpdate: true });
     if (run.status !== 'failed' || run.nextPosition === null) throw FlowErrors.notRetryable(run.status);
+    await assertNotOwnRun(tx, caller, run);
     const others = (await repo.activeRunsOfUser(tx, tenantId, run.userId)).filter(
       (r) => r.event === run.event,
     );
@@ -530,17 +642,21 @@ export async function retryRun(platform: Platform, caller: Caller, runId: string
       finishedAt: null,
       result: null,
     });
+    // whoever retries answers for what follows: the run goes on within their ceiling (rule 13), so
+    // a step refused for the Help Desk member who started it can be retried by an administrator
+    const ceiling = [...(caller.principal.ceiling ?? caller.principal.permissions)].sort();
     await repo.updateRun(tx, tenantId, runId, {
       status: 'running',
       nextDueAt: now,
       nextRemote: findAction(failed.action)?.remote ?? false,
       finishedAt: null,
       updatedAt: now,
+      ceiling,
     });
     await recordAudit(tx, caller.ctx, {
       action: 'flow_run.retried',
       target: { type: 'flow_run', id: runId, label: run.templateName },
-      after: { fromStep: failed.position, previousError: failed.error },
+      after: { fromStep: failed.position, previousError: failed.error, ceilingOf: caller.principal.label },
     });
     await repo.notifyDispatchers(tx);
     return runViewInTx(tx, tenantId, runId);
@@ -552,7 +668,15 @@ export async function retryRun(platform: Platform, caller: Caller, runId: string
 /**
  * Setting or changing a user's leave date (or hire date, or a date attribute a template hangs on)
  * reschedules the user's active run for that event; clearing it cancels the run; setting it when
- * there is none starts the template the tenant chose for that event, if any.
+ * there is none starts the template the tenant chose for that event, if any, as the person who
+ * changed the date (their permissions are the run's ceiling, rule 13).
+ *
+ * Never on oneself (rule 14): a person's change of their own date neither starts a run on them nor
+ * moves or stops one that would take their access. Never in the past by accident: a run whose steps
+ * would fall more than the grace period behind is not started, and a change that would push steps
+ * of an active run that far back is refused to a person (the run's own reschedule takes
+ * `allowPastSteps`) and, coming from a directory or a job, cancels the run rather than run it all
+ * at once.
  */
 export async function reconcileUserDatesInTx(
   tx: Tx,
@@ -561,19 +685,38 @@ export async function reconcileUserDatesInTx(
 ): Promise<void> {
   const user = change.after;
   const tenantId = ctx.tenantId;
+  const now = ctx.clock.now();
+  const changer = personOf(ctx.actor);
+  const bySelf = changer !== null && changer.userId === user.id && changer.tenantId === tenantId;
+  const byPerson = ctx.actor.type === 'user' || ctx.actor.type === 'api_token';
   const active = await repo.activeRunsOfUser(tx, tenantId, user.id);
   const fullCtx: Ctx = { ...ctx } as Ctx;
   for (const run of active) {
     const date = eventDateOf(run.event, user);
     if (date === run.eventDate) continue;
-    if (date === null)
+    const field = eventField(run.event).replace('customAttributes.', '');
+    if (bySelf) {
+      const what = againstSelf(run.event, await repo.stepsOf(tx, tenantId, [run.id]));
+      if (what.length > 0) throw FlowErrors.selfRun(what);
+    }
+    if (date === null) {
+      await cancelRunInTx(tx, fullCtx, run, `The ${field} was cleared`);
+      continue;
+    }
+    const late = await newlyOverdue(tx, run, date, now);
+    if (late.length === 0) await rescheduleRunInTx(tx, fullCtx, run, date);
+    else if (byPerson)
+      throw pastStepsError(
+        late,
+        `to move the run “${run.templateName}” there anyway, reschedule the run with allowPastSteps.`,
+      );
+    else
       await cancelRunInTx(
         tx,
         fullCtx,
         run,
-        `The ${eventField(run.event).replace('customAttributes.', '')} was cleared`,
+        `The ${field} moved to ${date}: ${late.length === 1 ? '1 step' : `${late.length} steps`} would have run at once, more than ${PAST_STEP_GRACE_HOURS} h late. Start the run again to confirm.`,
       );
-    else await rescheduleRunInTx(tx, fullCtx, run, date);
   }
   if (user.status === 'removed' || user.status === 'archived') return;
   for (const event of ['offboarding', 'onboarding']) {
@@ -590,19 +733,43 @@ export async function reconcileUserDatesInTx(
     const { template, version } = await loadTemplate(tx, tenantId, setting.templateId);
     if (template.archivedAt) continue;
     const tenant = await loadTenantInfo(tx, tenantId);
+    const steps = version.steps as TemplateStep[];
+    const timeZone = zoneFor(template.timeZoneSource, user, tenant);
+    const overdue = dueSteps(steps, date, timeZone).filter((s) => overdueBy(s.due, now));
+    const refused = bySelf && againstSelf(event, steps).length > 0;
+    if (refused || overdue.length > 0) {
+      // the change stands; the run does not start, and the audit trail says why
+      await recordAudit(tx, fullCtx, {
+        action: 'flow_run.not_started',
+        target: { type: 'user', id: user.id, label: `${user.firstName} ${user.lastName}` },
+        after: {
+          template: version.name,
+          templateId: template.id,
+          event,
+          eventDate: date,
+          reason: refused ? 'self' : 'past_steps',
+          ...(refused
+            ? {}
+            : {
+                pastSteps: overdue.map((s) => ({ position: s.position, dueAt: s.due.toISOString() })),
+              }),
+        },
+      });
+      continue;
+    }
     await createRunInTx(tx, fullCtx, {
       template: { id: template.id, version: template.version, name: version.name, event },
-      steps: version.steps as TemplateStep[],
+      steps,
       user,
       eventDate: date,
-      timeZone: zoneFor(template.timeZoneSource, user, tenant),
+      timeZone,
       trigger: 'event_date',
       initiator: {
-        userId:
-          ctx.actor.type === 'user' || ctx.actor.type === 'api_token' ? (ctx.actor.userId ?? null) : null,
-        tenantId: ctx.actor.tenantId ?? null,
+        userId: changer?.userId ?? null,
+        tenantId: changer?.tenantId ?? null,
         label: ctx.actor.label,
       },
+      ceiling: ctx.ceiling,
     });
   }
 }

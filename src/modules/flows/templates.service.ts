@@ -34,8 +34,19 @@ export function assertAuthorMayUse(principal: Principal, steps: readonly Templat
   if (missing.length > 0) throw FlowErrors.ceiling(missing);
 }
 
-export function stepView(s: TemplateStep) {
-  return { ...s, actionLabel: findAction(s.action)?.label ?? s.action, whenLabel: whenLabel(s.when) };
+/**
+ * A step as the API shows it. Its parameters (webhook addresses with their tokens, email texts, who
+ * receives ownerships) are for those who manage templates; everyone else sees the timeline: what
+ * happens, under which label, when.
+ */
+export function stepView(s: TemplateStep, withParams = true) {
+  const { params, ...rest } = s;
+  return {
+    ...rest,
+    ...(withParams ? { params } : {}),
+    actionLabel: findAction(s.action)?.label ?? s.action,
+    whenLabel: whenLabel(s.when),
+  };
 }
 
 export function summaryOf(t: TemplateRow & { stepCount: number; ownerName: string | null }) {
@@ -100,7 +111,7 @@ async function ownerName(tx: Tx, tenantId: string, ownerId: string | null) {
   return u ? `${u.firstName} ${u.lastName}` : null;
 }
 
-async function viewInTx(tx: Tx, tenantId: string, id: string) {
+async function viewInTx(tx: Tx, tenantId: string, id: string, opts: { withParams?: boolean } = {}) {
   const { template, version } = await loadTemplate(tx, tenantId, id);
   const steps = version.steps as TemplateStep[];
   return {
@@ -109,7 +120,7 @@ async function viewInTx(tx: Tx, tenantId: string, id: string) {
       stepCount: steps.length,
       ownerName: await ownerName(tx, tenantId, template.ownerId),
     }),
-    steps: steps.map(stepView),
+    steps: steps.map((s) => stepView(s, opts.withParams ?? true)),
     versions: await repo.listVersions(tx, tenantId, id),
   };
 }
@@ -127,7 +138,10 @@ export async function listTemplates(
 
 export async function getTemplate(platform: Platform, caller: Caller, id: string) {
   authorize(caller.principal, 'flows.read');
-  return withTenantTx(platform.db, caller.ctx.tenantId, (tx) => viewInTx(tx, caller.ctx.tenantId, id));
+  const withParams = caller.principal.permissions.has('flows.templates.manage');
+  return withTenantTx(platform.db, caller.ctx.tenantId, (tx) =>
+    viewInTx(tx, caller.ctx.tenantId, id, { withParams }),
+  );
 }
 
 export async function createTemplate(platform: Platform, caller: Caller, body: CreateTemplateBody) {

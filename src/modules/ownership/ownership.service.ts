@@ -2,6 +2,7 @@ import './builtin-kinds.ts';
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import { principalOfUser } from '../../platform/auth.ts';
+import { personOf } from '../../platform/context.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import type { ShareLevel, TransferKind } from '../../platform/db-schema.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -9,7 +10,7 @@ import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
 import { announce } from '../../platform/webhooks.ts';
 import { isRealDate, zonedDateHour, zonedInstant } from '../../platform/zoned-time.ts';
 import { AccessErrors } from '../access/access.errors.ts';
-import { authorize } from '../access/authorize.ts';
+import { authorize, isSelf } from '../access/authorize.ts';
 import { blockWouldStrandTenant, isLastActiveSuperAdmin, lockSuperAdmins } from '../access/super-admins.ts';
 import * as groupsRepo from '../groups/groups.repository.ts';
 import { planTransition } from '../users/user-status.ts';
@@ -494,7 +495,8 @@ export async function transferOwnershipsNowInTx(
     recipientId: recipient.id,
     startsAt: now,
     timeZone: await tenantTimeZone(tx, caller.ctx.tenantId),
-    requestedBy: caller.principal.userId,
+    // a flow run's transfer is asked for by the person the run acts for, and checked as theirs
+    requestedBy: personOf(caller.ctx.actor)?.userId ?? caller.principal.userId,
     requestedByLabel: caller.ctx.actor.label,
     createdAt: now,
   });
@@ -528,8 +530,7 @@ export async function requestTransfer(
   if (blocksSignIn) {
     // disabling someone's sign-in is a suspension in all but name: the same permission and guards
     authorize(caller.principal, 'users.suspend');
-    if (caller.principal.userId === userId && caller.principal.tenantId === tenantId)
-      throw UserErrors.selfAction('disable the sign-in of');
+    if (isSelf(caller, userId)) throw UserErrors.selfAction('disable the sign-in of');
   }
   return withTenantTx(platform.db, tenantId, async (tx) => {
     if (blocksSignIn) await lockSuperAdmins(tx, tenantId);
@@ -802,8 +803,7 @@ async function scheduleRemovalInTx(
   body: RemoveUserBody,
 ) {
   const tenantId = caller.ctx.tenantId;
-  if (caller.principal.userId === userId && caller.principal.tenantId === tenantId)
-    throw UserErrors.selfAction('remove');
+  if (isSelf(caller, userId)) throw UserErrors.selfAction('remove');
   if (!body.at) throw OwnershipErrors.missingInstant('body/at');
   const user = await loadScopedUser(tx, caller, userId, { forUpdate: true, allowRemoved: true });
   const transition = planTransition(user.status, 'remove');

@@ -1,5 +1,6 @@
+import type { Principal } from '../../platform/auth.ts';
 import type { Clock } from '../../platform/clock.ts';
-import type { Actor } from '../../platform/context.ts';
+import type { Actor, Ctx } from '../../platform/context.ts';
 import type { Tx } from '../../platform/db.ts';
 import type { UserRow } from './users.repository.ts';
 
@@ -19,6 +20,12 @@ export interface DatesChangeCtx {
   actor: Actor;
   clock: Clock;
   requestId?: string;
+  /** What whoever changes the date may grant (rule 13): a run their change starts holds no more. */
+  ceiling: ReadonlySet<string>;
+}
+
+export function datesCtxOf(caller: { principal: Principal; ctx: Ctx }): DatesChangeCtx {
+  return { ...caller.ctx, ceiling: caller.principal.ceiling ?? caller.principal.permissions };
 }
 
 type Listener = (tx: Tx, ctx: DatesChangeCtx, change: UserDatesChange) => Promise<void>;

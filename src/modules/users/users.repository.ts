@@ -1,4 +1,4 @@
-import { type Expression, type SqlBool, sql } from 'kysely';
+import { type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Tx } from '../../platform/db.ts';
 import type { NewUser, User, UserStatus } from '../../platform/db-schema.ts';
 
@@ -209,22 +209,24 @@ function likePattern(q: string): string {
   return `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** A data scope as SQL over `users u`: the users it reaches. Lists about users (runs, …) filter by it too. */
+export function userScopeSql(scope: NonNullable<UserFilter['scope']>): RawBuilder<SqlBool> {
+  const reach = [sql`false`];
+  if (scope.selfId) reach.push(sql`u.id = ${scope.selfId}`);
+  if (scope.managerId) {
+    reach.push(
+      sql`exists (select 1 from user_managers m where m.tenant_id = u.tenant_id and m.user_id = u.id and m.manager_id = ${scope.managerId})`,
+    );
+  }
+  if (scope.department) reach.push(sql`lower(trim(u.department)) = ${scope.department.trim().toLowerCase()}`);
+  return sql<SqlBool>`(${sql.join(reach, sql` or `)})`;
+}
+
 /** The filter as SQL over `users u`, without the status (the tabs count every status). */
 function filterSql(tenantId: string, f: UserFilter): Expression<SqlBool> {
   const parts = [sql`u.tenant_id = ${tenantId}`];
   if (f.kind) parts.push(sql`u.kind = ${f.kind}`);
-  if (f.scope) {
-    const reach = [sql`false`];
-    if (f.scope.selfId) reach.push(sql`u.id = ${f.scope.selfId}`);
-    if (f.scope.managerId) {
-      reach.push(
-        sql`exists (select 1 from user_managers m where m.tenant_id = u.tenant_id and m.user_id = u.id and m.manager_id = ${f.scope.managerId})`,
-      );
-    }
-    if (f.scope.department)
-      reach.push(sql`lower(trim(u.department)) = ${f.scope.department.trim().toLowerCase()}`);
-    parts.push(sql`(${sql.join(reach, sql` or `)})`);
-  }
+  if (f.scope) parts.push(userScopeSql(f.scope));
   if (f.groupId) {
     parts.push(
       sql`exists (select 1 from group_members gm where gm.tenant_id = u.tenant_id and gm.user_id = u.id and gm.group_id = ${f.groupId})`,

@@ -9,7 +9,7 @@ import type { Platform } from '../../platform/platform.ts';
 import { decodeCursor, encodeCursor } from '../../platform/schemas.ts';
 import { AccessErrors } from '../access/access.errors.ts';
 import * as accessRepo from '../access/access.repository.ts';
-import { assertInUserScope, assertWithinCeiling, authorize } from '../access/authorize.ts';
+import { assertInUserScope, assertWithinCeiling, authorize, isSelf } from '../access/authorize.ts';
 import { keepingASuperAdminFor } from '../access/super-admins.ts';
 import { assertPasswordAcceptable, passwordPolicyOf } from '../auth/password-policy.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -20,7 +20,7 @@ import * as ownershipRepo from '../ownership/ownership.repository.ts';
 import * as ownership from '../ownership/ownership.service.ts';
 import { isValidTimeZone } from '../tenants/tenants.service.ts';
 import { asksForVerification, sendVerificationInTx } from './email-verification.ts';
-import { userDatesChanged } from './user-dates.ts';
+import { datesCtxOf, userDatesChanged } from './user-dates.ts';
 import { planTransition, type StatusAction } from './user-status.ts';
 import { UserErrors } from './users.errors.ts';
 import type { UserRow } from './users.repository.ts';
@@ -283,7 +283,7 @@ export function userFilterOf(
 }
 
 /** The data scope as a list filter: a caller without `users.scope.all` lists only the users they reach. */
-function scopeFilter(caller: Caller): repo.UserFilter['scope'] {
+export function scopeFilter(caller: Caller): repo.UserFilter['scope'] {
   const p = caller.principal;
   if (p.permissions.has('users.scope.all')) return undefined;
   if (p.tenantId !== caller.ctx.tenantId) return { none: true };
@@ -503,7 +503,7 @@ export async function insertNewUsersInTx(tx: Tx, caller: Caller, items: readonly
       },
     })),
   );
-  for (const u of users) await userDatesChanged(tx, caller.ctx, { before: null, after: u });
+  for (const u of users) await userDatesChanged(tx, datesCtxOf(caller), { before: null, after: u });
   return users;
 }
 
@@ -615,7 +615,7 @@ async function applyProfileChanges(
     hireDate: body.hireDate === undefined ? current.hireDate : body.hireDate,
     leaveDate: body.leaveDate === undefined ? current.leaveDate : body.leaveDate,
   });
-  if (body.kind === 'external' && current.kind === 'internal' && caller.principal.userId === userId) {
+  if (body.kind === 'external' && current.kind === 'internal' && isSelf(caller, userId)) {
     throw UserErrors.selfAction('make external');
   }
   const changes: Record<string, unknown> = {};
@@ -654,7 +654,7 @@ async function applyProfileChanges(
       after: d.after,
     });
   }
-  await userDatesChanged(tx, caller.ctx, { before: current, after: updated });
+  await userDatesChanged(tx, datesCtxOf(caller), { before: current, after: updated });
   return { changed: d.changed.length > 0, emailChanged, user: updated };
 }
 
@@ -774,13 +774,7 @@ export async function changeStatusInTx(
 ) {
   const tenantId = caller.ctx.tenantId;
   authorize(caller.principal, STATUS_PERMISSION[action]);
-  if (
-    action !== 'reactivate' &&
-    caller.principal.userId === userId &&
-    caller.principal.tenantId === tenantId
-  ) {
-    throw UserErrors.selfAction(action);
-  }
+  if (action !== 'reactivate' && isSelf(caller, userId)) throw UserErrors.selfAction(action);
   return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true });
     const transition = planTransition(user.status, action);
@@ -822,8 +816,7 @@ export async function removeUserInTx(
 ) {
   const tenantId = caller.ctx.tenantId;
   authorize(caller.principal, 'users.remove');
-  if (caller.principal.userId === userId && caller.principal.tenantId === tenantId)
-    throw UserErrors.selfAction('remove');
+  if (isSelf(caller, userId)) throw UserErrors.selfAction('remove');
   return keepingASuperAdminFor(tx, tenantId, userId, async () => {
     const user = await loadScopedUser(tx, caller, userId, { forUpdate: true, allowRemoved: true });
     const transition = planTransition(user.status, 'remove');

@@ -9,6 +9,7 @@ export default defineAction({
   label: 'Archive',
   description: 'Archives the user for good: no sign-in, licences freed, data kept. Cannot be undone.',
   permission: 'users.archive',
+  takesAccess: true,
   order: 110,
   params: Type.Object({}, { additionalProperties: false }),
   async describe(ctx) {

@@ -43,6 +43,7 @@ export default defineAction({
   label: 'Remove from groups',
   description: 'Removes the user from every group except Default, or from the groups listed.',
   permission: 'groups.manage',
+  takesAccess: true,
   keepsUser: true,
   order: 40,
   params: Params,

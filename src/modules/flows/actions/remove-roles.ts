@@ -45,6 +45,7 @@ export default defineAction({
   label: 'Remove roles',
   description: 'Removes every direct role but the base user role, or the roles listed.',
   permission: 'roles.manage',
+  takesAccess: true,
   keepsUser: true,
   order: 50,
   params: Params,

@@ -22,6 +22,7 @@ export default defineAction({
   label: 'Remove',
   description: 'Removes the user from the tenant; what they own goes to the recipient. Cannot be undone.',
   permission: 'users.remove',
+  takesAccess: true,
   order: 120,
   params: Params,
   async describe(ctx, params) {

@@ -12,6 +12,7 @@ export default defineAction({
   label: 'Reset password to a random one',
   description: 'Replaces the password with a random one that no one learns; sessions end.',
   permission: 'users.passwords',
+  takesAccess: true,
   order: 30,
   params: Type.Object({}, { additionalProperties: false }),
   async describe(ctx) {

@@ -9,6 +9,7 @@ export default defineAction({
   label: 'End all sessions and API tokens',
   description: 'Signs the user out everywhere and revokes their API tokens.',
   permission: 'users.sessions',
+  takesAccess: true,
   keepsUser: true,
   order: 20,
   params: Type.Object({}, { additionalProperties: false }),

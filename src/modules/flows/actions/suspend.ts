@@ -33,6 +33,7 @@ export default defineAction({
   label: 'Suspend sign-in',
   description: 'Blocks sign-in and ends every session and API token. Data and licences stay.',
   permission: 'users.suspend',
+  takesAccess: true,
   order: 10,
   params: Type.Object({}, { additionalProperties: false }),
   async describe(ctx) {
