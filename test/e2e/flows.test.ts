@@ -41,6 +41,11 @@ describe.skipIf(!hasChromium)('console: user flows', () => {
       groupIds: [defaultGroup, ...groups],
     });
     await apiCreateUser(api, customer, {
+      firstName: 'Quinn',
+      lastName: 'Later',
+      email: 'quinn@northwind.test',
+    });
+    await apiCreateUser(api, customer, {
       firstName: 'Hana',
       lastName: 'Desk',
       email: 'hana@northwind.test',
@@ -108,6 +113,12 @@ describe.skipIf(!hasChromium)('console: user flows', () => {
     await desk.getByRole('button', { name: 'Start offboarding' }).click();
     await desk.getByTestId('run-timeline').waitFor();
     await desk.getByTestId('run-status').getByText('Scheduled').waitFor();
+    // Pat's page says so, with the next step and the way back to the run
+    await desk.getByRole('heading').getByRole('link', { name: 'Pat Parting' }).click();
+    const notice = desk.getByTestId('active-run');
+    await notice.getByText(`leaving ${LEAVE}`).waitFor();
+    expect(await notice.textContent()).toContain('0 of 3 steps done · next: ');
+    await screenshot(desk, 'flows-04b-user-page-run');
 
     await desk.getByRole('link', { name: 'Flow runs', exact: true }).click();
     const row = desk.getByTestId('run-row-Parting');
@@ -133,6 +144,32 @@ describe.skipIf(!hasChromium)('console: user flows', () => {
     await admin.locator('label', { hasText: /^Completed$/ }).click();
     await admin.getByTestId('run-row-Parting').getByText('Northwind').waitFor();
     await screenshot(admin, 'flows-08-provider-monitor');
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('asks before a leave date in the past runs everything at once, and before cancelling a run', async () => {
+    await desk.getByRole('link', { name: 'Users', exact: true }).click();
+    await desk.getByRole('link', { name: 'Later' }).first().click();
+    await desk.getByRole('button', { name: 'Offboard' }).click();
+    await desk.locator('input[name=offboard-date]').fill('2027-01-15');
+    const dialog = desk.getByRole('dialog');
+    await dialog.getByText('This date is in the past').waitFor();
+    const startButton = dialog.getByRole('button', { name: 'Start offboarding' });
+    expect(await startButton.isDisabled()).toBe(true);
+    await screenshot(desk, 'flows-09-offboard-past-date');
+    await dialog.getByLabel(/Yes, run them now/).check();
+    expect(await startButton.isEnabled()).toBe(true);
+    // a date still to come instead: no question, and the run is cancelled through a dialog
+    await desk.locator('input[name=offboard-date]').fill('2027-09-01');
+    await dialog.getByText('This date is in the past').waitFor({ state: 'detached' });
+    await startButton.click();
+    await desk.getByTestId('run-status').getByText('Scheduled').waitFor();
+    await desk.getByRole('button', { name: 'Cancel run' }).click();
+    const confirm = desk.getByTestId('confirm-dialog');
+    await confirm.getByText('that have not run will never run').waitFor();
+    await screenshot(desk, 'flows-10-cancel-run');
+    await confirm.getByRole('button', { name: 'Cancel the run' }).click();
+    await desk.getByTestId('run-status').getByText('Cancelled').waitFor();
     expect(errors).toEqual([]);
   }, 120_000);
 });

@@ -16,7 +16,9 @@ export interface StepInput {
   condition: StepCondition | null;
 }
 
-export interface StepView extends StepInput {
+export interface StepView extends Omit<StepInput, 'params'> {
+  /** only for holders of `flows.templates.manage` (parameters may hold webhook addresses and tokens) */
+  params?: Record<string, unknown>;
   actionLabel: string;
   label: string;
   whenLabel: string;
@@ -67,6 +69,8 @@ export interface TimelineItem {
   condition: string | null;
   continueOnFailure: boolean;
   inPast: boolean;
+  /** more than a day late: starting the run needs `allowPastSteps` */
+  overdue: boolean;
   afterPrevious: boolean;
 }
 
@@ -240,8 +244,9 @@ export const usePreviewRun = (tenantId: string) =>
   });
 
 export const useStartRun = (tenantId: string) =>
-  useFlowMutation((body: { templateId: string; userId: string; eventDate: string }) =>
-    post<RunView>(`${t(tenantId)}/flow-runs`, body),
+  useFlowMutation(
+    (body: { templateId: string; userId: string; eventDate: string; allowPastSteps?: boolean }) =>
+      post<RunView>(`${t(tenantId)}/flow-runs`, body),
   );
 
 export interface RunQuery {

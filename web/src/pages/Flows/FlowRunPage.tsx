@@ -2,8 +2,10 @@ import { Anchor, Button, Group, Paper, SimpleGrid, Stack, Text, TextInput, Title
 import { IconPlayerStop, IconRefresh } from '@tabler/icons-react';
 import { Link, useParams } from '@tanstack/react-router';
 import { useState } from 'react';
+import { ApiError } from '../../api/client.ts';
 import { useFlowRun, useRunCommand } from '../../api/flows.ts';
 import { useMe } from '../../api/hooks.ts';
+import { ConfirmDialog } from '../../ui/confirm.tsx';
 import { ErrorAlert, formatDateTime, notifyDone, notifyError } from '../../ui/index.tsx';
 import { RunStatusBadge, RunTimeline } from './flow-ui.tsx';
 
@@ -25,6 +27,7 @@ export function FlowRunPage() {
   const me = useMe();
   const command = useRunCommand();
   const [date, setDate] = useState('');
+  const [confirming, setConfirming] = useState<null | 'cancel' | { pastSteps: string }>(null);
   if (!run.data) return <ErrorAlert error={run.error} />;
   const r = run.data;
   const canRun = me.data?.permissions.includes('flows.run') ?? false;
@@ -32,8 +35,23 @@ export function FlowRunPage() {
   const act = (cmd: 'cancel' | 'retry' | 'reschedule', body?: unknown, done?: string) =>
     command.mutate(
       { tenantId, runId, command: cmd, body },
-      { onSuccess: () => notifyDone(done ?? 'Done'), onError: notifyError },
+      {
+        onSuccess: () => {
+          setConfirming(null);
+          notifyDone(done ?? 'Done');
+        },
+        onError: (e) => {
+          // a date that would make steps more than a day late: the server says which; ask, then insist
+          if (cmd === 'reschedule' && e instanceof ApiError && e.code === 'flow_run.past_steps')
+            setConfirming({ pastSteps: e.message.split(' Check the date;')[0]! });
+          else {
+            setConfirming(null);
+            notifyError(e);
+          }
+        },
+      },
     );
+  const rescheduled = 'Rescheduled: the steps not yet run moved';
   return (
     <>
       <Anchor component={Link} to={`/t/${tenantId}/flow-runs`} size="sm">
@@ -71,10 +89,7 @@ export function FlowRunPage() {
                 variant="default"
                 color="red"
                 leftSection={<IconPlayerStop size={16} />}
-                onClick={() => {
-                  if (window.confirm('Cancel this run? The steps that have not run will never run.'))
-                    act('cancel', {}, 'Run cancelled');
-                }}
+                onClick={() => setConfirming('cancel')}
               >
                 Cancel run
               </Button>
@@ -109,9 +124,7 @@ export function FlowRunPage() {
             <Button
               variant="light"
               disabled={!date}
-              onClick={() =>
-                act('reschedule', { eventDate: date }, 'Rescheduled: the steps not yet run moved')
-              }
+              onClick={() => act('reschedule', { eventDate: date }, rescheduled)}
             >
               Reschedule
             </Button>
@@ -125,6 +138,30 @@ export function FlowRunPage() {
       <Paper withBorder radius="lg" p="lg">
         <RunTimeline steps={r.steps} timeZone={r.timeZone} />
       </Paper>
+      <ConfirmDialog
+        opened={confirming === 'cancel'}
+        title="Cancel this run?"
+        confirmLabel="Cancel the run"
+        loading={command.isPending}
+        onConfirm={() => act('cancel', {}, 'Run cancelled')}
+        onClose={() => setConfirming(null)}
+      >
+        <Text size="sm">
+          The {r.stepCount - r.doneCount === 1 ? 'step' : `${r.stepCount - r.doneCount} steps`} of “
+          {r.templateName}” for {r.user.firstName} {r.user.lastName} that have not run will never run. Those
+          done stay done.
+        </Text>
+      </ConfirmDialog>
+      <ConfirmDialog
+        opened={typeof confirming === 'object' && confirming !== null}
+        title={`Move the run to ${date}?`}
+        confirmLabel="Move it and run those steps now"
+        loading={command.isPending}
+        onConfirm={() => act('reschedule', { eventDate: date, allowPastSteps: true }, rescheduled)}
+        onClose={() => setConfirming(null)}
+      >
+        <Text size="sm">{typeof confirming === 'object' && confirming ? confirming.pastSteps : null}</Text>
+      </ConfirmDialog>
     </>
   );
 }

@@ -1,4 +1,4 @@
-import { Alert, Anchor, Button, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Checkbox, Group, Modal, Select, Stack, Text, TextInput } from '@mantine/core';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useEffect, useState } from 'react';
 import { useFlowRuns, useFlowTemplates, usePreviewRun, useStartRun } from '../../api/flows.ts';
@@ -30,6 +30,7 @@ export function OffboardDialog({
   const [date, setDate] = useState(
     user.leaveDate ?? new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10),
   );
+  const [pastConfirmed, setPastConfirmed] = useState(false);
   const items = templates.data?.items ?? [];
   // biome-ignore lint/correctness/useExhaustiveDependencies: pick the first template once they load
   useEffect(() => {
@@ -38,13 +39,22 @@ export function OffboardDialog({
   // the timeline follows the choice: a dry run each time the template or the date changes
   // biome-ignore lint/correctness/useExhaustiveDependencies: preview is a mutation handle
   useEffect(() => {
+    setPastConfirmed(false);
     if (opened && templateId && /^\d{4}-\d{2}-\d{2}$/.test(date))
       preview.mutate({ templateId, userId: user.id, eventDate: date });
   }, [opened, templateId, date, user.id]);
+  // steps more than a day late would all run at once (a year typed wrong, a date long gone): the
+  // server refuses them unless the admin says so, and so does the dialog
+  const overdue = (preview.data?.timeline ?? []).filter((s) => s.overdue);
   const running = (active.data?.items ?? []).find((r) => r.event === 'offboarding');
   const confirm = () =>
     start.mutate(
-      { templateId: templateId!, userId: user.id, eventDate: date },
+      {
+        templateId: templateId!,
+        userId: user.id,
+        eventDate: date,
+        ...(overdue.length > 0 ? { allowPastSteps: pastConfirmed } : {}),
+      },
       {
         onSuccess: (run) => {
           notifyDone(`Offboarding of ${user.firstName} ${user.lastName} scheduled`);
@@ -109,6 +119,23 @@ export function OffboardDialog({
             <PreviewTimeline items={preview.data.timeline} timeZone={preview.data.timeZone} />
           </Stack>
         ) : null}
+        {overdue.length > 0 ? (
+          <Alert color="red" variant="light" title="This date is in the past">
+            <Stack gap="xs">
+              <Text size="sm">
+                {overdue.length === 1 ? 'One step was' : `${overdue.length} steps were`} due more than a day
+                ago and would run as soon as you start:{' '}
+                {overdue.map((s) => `${s.position}. ${s.label}`).join(', ')}.
+              </Text>
+              <Checkbox
+                label={`Yes, run ${overdue.length === 1 ? 'it' : 'them'} now`}
+                name="allow-past-steps"
+                checked={pastConfirmed}
+                onChange={(e) => setPastConfirmed(e.currentTarget.checked)}
+              />
+            </Stack>
+          </Alert>
+        ) : null}
         <ErrorAlert error={start.error} />
         <Group justify="flex-end">
           <Button variant="default" onClick={onClose}>
@@ -116,7 +143,7 @@ export function OffboardDialog({
           </Button>
           <Button
             color="red"
-            disabled={!preview.data || !!running}
+            disabled={!preview.data || !!running || (overdue.length > 0 && !pastConfirmed)}
             loading={start.isPending}
             onClick={confirm}
           >

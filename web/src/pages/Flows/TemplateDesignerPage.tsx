@@ -35,6 +35,7 @@ import {
   useSaveTemplate,
 } from '../../api/flows.ts';
 import { useGroups, useMe, useRoles, useTenants, useUsers } from '../../api/hooks.ts';
+import { ConfirmDialog } from '../../ui/confirm.tsx';
 import { ErrorAlert, notifyDone, notifyError } from '../../ui/index.tsx';
 import { PreviewTimeline, WhenBadge } from './flow-ui.tsx';
 import { PublishDialog } from './PublishDialog.tsx';
@@ -71,6 +72,7 @@ export function TemplateDesignerPage() {
   const [form, setForm] = useState<TemplateBody>(BLANK);
   const [selected, setSelected] = useState(0);
   const [publishing, setPublishing] = useState(false);
+  const [archiving, setArchiving] = useState(false);
   const canManage = me.data?.permissions.includes('flows.templates.manage') ?? false;
   const tenant = tenants.data?.items.find((x) => x.id === tenantId);
   const t = existing.data;
@@ -85,7 +87,7 @@ export function TemplateDesignerPage() {
       steps: t.steps.map((s) => ({
         action: s.action,
         label: s.label === s.actionLabel ? undefined : s.label,
-        params: s.params,
+        params: s.params ?? {},
         when: s.when,
         continueOnFailure: s.continueOnFailure,
         condition: s.condition,
@@ -105,7 +107,7 @@ export function TemplateDesignerPage() {
         steps: t.steps.map((s) => ({
           action: s.action,
           label: s.label === s.actionLabel ? undefined : s.label,
-          params: s.params,
+          params: s.params ?? {},
           when: s.when,
           continueOnFailure: s.continueOnFailure,
           condition: s.condition,
@@ -208,16 +210,7 @@ export function TemplateDesignerPage() {
                       Detach from the provider
                     </Menu.Item>
                   ) : null}
-                  <Menu.Item
-                    color="red"
-                    onClick={() => {
-                      if (window.confirm('Archive this template? Runs going on finish; no new ones start.'))
-                        archive.mutate(t.id, {
-                          onSuccess: () => notifyDone('Template archived'),
-                          onError: notifyError,
-                        });
-                    }}
-                  >
+                  <Menu.Item color="red" onClick={() => setArchiving(true)}>
                     Archive
                   </Menu.Item>
                 </Menu.Dropdown>
@@ -408,6 +401,29 @@ export function TemplateDesignerPage() {
           opened={publishing}
           onClose={() => setPublishing(false)}
         />
+      ) : null}
+      {t ? (
+        <ConfirmDialog
+          opened={archiving}
+          title={`Archive “${t.name}”?`}
+          confirmLabel="Archive the template"
+          loading={archive.isPending}
+          error={archive.error}
+          onConfirm={() =>
+            archive.mutate(t.id, {
+              onSuccess: () => {
+                setArchiving(false);
+                notifyDone('Template archived');
+              },
+            })
+          }
+          onClose={() => setArchiving(false)}
+        >
+          <Text size="sm">
+            Runs going on finish as they are; no new run can start from it, and a leave date no longer starts
+            it.
+          </Text>
+        </ConfirmDialog>
       ) : null}
     </>
   );

@@ -62,7 +62,12 @@ export function PreviewTimeline({ items, timeZone }: { items: TimelineItem[]; ti
         <Timeline.Item
           key={s.position}
           bullet={
-            <ThemeIcon size={26} radius="xl" variant="light" color={s.inPast ? 'orange' : 'indigo'}>
+            <ThemeIcon
+              size={26}
+              radius="xl"
+              variant="light"
+              color={s.overdue ? 'red' : s.inPast ? 'orange' : 'indigo'}
+            >
               <Text size="xs" fw={700}>
                 {s.position}
               </Text>
@@ -85,7 +90,11 @@ export function PreviewTimeline({ items, timeZone }: { items: TimelineItem[]; ti
                 ? 'UTC'
                 : `(${timeZone}, UTC${s.utcOffset}) · ${s.dueAt.slice(0, 16).replace('T', ' ')} UTC`}
             </Text>
-            {s.inPast ? (
+            {s.overdue ? (
+              <Text size="xs" c="red.8" fw={500}>
+                More than a day late: it would run at once.
+              </Text>
+            ) : s.inPast ? (
               <Text size="xs" c="orange.8">
                 Its time has passed: it runs as soon as the step before it is done.
               </Text>

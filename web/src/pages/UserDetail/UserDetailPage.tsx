@@ -54,6 +54,7 @@ import {
   UserAvatar,
 } from '../../ui/index.tsx';
 import { LOCALES, LocaleSelect, TimeZoneSelect } from '../../ui/zones.tsx';
+import { ActiveRunsNotice } from '../Flows/ActiveRunsNotice.tsx';
 import { OffboardDialog } from '../Flows/OffboardDialog.tsx';
 import {
   PendingChangeDialog,
@@ -707,6 +708,7 @@ export function UserDetailPage() {
           onClose={() => setOffboarding(false)}
         />
       ) : null}
+      {can('flows.read') ? <ActiveRunsNotice tenantId={tenantId} userId={u.id} /> : null}
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List mb="md">
           <Tabs.Tab value="info">Info</Tabs.Tab>
