@@ -552,8 +552,11 @@ export interface FlowRunsTable {
   initiatorUserId: string | null;
   initiatorTenantId: string | null;
   initiatorLabel: string;
-  /** What the run may grant or take away (rule 13): its initiator's permissions when it started. */
-  ceiling: string[];
+  /**
+   * What the run may grant or take away (rule 13): its initiator's permissions when it started (a
+   * retrier's after a retry). Null for runs started before ceilings were recorded.
+   */
+  ceiling: string[] | null;
   nextPosition: number | null;
   nextDueAt: Timestamp | null;
   nextRemote: ColumnType<boolean, boolean | undefined, boolean>;

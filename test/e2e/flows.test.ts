@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flowEngineOf } from '../../src/modules/flows/engine.ts';
+import { TestClient } from '../helpers/app.ts';
 import { hasChromium, launch, screenshot, signInThroughPage } from '../helpers/browser.ts';
 import { apiCreateUser, roleId, USER_PASSWORD } from '../helpers/fixtures.ts';
 import { startTestServer } from '../helpers/server.ts';
@@ -17,6 +18,9 @@ describe.skipIf(!hasChromium)('console: user flows', () => {
   let admin: Page;
   let desk: Page;
   const errors: string[] = [];
+  // an API token: no idle timeout once the server's clock jumps to the leave date
+  let api: TestClient;
+  let customer: string;
   const LEAVE = '2027-06-15';
   const moveClock = async (iso: string) => {
     server.testApp.clock.set(new Date(iso));
@@ -25,8 +29,12 @@ describe.skipIf(!hasChromium)('console: user flows', () => {
 
   beforeAll(async () => {
     server = await startTestServer();
-    const api = server.testApp.admin;
-    const customer = (await api.post('/api/v1/tenants', { name: 'Northwind', slug: 'northwind' })).json().id;
+    const session = server.testApp.admin;
+    api = TestClient.withToken(
+      server.testApp.app,
+      (await session.post('/api/v1/me/tokens', { name: 'e2e flows' })).json().token,
+    );
+    customer = (await api.post('/api/v1/tenants', { name: 'Northwind', slug: 'northwind' })).json().id;
     const groups = [];
     for (const name of ['Sales', 'VPN'])
       groups.push((await api.post(`/api/v1/tenants/${customer}/groups`, { name })).json().id);
@@ -148,6 +156,21 @@ describe.skipIf(!hasChromium)('console: user flows', () => {
   }, 120_000);
 
   it('asks before a leave date in the past runs everything at once, and before cancelling a run', async () => {
+    // the customer's chosen offboarding starts with a leave date, but not with one long past
+    const copy = (await api.get(`/api/v1/tenants/${customer}/flow-templates`)).json().items[0].id;
+    await api.put(`/api/v1/tenants/${customer}/flow-settings`, { autoStart: { offboarding: copy } });
+    const rae = await apiCreateUser(api, customer, { firstName: 'Rae', lastName: 'Typo' });
+    await api.patch(`/api/v1/tenants/${customer}/users/${rae.id}`, { leaveDate: '2026-01-15' });
+    await desk.getByRole('link', { name: 'Users', exact: true }).click();
+    await desk.getByRole('link', { name: 'Typo' }).first().click();
+    const held = desk.getByTestId('held-back-run');
+    await held.getByText('did not start on its own').waitFor();
+    await screenshot(desk, 'flows-09a-held-back');
+    await held.getByRole('button', { name: 'Offboard…' }).click();
+    await desk.getByRole('dialog').getByText('This date is in the past').waitFor();
+    await desk.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+    await api.put(`/api/v1/tenants/${customer}/flow-settings`, { autoStart: { offboarding: null } });
+
     await desk.getByRole('link', { name: 'Users', exact: true }).click();
     await desk.getByRole('link', { name: 'Later' }).first().click();
     await desk.getByRole('button', { name: 'Offboard' }).click();

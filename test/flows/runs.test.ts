@@ -313,7 +313,7 @@ describe('rule 23: failures, retries and the initiator', () => {
         {
           action: 'webhook',
           when: { offsetDays: 0, timeOfDay: '11:00' },
-          params: { url: `${hook.url}/flaky` },
+          params: { url: `${hook.url}/flaky?token=receiver-secret` },
         },
       ],
     });
@@ -326,16 +326,22 @@ describe('rule 23: failures, retries and the initiator', () => {
     });
     expect(now.steps[0]).toMatchObject({ status: 'pending', errorCode: 'flow_step.webhook_unavailable' });
     await at('2027-03-12T11:00:09Z');
-    expect(hook.calls.filter((c) => c.path === '/flaky')).toHaveLength(1);
+    expect(hook.calls.filter((c) => c.path.startsWith('/flaky'))).toHaveLength(1);
     await at('2027-03-12T11:00:10Z');
     expect((await getRun(run.id)).nextStep).toMatchObject({ attempts: 2, dueAt: '2027-03-12T11:00:30.000Z' });
     await at('2027-03-12T11:00:30Z');
     now = await getRun(run.id);
     expect(now.status).toBe('completed');
     expect(now.steps[0]).toMatchObject({ status: 'done', attempts: 3, error: null });
-    const calls = hook.calls.filter((c) => c.path === '/flaky');
+    const calls = hook.calls.filter((c) => c.path.startsWith('/flaky'));
     expect(calls.map((c) => c.body.attempt)).toEqual([1, 2, 3]);
     expect(new Set(calls.map((c) => c.headers['idempotency-key'])).size).toBe(1);
+    // the audit trail names where it went, not the receiver's token in the query
+    const [called] = (
+      await api.get(`/api/v1/tenants/${tenant}/audit?actorId=${run.id}&action=flow.webhook_called`)
+    ).json().items;
+    expect(called.after.url).toBe(`${hook.url}/flaky?…`);
+    expect(JSON.stringify(called)).not.toContain('receiver-secret');
   });
 });
 

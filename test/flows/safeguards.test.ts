@@ -79,6 +79,30 @@ describe('rule 13: a run grants and takes away no more than its initiator could'
     expect(await roleNames(tess.id)).toEqual(['User']);
   });
 
+  it('a run a date change starts holds the ceiling of whoever changed the date', async () => {
+    t.clock.set(new Date('2027-03-10T12:00:00Z'));
+    const hd = await signIn(t.app, SLUG, 'hd@guard.test');
+    const id = await template({
+      steps: [{ action: 'remove_roles', when: { offsetDays: 0, timeOfDay: '09:00' } }],
+    });
+    await api.put(`/api/v1/tenants/${tenant}/flow-settings`, { autoStart: { offboarding: id } });
+    const tom = await apiCreateUser(api, tenant, {
+      firstName: 'Tom',
+      lastName: 'Admin',
+      roleIds: [await roleId(api, tenant, 'user'), await roleId(api, tenant, 'tenant_admin')],
+    });
+    expect((await hd.patch(users(`/${tom.id}`), { leaveDate: '2027-03-20' })).statusCode).toBe(200);
+    const run = (await api.get(runs(`?userId=${tom.id}`))).json().items[0];
+    expect(run).toMatchObject({ trigger: 'event_date', status: 'scheduled' });
+    await at('2027-03-20T09:00:00Z');
+    expect((await api.get(runs(`/${run.id}`))).json().steps[0]).toMatchObject({
+      status: 'failed',
+      errorCode: 'role.ceiling',
+    });
+    expect(await roleNames(tom.id)).toEqual(['Tenant Admin', 'User']);
+    await api.put(`/api/v1/tenants/${tenant}/flow-settings`, { autoStart: { offboarding: null } });
+  });
+
   it('publishing needs every permission the template’s steps stand for', async () => {
     const publisher = (
       await api.post(`/api/v1/tenants/${t.providerId}/roles`, {
@@ -183,6 +207,9 @@ describe('rule 14: no one puts themselves through a flow that takes their access
       action: 'flow_run.not_started',
       after: { reason: 'self', eventDate: '2027-06-30' },
     });
+    expect((await api.get(runs(`/held-back?userId=${tara.id}`))).json().items).toEqual([
+      expect.objectContaining({ reason: 'self', eventDate: '2027-06-30', by: event.actor.label }),
+    ]);
 
     // another administrator's change does start it; then Tara can neither move nor cancel it
     await api.patch(users(`/${tara.id}`), { leaveDate: '2027-07-01' });
@@ -240,6 +267,11 @@ describe('data scope: runs and step parameters are seen as the users are', () =>
     const hidden = await client.get(runs(`/${runOfOther.id}`));
     expect(hidden.json().code).toBe('user.out_of_scope');
     expect((await client.post(runs(`/${runOfOther.id}/cancel`), {})).json().code).toBe('user.out_of_scope');
+    expect(
+      (await client.post(runs(`/${runOfOther.id}/reschedule`), { eventDate: '2027-08-02' })).json().code,
+    ).toBe('user.out_of_scope');
+    expect((await client.post(runs(`/${runOfOther.id}/retry`), {})).json().code).toBe('user.out_of_scope');
+    expect((await client.get(runs(`/held-back?userId=${other.id}`))).json().code).toBe('user.out_of_scope');
 
     const seen = (await client.get(tpl(`/${id}`))).json();
     expect(seen.steps[0]).toMatchObject({ action: 'send_email', whenLabel: expect.any(String) });
@@ -288,6 +320,27 @@ describe('dates in the past: a run that would do everything at once takes an exp
     expect((await api.get(runs(`/${confirmed.json().id}`))).json().status).toBe('completed');
   });
 
+  it('a leave date still to come starts the run even when its early steps are days late', async () => {
+    t.clock.set(new Date('2027-03-10T12:00:00Z'));
+    const offboarding = await template({ steps });
+    await api.put(`/api/v1/tenants/${tenant}/flow-settings`, { autoStart: { offboarding } });
+    const sam = await apiCreateUser(api, tenant, { firstName: 'Sam', lastName: 'Soon' });
+    // the -7 d step was due on the 8th: two days late, it runs now; the leave itself is on the 15th
+    expect((await api.patch(users(`/${sam.id}`), { leaveDate: '2027-03-15' })).statusCode).toBe(200);
+    const run = (await api.get(runs(`?userId=${sam.id}`))).json().items[0];
+    expect(run.eventDate).toBe('2027-03-15');
+    expect(['scheduled', 'running']).toContain(run.status);
+    // moving it two days earlier, still ahead, asks nothing either
+    expect((await api.patch(users(`/${sam.id}`), { leaveDate: '2027-03-13' })).statusCode).toBe(200);
+    expect((await api.get(runs(`/${run.id}`))).json().eventDate).toBe('2027-03-13');
+    // yesterday's leave is catching up, not a typo
+    const yes = await apiCreateUser(api, tenant, { firstName: 'Yan', lastName: 'Yesterday' });
+    expect((await api.patch(users(`/${yes.id}`), { leaveDate: '2027-03-09' })).statusCode).toBe(200);
+    expect((await api.get(runs(`?userId=${yes.id}`))).json().items).toHaveLength(1);
+    await flowEngineOf(t.rollcall.platform).settle();
+    await api.put(`/api/v1/tenants/${tenant}/flow-settings`, { autoStart: { offboarding: null } });
+  });
+
   it('a leave date typed in the past does not auto-run the offboarding; moving an active run there asks first', async () => {
     const offboarding = await template({ steps });
     await api.put(`/api/v1/tenants/${tenant}/flow-settings`, { autoStart: { offboarding } });
@@ -298,8 +351,18 @@ describe('dates in the past: a run that would do everything at once takes an exp
     expect((await api.get(users(`/${ray.id}`))).json().status).toBe('active');
     const [event] = (await api.get(audit(`action=flow_run.not_started&targetId=${ray.id}`))).json().items;
     expect(event.after).toMatchObject({ reason: 'past_steps', eventDate: '2020-06-30' });
+    // the user's page is told, until the date changes or a run of it starts
+    expect((await api.get(runs(`/held-back?userId=${ray.id}`))).json().items).toEqual([
+      expect.objectContaining({
+        event: 'offboarding',
+        eventDate: '2020-06-30',
+        reason: 'past_steps',
+        pastStepCount: 2,
+      }),
+    ]);
 
     await api.patch(users(`/${ray.id}`), { leaveDate: '2027-06-30' });
+    expect((await api.get(runs(`/held-back?userId=${ray.id}`))).json().items).toEqual([]);
     const run = (await api.get(runs(`?userId=${ray.id}`))).json().items[0];
     expect(run.status).toBe('scheduled');
     // a person moving the date into the past is refused whole, the date stays

@@ -13,6 +13,8 @@ import {
   DryRunView,
   FlowSettingsBody,
   FlowSettingsView,
+  HeldBackPage,
+  HeldBackQuery,
   ListRunsQuery,
   ListTemplatesQuery,
   PublishBody,
@@ -233,6 +235,23 @@ export const flowRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       },
     },
     async (request) => runs.listRuns(platform, callerOf(request), request.query),
+  );
+
+  app.get(
+    `${run}/held-back`,
+    {
+      preHandler,
+      config: { permission: 'flows.read' },
+      schema: {
+        tags,
+        summary:
+          'The tenant’s chosen flows that a user’s date did not start on its own (own date, or long past), while that date stands',
+        params: TenantParams,
+        querystring: HeldBackQuery,
+        response: withProblems({ 200: HeldBackPage }),
+      },
+    },
+    async (request) => runs.heldBackRuns(platform, callerOf(request), request.query.userId),
   );
 
   app.get(

@@ -400,3 +400,19 @@ export const ActionCatalog = Type.Object({
   ),
   emailVariables: Type.Array(Type.String()),
 });
+
+export const HeldBackQuery = Type.Object({ userId: Uuid }, { additionalProperties: false });
+export const HeldBackRun = Type.Object({
+  event: Type.String(),
+  templateId: Uuid,
+  templateName: Type.String(),
+  eventDate: Type.String(),
+  reason: Type.Union([Type.Literal('self'), Type.Literal('past_steps')], {
+    description:
+      '`self`: the person set their own date and the flow would take their access; `past_steps`: the date is long past, so steps would have run at once, late',
+  }),
+  pastStepCount: Type.Integer(),
+  at: Timestamp,
+  by: Nullable(Type.String()),
+});
+export const HeldBackPage = Type.Object({ items: Type.Array(HeldBackRun) });

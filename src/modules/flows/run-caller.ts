@@ -26,7 +26,8 @@ export interface RunRef {
   initiatorLabel: string;
   initiatorUserId: string | null;
   initiatorTenantId: string | null;
-  ceiling: readonly string[];
+  /** Null: a run from before ceilings were recorded, bounded by its template's permissions only. */
+  ceiling: readonly string[] | null;
 }
 
 export function runActorLabel(run: Pick<RunRef, 'templateName' | 'initiatorLabel'>): string {
@@ -53,7 +54,7 @@ export function runCaller(run: RunRef, tenant: TenantInfo, clock: Clock, positio
     restricted: null,
     department: null,
     permissions: PERMISSION_KEYS,
-    ceiling: new Set(run.ceiling),
+    ...(run.ceiling ? { ceiling: new Set(run.ceiling) } : {}),
     customerAccess: 'none',
     customerTenantIds: new Set(),
   };

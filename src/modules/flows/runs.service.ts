@@ -31,12 +31,18 @@ import { describeInZone, parseDate } from './zoned-time.ts';
 const ACTIVE = ['scheduled', 'running'] as const;
 
 /**
- * A step more than this far in the past when its run starts (or moves) would run at once, which is
- * rarely what was meant (2020 typed for 2026): it takes a person's explicit `allowPastSteps`.
+ * An event date that ended more than this long ago (2020 typed for 2026, a leave long gone) would
+ * make its run do at once every step whose time has passed: those steps, if more than this late,
+ * take a person's explicit `allowPastSteps`. A date still to come, today's or yesterday's asks
+ * nothing: steps before it that were missed (a "-7 d" notice for a leave in five days) simply run
+ * now, as catching up is what was meant.
  */
 export const PAST_STEP_GRACE_HOURS = 24;
 const PAST_STEP_GRACE_MS = PAST_STEP_GRACE_HOURS * 3_600_000;
 const overdueBy = (due: Date, now: Date) => due.getTime() < now.getTime() - PAST_STEP_GRACE_MS;
+/** The event date ended (its day in the run's zone) more than the grace period ago. */
+const eventLongPast = (eventDate: string, timeZone: string, now: Date) =>
+  overdueBy(dueAt({ offsetDays: 1, timeOfDay: '00:00' }, eventDate, timeZone), now);
 
 interface DueStep {
   position: number;
@@ -52,6 +58,12 @@ const dueSteps = (steps: readonly TemplateStep[], eventDate: string, timeZone: s
     label: s.label,
     due: dueAt(s.when, eventDate, timeZone),
   }));
+
+/** The steps that starting a run on `eventDate` now would make run at once, long late. */
+const overdueSteps = (steps: readonly TemplateStep[], eventDate: string, timeZone: string, now: Date) =>
+  eventLongPast(eventDate, timeZone, now)
+    ? dueSteps(steps, eventDate, timeZone).filter((s) => overdueBy(s.due, now))
+    : [];
 
 const pastStepsError = (steps: DueStep[], how: string) =>
   FlowErrors.pastSteps(
@@ -130,6 +142,7 @@ export async function buildTimeline(
 ) {
   const items = [];
   let latest: Date | null = null;
+  const longPast = eventLongPast(eventDate, timeZone, now);
   for (const [i, s] of steps.entries()) {
     const due = dueAt(s.when, eventDate, timeZone);
     const action = findAction(s.action)!;
@@ -156,7 +169,7 @@ export async function buildTimeline(
       condition: describeCondition(s.condition, event),
       continueOnFailure: s.continueOnFailure,
       inPast: due.getTime() <= now.getTime(),
-      overdue: overdueBy(due, now),
+      overdue: longPast && overdueBy(due, now),
       afterPrevious: latest !== null && due.getTime() < latest.getTime(),
     });
     if (!latest || due > latest) latest = due;
@@ -366,7 +379,7 @@ export async function startRun(platform: Platform, caller: Caller, body: StartRu
       (r) => r.event === template.event,
     );
     if (existing) throw FlowErrors.alreadyActive(existing.id, template.event);
-    const overdue = dueSteps(steps, body.eventDate, timeZone).filter((s) => overdueBy(s.due, now));
+    const overdue = overdueSteps(steps, body.eventDate, timeZone, now);
     if (overdue.length > 0 && !body.allowPastSteps)
       throw pastStepsError(overdue, 'to run them now anyway, start the run with allowPastSteps.');
     const p = caller.principal;
@@ -549,6 +562,7 @@ export async function cancelRun(platform: Platform, caller: Caller, runId: strin
  * the past (steps already that late, confirmed at the start, do not count again).
  */
 async function newlyOverdue(tx: Tx, run: FlowRunRow, eventDate: string, now: Date): Promise<DueStep[]> {
+  if (!eventLongPast(eventDate, run.timeZone, now)) return [];
   const steps = await repo.stepsOf(tx, run.tenantId, [run.id]);
   return steps
     .filter((s) => s.status === 'pending' && !overdueBy(new Date(s.dueAt), now))
@@ -642,9 +656,11 @@ export async function retryRun(platform: Platform, caller: Caller, runId: string
       finishedAt: null,
       result: null,
     });
-    // whoever retries answers for what follows: the run goes on within their ceiling (rule 13), so
-    // a step refused for the Help Desk member who started it can be retried by an administrator
-    const ceiling = [...(caller.principal.ceiling ?? caller.principal.permissions)].sort();
+    // whoever retries answers for what follows: the run goes on as theirs — within their ceiling
+    // (rule 13), under their self rules, telling them of failures — so a step refused for the Help
+    // Desk member who started it can be retried by an administrator
+    const p = caller.principal;
+    const ceiling = [...(p.ceiling ?? p.permissions)].sort();
     await repo.updateRun(tx, tenantId, runId, {
       status: 'running',
       nextDueAt: now,
@@ -652,11 +668,15 @@ export async function retryRun(platform: Platform, caller: Caller, runId: string
       finishedAt: null,
       updatedAt: now,
       ceiling,
+      initiatorUserId: p.userId,
+      initiatorTenantId: p.tenantId,
+      initiatorLabel: p.label,
     });
     await recordAudit(tx, caller.ctx, {
       action: 'flow_run.retried',
       target: { type: 'flow_run', id: runId, label: run.templateName },
-      after: { fromStep: failed.position, previousError: failed.error, ceilingOf: caller.principal.label },
+      before: { initiator: run.initiatorLabel },
+      after: { fromStep: failed.position, previousError: failed.error, initiator: p.label },
     });
     await repo.notifyDispatchers(tx);
     return runViewInTx(tx, tenantId, runId);
@@ -735,7 +755,7 @@ export async function reconcileUserDatesInTx(
     const tenant = await loadTenantInfo(tx, tenantId);
     const steps = version.steps as TemplateStep[];
     const timeZone = zoneFor(template.timeZoneSource, user, tenant);
-    const overdue = dueSteps(steps, date, timeZone).filter((s) => overdueBy(s.due, now));
+    const overdue = overdueSteps(steps, date, timeZone, now);
     const refused = bySelf && againstSelf(event, steps).length > 0;
     if (refused || overdue.length > 0) {
       // the change stands; the run does not start, and the audit trail says why
@@ -775,6 +795,64 @@ export async function reconcileUserDatesInTx(
 }
 
 onUserDatesChanged(reconcileUserDatesInTx);
+
+/**
+ * What a user's page warns of: the tenant's chosen flow that their date did not start (see
+ * `reconcileUserDatesInTx`), as long as that date is still theirs and no run of that event is on.
+ * Read from the audit trail, where the refusal was written in the same transaction as the date.
+ */
+export async function heldBackRuns(platform: Platform, caller: Caller, userId: string) {
+  authorize(caller.principal, 'flows.read');
+  const tenantId = caller.ctx.tenantId;
+  return withTenantTx(platform.db, tenantId, async (tx) => {
+    const user = await loadScopedUser(tx, caller, userId, { allowRemoved: true });
+    // a run of that event started since (by hand, confirmed) answers the warning, whatever became of it
+    const latestRuns = await tx
+      .selectFrom('flowRuns')
+      .select(['event', (eb) => eb.fn.max('createdAt').as('latest')])
+      .where('tenantId', '=', tenantId)
+      .where('userId', '=', userId)
+      .groupBy('event')
+      .execute();
+    const events = await tx
+      .selectFrom('auditEvents')
+      .select(['after', 'occurredAt', 'actorLabel'])
+      .where('tenantId', '=', tenantId)
+      .where('targetId', '=', userId)
+      .where('action', '=', 'flow_run.not_started')
+      .orderBy('seq', 'desc')
+      .limit(20)
+      .execute();
+    const seen = new Set<string>();
+    const items = [];
+    for (const e of events) {
+      const a = e.after as {
+        event: string;
+        templateId: string;
+        template: string;
+        eventDate: string;
+        reason: 'self' | 'past_steps';
+        pastSteps?: unknown[];
+      };
+      if (seen.has(a.event)) continue;
+      seen.add(a.event);
+      const latest = latestRuns.find((r) => r.event === a.event)?.latest;
+      if (latest && new Date(latest as never) >= new Date(e.occurredAt as never)) continue;
+      if (eventDateOf(a.event, user) !== a.eventDate) continue;
+      items.push({
+        event: a.event,
+        templateId: a.templateId,
+        templateName: a.template,
+        eventDate: a.eventDate,
+        reason: a.reason,
+        pastStepCount: a.pastSteps?.length ?? 0,
+        at: e.occurredAt,
+        by: e.actorLabel,
+      });
+    }
+    return { items };
+  });
+}
 
 // ---------------------------------------------------------------- per-tenant settings
 

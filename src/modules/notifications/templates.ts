@@ -163,3 +163,29 @@ export function flowRunFailedEmail(p: {
     ),
   };
 }
+
+/**
+ * A date was set (or moved) so that the tenant's flow did not start on its own: the one who set it,
+ * or the template's owner, decides.
+ */
+export function flowRunNotStartedEmail(p: {
+  tenantName: string;
+  firstName: string;
+  templateName: string;
+  userName: string;
+  eventDate: string;
+  reason: string;
+  link: string;
+}): Rendered {
+  return {
+    subject: `${p.templateName} for ${p.userName} did not start`,
+    text: `Hello ${p.firstName},\n\nThe date of ${p.userName} in ${p.tenantName} was set to ${p.eventDate}, but the flow “${p.templateName}” did not start on its own: ${p.reason}\n\nIf it should run, start it from their page: ${p.link}\n`,
+    html: layout(
+      p.tenantName,
+      'A flow did not start',
+      `<p>Hello ${escapeHtml(p.firstName)},</p><p>The date of ${escapeHtml(p.userName)} was set to <b>${escapeHtml(p.eventDate)}</b>, but the flow <b>${escapeHtml(p.templateName)}</b> did not start on its own:</p>
+<p style="background:#fff9db;border:1px solid #ffe066;border-radius:8px;padding:12px">${escapeHtml(p.reason)}</p>
+<p style="margin:20px 0"><a href="${escapeHtml(p.link)}" style="background:#4263eb;color:#fff;text-decoration:none;padding:12px 20px;border-radius:8px;font-weight:600">Open their page</a></p>`,
+    ),
+  };
+}

@@ -1,7 +1,7 @@
 -- Rule 13 for flow runs: a run grants and takes away no more than the person who started it could.
 -- `ceiling` is their permissions when the run started (for a run a date change started, those of
--- whoever changed the date); every step's services check what it grants against it. Runs started
--- before this column existed get none: a step of theirs that would grant or take away a permission
--- fails with `role.ceiling` and can be cancelled and started again.
-ALTER TABLE flow_runs ADD COLUMN ceiling text[] NOT NULL DEFAULT '{}';
-ALTER TABLE flow_runs ALTER COLUMN ceiling DROP DEFAULT;
+-- whoever changed the date; after a retry, the retrier's); every step's services check what it
+-- grants or takes away against it. Runs started before this column existed keep NULL and finish
+-- under the rules they were started with (their template's permissions), so no offboarding in
+-- flight stops halfway at the upgrade; every run started from now on has one.
+ALTER TABLE flow_runs ADD COLUMN ceiling text[];

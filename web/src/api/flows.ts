@@ -268,6 +268,26 @@ export const useFlowRuns = (tenantId: string, query: RunQuery) =>
     refetchInterval: 2_000,
   });
 
+export interface HeldBackRun {
+  event: string;
+  templateId: string;
+  templateName: string;
+  eventDate: string;
+  reason: 'self' | 'past_steps';
+  pastStepCount: number;
+  at: string;
+  by: string | null;
+}
+
+/** The tenant's chosen flows a user's date did not start on its own (their own date, or long past). */
+export const useHeldBackRuns = (tenantId: string, userId: string) =>
+  useQuery({
+    queryKey: ['flow-runs', tenantId, 'held-back', userId],
+    queryFn: () => get<{ items: HeldBackRun[] }>(`${t(tenantId)}/flow-runs/held-back${qs({ userId })}`),
+    // a saved leave date shows its consequence without a reload
+    refetchInterval: 3_000,
+  });
+
 export const useFlowRun = (tenantId: string, runId: string) =>
   useQuery({
     queryKey: ['flow-run', tenantId, runId],

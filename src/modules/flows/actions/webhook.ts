@@ -104,7 +104,7 @@ export default defineAction({
     await recordAudit(ctx.tx, ctx.caller.ctx, {
       action: 'flow.webhook_called',
       target: { type: 'user', id: u.id, label: fullName(u) },
-      after: { url: params.url, status: result.status, idempotencyKey: ctx.idempotencyKey },
+      after: { url: auditableUrl(params.url), status: result.status, idempotencyKey: ctx.idempotencyKey },
     });
     return {
       summary: `${new URL(params.url).host} answered ${result.status}`,
@@ -113,3 +113,12 @@ export default defineAction({
     };
   },
 });
+
+/**
+ * The address as the audit trail keeps it: scheme, host and path. A query string or user info may
+ * carry the receiver's token, and the audit log is read by more people than manage templates.
+ */
+export function auditableUrl(raw: string): string {
+  const url = new URL(raw);
+  return `${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`;
+}

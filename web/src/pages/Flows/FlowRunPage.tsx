@@ -20,6 +20,17 @@ function Fact({ label, children }: { label: string; children: React.ReactNode })
   );
 }
 
+/** "2 steps would run at once, more than 24 hours late: 2. Suspend sign-in (due …), …" */
+function pastStepsText(e: ApiError): string {
+  const d = (e.problem.details ?? {}) as {
+    steps?: Array<{ position: number; label: string; dueAt: string }>;
+    graceHours?: number;
+  };
+  const steps = d.steps ?? [];
+  const list = steps.map((s) => `${s.position}. ${s.label} (due ${formatDateTime(s.dueAt)})`).join(', ');
+  return `${steps.length === 1 ? 'One step' : `${steps.length} steps`} would run at once, more than ${d.graceHours ?? 24} hours late: ${list}.`;
+}
+
 /** One run: each step's instant, when it ran and what came of it; cancel, retry, reschedule. */
 export function FlowRunPage() {
   const { tenantId, runId } = useParams({ strict: false }) as { tenantId: string; runId: string };
@@ -43,7 +54,7 @@ export function FlowRunPage() {
         onError: (e) => {
           // a date that would make steps more than a day late: the server says which; ask, then insist
           if (cmd === 'reschedule' && e instanceof ApiError && e.code === 'flow_run.past_steps')
-            setConfirming({ pastSteps: e.message.split(' Check the date;')[0]! });
+            setConfirming({ pastSteps: pastStepsText(e) });
           else {
             setConfirming(null);
             notifyError(e);

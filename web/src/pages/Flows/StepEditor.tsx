@@ -298,6 +298,7 @@ export function StepEditor({
   roleNames,
   variables,
   readOnly,
+  paramsHidden = false,
 }: {
   step: StepInput;
   actions: FlowAction[];
@@ -306,6 +307,8 @@ export function StepEditor({
   roleNames: string[];
   variables: string[];
   readOnly: boolean;
+  /** The caller may not see step parameters (they are for those who manage templates). */
+  paramsHidden?: boolean;
 }) {
   const relative = 'offsetDays' in step.when;
   const action = actions.find((a) => a.type === step.action);
@@ -338,14 +341,21 @@ export function StepEditor({
             {action.description}
           </Text>
         ) : null}
-        <ParamsForm
-          action={step.action}
-          params={step.params}
-          onChange={(params) => onChange({ ...step, params })}
-          groupNames={groupNames}
-          roleNames={roleNames}
-          variables={variables}
-        />
+        {paramsHidden ? (
+          <Text size="sm" c="dimmed" data-testid="params-hidden">
+            The settings of this step (recipients, addresses, texts) are shown to those who manage flow
+            templates.
+          </Text>
+        ) : (
+          <ParamsForm
+            action={step.action}
+            params={step.params}
+            onChange={(params) => onChange({ ...step, params })}
+            groupNames={groupNames}
+            roleNames={roleNames}
+            variables={variables}
+          />
+        )}
         <Stack gap="xs">
           <Text size="sm" fw={600}>
             When

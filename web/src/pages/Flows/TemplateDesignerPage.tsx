@@ -386,6 +386,7 @@ export function TemplateDesignerPage() {
                   roleNames={(roles.data?.items ?? []).map((r) => r.name)}
                   variables={actions.data?.emailVariables ?? []}
                   readOnly={readOnly}
+                  paramsHidden={!!t && t.steps[Math.min(selected, steps.length - 1)]?.params === undefined}
                 />
               </>
             ) : null}

@@ -708,7 +708,17 @@ export function UserDetailPage() {
           onClose={() => setOffboarding(false)}
         />
       ) : null}
-      {can('flows.read') ? <ActiveRunsNotice tenantId={tenantId} userId={u.id} /> : null}
+      {can('flows.read') ? (
+        <ActiveRunsNotice
+          tenantId={tenantId}
+          userId={u.id}
+          onStartOffboarding={
+            can('flows.run') && u.status !== 'archived' && u.status !== 'removed'
+              ? () => setOffboarding(true)
+              : undefined
+          }
+        />
+      ) : null}
       <Tabs value={tab} onChange={setTab} keepMounted={false}>
         <Tabs.List mb="md">
           <Tabs.Tab value="info">Info</Tabs.Tab>
