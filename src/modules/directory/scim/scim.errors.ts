@@ -44,6 +44,13 @@ export const ScimErrors = {
   tooLarge: (message: string) => scimError('too_large', 'scim.too_large', null, message),
   unauthenticated: () =>
     scimError('unauthenticated', 'scim.unauthenticated', null, 'A valid SCIM bearer token is required.'),
+  tooManyFailures: (retryAfterSeconds: number) =>
+    new AppError(
+      'rate_limited',
+      'scim.too_many_failures',
+      `Too many refused SCIM tokens from this address; try again in ${retryAfterSeconds} s.`,
+      { details: { retryAfterSeconds } },
+    ),
   notFound: (path: string) => scimError('not_found', 'scim.not_found', null, `No SCIM endpoint ${path}.`),
   methodNotAllowed: (detail: string) => new AppError('invalid', 'scim.method_not_allowed', detail),
   tokenNotFound: () =>

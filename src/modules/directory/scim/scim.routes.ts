@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import type { Platform } from '../../../platform/platform.ts';
+import { toAppError } from '../../../platform/problem.ts';
 import { TenantParams, Timestamp, Uuid, withProblems } from '../../../platform/schemas.ts';
 import { callerOf, tenantScopeHook } from '../../../platform/tenant-scope.ts';
 import { hashToken } from '../../../platform/tokens.ts';
@@ -54,9 +55,58 @@ const TOKEN_SQL = `
     from scim_tokens t join tenants tn on tn.id = t.tenant_id and tn.status = 'active'
    where t.token_hash = $1 and t.revoked_at is null`;
 
-async function authenticate(platform: Platform, request: FastifyRequest): Promise<scim.ScimCaller> {
+/**
+ * Refused bearer tokens per client address within a minute. Tokens are 256 random bits, so guessing
+ * is hopeless; this answers a misconfigured connector or a scanner with 429 and a Retry-After once it
+ * has been refused too often, instead of an endless stream of 401s, and never slows a request whose
+ * token is good (an identity provider behind the same address keeps working). Per process, in
+ * memory: a restart forgets, which is fine for a brake.
+ */
+export class RefusedTokenBrake {
+  private readonly hits = new Map<string, { count: number; since: number }>();
+  private readonly maxPerMinute: number;
+  private readonly now: () => number;
+  constructor(maxPerMinute: number, now: () => number) {
+    this.maxPerMinute = maxPerMinute;
+    this.now = now;
+  }
+
+  /** Seconds to wait, or 0 when this address may try. */
+  waitFor(ip: string): number {
+    const h = this.hits.get(ip);
+    if (!h) return 0;
+    const elapsed = this.now() - h.since;
+    if (elapsed >= 60_000) {
+      this.hits.delete(ip);
+      return 0;
+    }
+    return h.count >= this.maxPerMinute ? Math.ceil((60_000 - elapsed) / 1000) : 0;
+  }
+
+  refused(ip: string): void {
+    const now = this.now();
+    const h = this.hits.get(ip);
+    if (h && now - h.since < 60_000) h.count++;
+    else this.hits.set(ip, { count: 1, since: now });
+    if (this.hits.size > 10_000)
+      for (const [key, v] of this.hits) if (now - v.since >= 60_000) this.hits.delete(key);
+  }
+}
+
+async function authenticate(
+  platform: Platform,
+  brake: RefusedTokenBrake,
+  request: FastifyRequest,
+): Promise<scim.ScimCaller> {
+  const refuse = (why: string) => {
+    const wait = brake.waitFor(request.ip);
+    if (wait > 0) return ScimErrors.tooManyFailures(wait);
+    brake.refused(request.ip);
+    request.log.warn({ ip: request.ip, why }, 'SCIM bearer token refused');
+    return ScimErrors.unauthenticated();
+  };
   const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');
-  if (!match) throw ScimErrors.unauthenticated();
+  if (!match) throw refuse('no bearer token');
   // one autocommit statement as the owner, like the API token lookup: the token names the tenant
   const result = await platform.pool.query<TokenRow>({
     name: 'rollcall.scim.token',
@@ -64,7 +114,7 @@ async function authenticate(platform: Platform, request: FastifyRequest): Promis
     values: [hashToken(match[1]!)],
   });
   const token = result.rows[0];
-  if (!token) throw ScimErrors.unauthenticated();
+  if (!token) throw refuse('unknown, revoked, or its tenant is not active');
   const now = platform.clock.now();
   if (!token.lastUsedAt || now.getTime() - token.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await platform.db
@@ -170,14 +220,18 @@ export const scimRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
     { parseAs: 'string', bodyLimit: MAX_PAYLOAD_BYTES },
     app.getDefaultJsonParser('error', 'ignore'),
   );
+  const brake = new RefusedTokenBrake(platform.config.authRateLimitPerMinute, () => Date.now());
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public || request.is404) return;
-    request.scimCaller = await authenticate(platform, request);
+    request.scimCaller = await authenticate(platform, brake, request);
   });
   app.setErrorHandler((error, request, reply) => {
     const scimError = toScimError(error);
     if (scimError) {
       if (scimError.status === 401) reply.header('www-authenticate', 'Bearer realm="Rollcall SCIM"');
+      const retryAfter = (toAppError(error)?.details as { retryAfterSeconds?: number } | undefined)
+        ?.retryAfterSeconds;
+      if (scimError.status === 429 && retryAfter) reply.header('retry-after', String(retryAfter));
       return send(reply, scimError.status, scimError.body);
     }
     request.log.error({ err: error }, 'unhandled SCIM error');
