@@ -51,6 +51,8 @@ export async function run(db: BenchDatabase): Promise<void> {
       ROLLCALL_ADMIN_EMAIL: 'bench@msp.test',
       ROLLCALL_ADMIN_PASSWORD: password,
       ROLLCALL_ROLE: workerCount > 0 ? 'http' : 'all',
+      // the number of dispatcher loops can be tried from outside: ROLLCALL_FLOW_LOOPS=4 npm run bench flows
+      ROLLCALL_FLOW_LOOPS: process.env.ROLLCALL_FLOW_LOOPS ?? '',
     }),
     { logger: false, skipConsoleBuild: true, listen: false, clock },
   );

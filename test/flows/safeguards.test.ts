@@ -63,6 +63,16 @@ describe('rule 13: a run grants and takes away no more than its initiator could'
       event: 'onboarding',
       steps: [{ action: 'remove_roles', when: { offsetDays: 0, timeOfDay: '09:00' } }],
     });
+    // the preview says so before anything starts
+    const preview = (
+      await hd.post(runs(), { templateId: id, userId: tess.id, eventDate: '2027-03-10', dryRun: true })
+    ).json();
+    expect(preview.timeline[0].refusal).toMatch(/^Would be refused for you: taking away Tenant Admin/);
+    expect(
+      (
+        await api.post(runs(), { templateId: id, userId: tess.id, eventDate: '2027-03-10', dryRun: true })
+      ).json().timeline[0].refusal,
+    ).toBeNull();
     const started = await hd.post(runs(), { templateId: id, userId: tess.id, eventDate: '2027-03-10' });
     expect(started.statusCode).toBe(201);
     await at('2027-03-10T09:00:00Z');

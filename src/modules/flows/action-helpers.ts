@@ -1,6 +1,8 @@
 import { Type } from 'typebox';
 import type { Tx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
+import * as accessRepo from '../access/access.repository.ts';
+import { beyondCeiling } from '../access/evaluator.ts';
 import type { UserRow } from '../users/users.repository.ts';
 import * as usersRepo from '../users/users.repository.ts';
 
@@ -74,4 +76,27 @@ export async function findRecipient(
 export function describeRecipient(recipient: RecipientParam, found: UserRow | null): string {
   if (found) return recipient.type === 'manager' ? `their manager ${fullName(found)}` : fullName(found);
   return recipient.type === 'manager' ? 'their manager (none is set now)' : `“${recipient.login}”`;
+}
+
+/**
+ * "Would be refused: …" when roles carry permissions beyond the ceiling of the person starting the
+ * run (rule 13), naming the roles and the first permissions missing.
+ */
+export async function ceilingRefusal(
+  tx: Tx,
+  tenantId: string,
+  roleIds: readonly string[],
+  ceiling: ReadonlySet<string>,
+  what: (roles: string) => string,
+): Promise<string | null> {
+  const roles = await accessRepo.findRoles(tx, tenantId, [...new Set(roleIds)]);
+  const beyond = roles.filter((r) => beyondCeiling(ceiling, r.permissions).length > 0);
+  if (beyond.length === 0) return null;
+  const missing = beyondCeiling(
+    ceiling,
+    beyond.flatMap((r) => r.permissions),
+  );
+  const shown =
+    missing.slice(0, 3).join(', ') + (missing.length > 3 ? `, and ${missing.length - 3} more` : '');
+  return `Would be refused for you: ${what(listNames(beyond.map((r) => r.name)))}, which carries permissions you do not hold (${shown}). Someone who holds them must start or retry the run.`;
 }

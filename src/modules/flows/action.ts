@@ -80,6 +80,12 @@ export interface FlowAction<S extends TSchema = TSchema> {
   /** Checks the schema cannot express; `field` is relative to the step's params. */
   check?(params: Static<S>): FieldError[];
   describe(ctx: DescribeContext, params: Static<S>): Promise<string>;
+  /**
+   * For the preview: why this step would be refused if the run were started by someone holding
+   * `ceiling` (rule 13: what it takes away or grants must be within it), or null. Lets the person
+   * see a step fail before starting, not days later halfway through the chain.
+   */
+  wouldRefuse?(ctx: DescribeContext, params: Static<S>, ceiling: ReadonlySet<string>): Promise<string | null>;
   execute(ctx: ExecuteContext, params: Static<S>): Promise<StepOutcome>;
 }
 

@@ -241,6 +241,12 @@ export const TimelineItem = Type.Object({
   overdue: Type.Boolean({
     description: 'its time is more than 24 h past: starting the run needs `allowPastSteps`',
   }),
+  refusal: Nullable(
+    Type.String({
+      description:
+        'why the step would fail if the caller started the run (what it takes away is beyond their permissions, rule 13)',
+    }),
+  ),
   afterPrevious: Type.Boolean({
     description: 'timed before the previous step: it runs right after that one',
   }),

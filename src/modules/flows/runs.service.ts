@@ -139,6 +139,8 @@ export async function buildTimeline(
   timeZone: string,
   event: string,
   now: Date,
+  /** The would-be initiator's ceiling: each step says whether it would be refused for them. */
+  ceiling?: ReadonlySet<string>,
 ) {
   const items = [];
   let latest: Date | null = null;
@@ -155,6 +157,18 @@ export async function buildTimeline(
     } catch (error) {
       description = `${action.label}: ${(error as Error).message}`;
     }
+    let refusal: string | null = null;
+    if (ceiling && action.wouldRefuse) {
+      try {
+        refusal = await action.wouldRefuse(
+          { platform, tx, tenant, user, eventDate, dueAt: due, timeZone },
+          s.params as never,
+          ceiling,
+        );
+      } catch {
+        refusal = null;
+      }
+    }
     const local = describeInZone(due, timeZone);
     items.push({
       position: i + 1,
@@ -170,6 +184,7 @@ export async function buildTimeline(
       continueOnFailure: s.continueOnFailure,
       inPast: due.getTime() <= now.getTime(),
       overdue: longPast && overdueBy(due, now),
+      refusal,
       afterPrevious: latest !== null && due.getTime() < latest.getTime(),
     });
     if (!latest || due > latest) latest = due;
@@ -372,6 +387,7 @@ export async function startRun(platform: Platform, caller: Caller, body: StartRu
           timeZone,
           template.event,
           now,
+          caller.principal.ceiling ?? caller.principal.permissions,
         ),
       };
     }

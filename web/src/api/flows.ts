@@ -71,6 +71,8 @@ export interface TimelineItem {
   inPast: boolean;
   /** more than a day late: starting the run needs `allowPastSteps` */
   overdue: boolean;
+  /** why the step would fail if you started the run (beyond your permissions) */
+  refusal: string | null;
   afterPrevious: boolean;
 }
 

@@ -4,7 +4,7 @@ import * as groupsRepo from '../../groups/groups.repository.ts';
 import { changeUserGroupsInTx, setUserGroupsInTx } from '../../groups/groups.service.ts';
 import * as usersRepo from '../../users/users.repository.ts';
 import { defineAction } from '../action.ts';
-import { listNames, plural } from '../action-helpers.ts';
+import { ceilingRefusal, listNames, plural } from '../action-helpers.ts';
 
 /**
  * Takes the user out of groups: every group but Default (rule 6: a user keeps at least one group,
@@ -57,6 +57,22 @@ export default defineAction({
     if (leave.length === 0) return 'Remove from groups: none to remove now';
     const stays = keep.length === 0 ? ' (Default stays, as everyone keeps one group)' : '';
     return `Remove from ${plural(leave.length, 'group')}: ${listNames(leave.map((g) => g.name))}${stays}`;
+  },
+  async wouldRefuse(ctx, params, ceiling) {
+    const { leave } = await plan(ctx.tx, ctx.tenant.id, ctx.user.id, params);
+    const groups = await groupsRepo.findGroups(
+      ctx.tx,
+      ctx.tenant.id,
+      leave.map((g) => g.id),
+    );
+    const roleIds = groups.map((g) => g.roleId).filter((id): id is string => id !== null);
+    return ceilingRefusal(
+      ctx.tx,
+      ctx.tenant.id,
+      roleIds,
+      ceiling,
+      (roles) => `leaving the groups that give ${roles}`,
+    );
   },
   async execute(ctx, params) {
     const tenantId = ctx.tenant.id;

@@ -5,7 +5,7 @@ import { setUserRolesInTx } from '../../access/access.service.ts';
 import type { UserRow } from '../../users/users.repository.ts';
 import * as usersRepo from '../../users/users.repository.ts';
 import { defineAction } from '../action.ts';
-import { listNames, plural } from '../action-helpers.ts';
+import { ceilingRefusal, listNames, plural } from '../action-helpers.ts';
 
 /**
  * Takes away direct roles: all but the base role of the user's kind (User, or External User for
@@ -59,6 +59,16 @@ export default defineAction({
     if (drop.length === 0) return 'Remove roles: none to remove now';
     const base = keep.length === 0 ? ' (the base User role is given, as everyone keeps one role)' : '';
     return `Remove ${plural(drop.length, 'role')}: ${listNames(drop.map((r) => r.name))}${base}`;
+  },
+  async wouldRefuse(ctx, params, ceiling) {
+    const { drop } = await plan(ctx.tx, ctx.user, params);
+    return ceilingRefusal(
+      ctx.tx,
+      ctx.tenant.id,
+      drop.map((r) => r.id),
+      ceiling,
+      (roles) => `taking away ${roles}`,
+    );
   },
   async execute(ctx, params) {
     const { drop, keep, baseKey } = await plan(ctx.tx, ctx.user, params);

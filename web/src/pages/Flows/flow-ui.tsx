@@ -66,7 +66,7 @@ export function PreviewTimeline({ items, timeZone }: { items: TimelineItem[]; ti
               size={26}
               radius="xl"
               variant="light"
-              color={s.overdue ? 'red' : s.inPast ? 'orange' : 'indigo'}
+              color={s.overdue || s.refusal ? 'red' : s.inPast ? 'orange' : 'indigo'}
             >
               <Text size="xs" fw={700}>
                 {s.position}
@@ -90,6 +90,11 @@ export function PreviewTimeline({ items, timeZone }: { items: TimelineItem[]; ti
                 ? 'UTC'
                 : `(${timeZone}, UTC${s.utcOffset}) · ${s.dueAt.slice(0, 16).replace('T', ' ')} UTC`}
             </Text>
+            {s.refusal ? (
+              <Text size="xs" c="red.8" fw={500} data-testid="step-refusal">
+                {s.refusal}
+              </Text>
+            ) : null}
             {s.overdue ? (
               <Text size="xs" c="red.8" fw={500}>
                 More than a day late: it would run at once.
