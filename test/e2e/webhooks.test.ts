@@ -158,6 +158,7 @@ describe.skipIf(!hasChromium)('console: webhooks', () => {
     await page.getByTestId('refresh-deliveries').click();
     await deliveries.getByText('endpoint since deleted').first().waitFor();
     expect((await server.testApp.admin.get(`${T}/webhooks`)).json().items).toEqual([]);
+    await deliveries.scrollIntoViewIfNeeded();
     await screenshot(page, 'webhooks-09-deleted');
     expect(errors).toEqual([]);
   });

@@ -32,7 +32,7 @@ import {
   IconWebhook,
 } from '@tabler/icons-react';
 import { useParams } from '@tanstack/react-router';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import {
   type DeliveryStatus,
   useCreateWebhookEndpoint,
@@ -439,9 +439,22 @@ function EndpointForm({
   );
 }
 
+const SIGNED_HEADERS: Array<[string, ReactNode]> = [
+  [
+    'Rollcall-Signature',
+    <>
+      <Code>v1=</Code> and the hex HMAC-SHA256 of <Code>{`\${timestamp}.\${rawBody}`}</Code>, keyed with the
+      signing secret
+    </>,
+  ],
+  ['Rollcall-Timestamp', 'When it was signed, in Unix seconds: refuse requests more than five minutes off'],
+  ['Rollcall-Webhook-Id', 'The same on every retry of one delivery: skip one you have already handled'],
+  ['Rollcall-Event', 'The event, e.g. resource.owner_changed'],
+];
+
 const VERIFY_SNIPPET = `import { createHmac, timingSafeEqual } from 'node:crypto';
 
-// rawBody: the request body exactly as received, before any JSON parsing
+// rawBody: the body exactly as received, before JSON parsing
 function isFromRollcall(headers, rawBody, secret) {
   const timestamp = headers['rollcall-timestamp'];
   const expected = 'v1=' + createHmac('sha256', secret)
@@ -528,7 +541,7 @@ function SigningSecretCard({ tenantId }: { tenantId: string }) {
           </Text>
           <div>
             <Button
-              variant="default"
+              variant="outline"
               color="red"
               leftSection={<IconRotate size={16} />}
               onClick={() => setRotating(true)}
@@ -538,20 +551,33 @@ function SigningSecretCard({ tenantId }: { tenantId: string }) {
           </div>
         </Stack>
         <Stack gap="xs">
-          <Title order={5}>How to verify a request</Title>
-          <Text size="sm">
-            Each request carries <Code>Rollcall-Timestamp</Code> (Unix seconds) and{' '}
-            <Code>Rollcall-Signature</Code>: <Code>v1=</Code> followed by the hex HMAC-SHA256 of{' '}
-            <Code>{`\${timestamp}.\${rawBody}`}</Code> keyed with the secret. Compute it over the raw body,
-            compare in constant time, and refuse timestamps more than five minutes off.{' '}
-            <Code>Rollcall-Webhook-Id</Code> stays the same across retries, to skip duplicates;{' '}
-            <Code>Rollcall-Event</Code> names the event.
+          <Title order={5}>How a receiver verifies a request</Title>
+          <Table withRowBorders={false} verticalSpacing={4} horizontalSpacing={0} layout="fixed">
+            <Table.Tbody>
+              {SIGNED_HEADERS.map(([name, meaning]) => (
+                <Table.Tr key={name}>
+                  <Table.Td w={190} style={{ verticalAlign: 'top' }}>
+                    <Code style={{ whiteSpace: 'nowrap' }}>{name}</Code>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{meaning}</Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+          <Text size="sm" c="dimmed">
+            Compute the HMAC over the raw body exactly as received, before parsing the JSON, and compare in
+            constant time.
           </Text>
-          <Code block style={{ fontSize: 12 }} data-testid="webhook-verify-snippet">
-            {VERIFY_SNIPPET}
-          </Code>
         </Stack>
       </SimpleGrid>
+      <Text size="xs" c="dimmed" tt="uppercase" fw={600} mt="lg" mb={4}>
+        Example check in Node.js
+      </Text>
+      <Code block style={{ fontSize: 12 }} data-testid="webhook-verify-snippet">
+        {VERIFY_SNIPPET}
+      </Code>
       <ConfirmDialog
         opened={rotating}
         title="Rotate the signing secret?"
@@ -650,7 +676,7 @@ function DeliveriesCard({ tenantId }: { tenantId: string }) {
               </Table.Td>
               <Table.Td pr="lg">
                 <Text size="sm">{formatDateTime(d.createdAt)}</Text>
-                {d.deliveredAt ? (
+                {d.deliveredAt && formatDateTime(d.deliveredAt) !== formatDateTime(d.createdAt) ? (
                   <Text size="xs" c="dimmed">
                     delivered {formatDateTime(d.deliveredAt)}
                   </Text>
