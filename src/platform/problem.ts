@@ -62,6 +62,7 @@ const PATTERN_MEANINGS: Record<string, string> = {
     'must be lowercase letters, digits and dashes, not starting or ending with a dash',
   '^\\+?[0-9 ()./-]{3,40}$': 'must be a phone number: digits, spaces and + ( ) . / -',
   '^https?://': 'must start with https:// or http://',
+  '^https?://[^\\s]+$': 'must be a web address starting with https:// or http://, without spaces',
   '^\\d{4}-\\d{2}-\\d{2}$': 'must be a date (YYYY-MM-DD)',
   '^([01]\\d|2[0-3]):[0-5]\\d$': 'must be a time of day (HH:MM, 00:00 to 23:59)',
   '^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$': 'must be a language tag such as en-GB',

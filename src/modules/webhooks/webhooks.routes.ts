@@ -16,6 +16,22 @@ const Endpoint = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+const DeliveryOutcome = {
+  status: Type.String({
+    description: 'queued while attempts remain, delivered on a 2xx answer, failed after the last attempt',
+  }),
+  attempts: Type.Integer(),
+  lastStatus: Type.Union([Type.Integer(), Type.Null()], { description: 'HTTP status of the last attempt' }),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  deliveredAt: NullableTimestamp,
+};
+const EndpointWithLastDelivery = Type.Object({
+  ...Endpoint.properties,
+  lastDelivery: Type.Union([Type.Object({ event: Type.String(), ...DeliveryOutcome }), Type.Null()], {
+    description: 'The newest delivery to this endpoint, if any',
+  }),
+});
 const Secret = Type.Object({
   secret: Type.String({
     description:
@@ -40,7 +56,10 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = 
         summary: 'Webhook endpoints, and the events they may subscribe to',
         params: TenantParams,
         response: withProblems({
-          200: Type.Object({ items: Type.Array(Endpoint), events: Type.Array(Type.String()) }),
+          200: Type.Object({
+            items: Type.Array(EndpointWithLastDelivery),
+            events: Type.Array(Type.String()),
+          }),
         }),
       },
     },
@@ -161,12 +180,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = 
                 endpointId: Type.Union([Uuid, Type.Null()]),
                 url: Type.String(),
                 event: Type.String(),
-                status: Type.String(),
-                attempts: Type.Integer(),
-                lastStatus: Type.Union([Type.Integer(), Type.Null()]),
-                lastError: Type.Union([Type.String(), Type.Null()]),
-                createdAt: Timestamp,
-                deliveredAt: NullableTimestamp,
+                ...DeliveryOutcome,
               }),
             ),
           }),

@@ -7,6 +7,7 @@ import type { Platform } from '../../platform/platform.ts';
 import { rotateWebhookSecret, WEBHOOK_EVENTS, webhookSecretOf } from '../../platform/webhooks.ts';
 import { authorize } from '../access/authorize.ts';
 import type { Caller } from '../users/users.service.ts';
+import * as repo from './webhooks.repository.ts';
 
 /**
  * A tenant's webhook endpoints: where Rollcall announces events (an owner change) to integrations,
@@ -60,17 +61,35 @@ const view = (e: {
 
 export async function listEndpoints(platform: Platform, caller: Caller) {
   authorize(caller.principal, 'settings.manage');
-  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => ({
-    items: (
-      await tx
-        .selectFrom('webhookEndpoints')
-        .selectAll()
-        .where('tenantId', '=', caller.ctx.tenantId)
-        .orderBy('createdAt')
-        .execute()
-    ).map(view),
-    events: [...WEBHOOK_EVENTS],
-  }));
+  return withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    const endpoints = await tx
+      .selectFrom('webhookEndpoints')
+      .selectAll()
+      .where('tenantId', '=', caller.ctx.tenantId)
+      .orderBy('createdAt')
+      .execute();
+    const last = await repo.lastDeliveryByEndpoint(tx, caller.ctx.tenantId);
+    return {
+      items: endpoints.map((e) => {
+        const d = last.get(e.id);
+        return {
+          ...view(e),
+          lastDelivery: d
+            ? {
+                event: d.event,
+                status: d.status,
+                attempts: d.attempts,
+                lastStatus: d.lastStatus,
+                lastError: d.lastError,
+                createdAt: new Date(d.createdAt).toISOString(),
+                deliveredAt: d.deliveredAt ? new Date(d.deliveredAt).toISOString() : null,
+              }
+            : null,
+        };
+      }),
+      events: [...WEBHOOK_EVENTS],
+    };
+  });
 }
 
 export async function createEndpoint(

@@ -27,6 +27,7 @@ import {
   IconUserCircle,
   IconUsers,
   IconUsersGroup,
+  IconWebhook,
 } from '@tabler/icons-react';
 import { Link, Outlet, useNavigate, useParams, useRouterState } from '@tanstack/react-router';
 import { useEffect } from 'react';
@@ -109,6 +110,7 @@ export function Shell() {
     { to: 'security', label: 'Security settings', icon: IconLock, show: can('settings.manage') },
     { to: 'outbox', label: 'Outbox', icon: IconMail, show: can('settings.manage') },
     { to: 'provisioning', label: 'Provisioning', icon: IconPlugConnected, show: can('directory.manage') },
+    { to: 'webhooks', label: 'Webhooks', icon: IconWebhook, show: can('settings.manage') },
     { to: 'audit', label: 'Audit log', icon: IconListDetails, show: can('audit.read') },
   ];
 

@@ -21,6 +21,7 @@ import { TenantsPage } from '../pages/Tenants/TenantsPage.tsx';
 import { UserDetailPage } from '../pages/UserDetail/UserDetailPage.tsx';
 import { UsersPage } from '../pages/Users/UsersPage.tsx';
 import { VerifyEmailPage } from '../pages/VerifyEmail/VerifyEmailPage.tsx';
+import { WebhooksPage } from '../pages/Webhooks/WebhooksPage.tsx';
 import { Shell } from './Shell.tsx';
 
 function Home() {
@@ -101,6 +102,7 @@ const provisioning = createRoute({
   path: 'provisioning',
   component: ProvisioningPage,
 });
+const webhooks = createRoute({ getParentRoute: () => tenant, path: 'webhooks', component: WebhooksPage });
 const resources = createRoute({ getParentRoute: () => tenant, path: 'resources', component: ResourcesPage });
 
 export const router = createRouter({
@@ -119,6 +121,7 @@ export const router = createRouter({
       tenantDetail,
       audit,
       provisioning,
+      webhooks,
       mySecurity,
       myProfile,
       securitySettings,

@@ -116,6 +116,29 @@ export function ErrorAlert({ error }: { error: unknown }) {
   );
 }
 
+/**
+ * The server's word on a form's own fields, to show under each field (`body/events/0` belongs to
+ * `events`). A refusal about one field (not a malformed request) says it best in its own sentence.
+ * `unplaced` is the error when no field of the form can show it, for an ErrorAlert.
+ */
+export function fieldErrorsOf(
+  error: unknown,
+  fields: readonly string[],
+): { byField: Partial<Record<string, string>>; unplaced: unknown } {
+  const problem = error instanceof ApiError ? error.problem : null;
+  const byField: Partial<Record<string, string>> = {};
+  const errors = problem?.errors ?? [];
+  for (const f of errors) {
+    const name = f.field.replace(/^body\/?/, '').split('/')[0] ?? '';
+    if (!fields.includes(name) || byField[name]) continue;
+    byField[name] =
+      problem?.code !== 'request.invalid' && errors.length === 1
+        ? problem!.detail
+        : f.message.replace(/^./, (c) => c.toUpperCase());
+  }
+  return { byField, unplaced: Object.keys(byField).length > 0 ? null : error };
+}
+
 export function notifyDone(message: string) {
   notifications.show({ message, color: 'teal', icon: <IconCheck size={16} />, autoClose: 3000 });
 }

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.ts';
+import { type OwnershipTenant, ownershipTenant } from '../ownership/helpers.ts';
+
+let t: TestApp;
+let o: OwnershipTenant;
+let T: string;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  o = await ownershipTenant(t, 'webhook-endpoints');
+  T = `/api/v1/tenants/${o.tenant}`;
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function delivery(endpointId: string, at: string, status: string, lastStatus: number | null) {
+  await t.ownerQuery(
+    `insert into webhook_deliveries
+       (tenant_id, id, endpoint_id, url, event, body, status, attempts, last_status, last_error, created_at)
+     values ($1, gen_random_uuid(), $2, 'http://127.0.0.1:9/hook', 'resource.owner_changed', '{}', $3, 1, $4, $5, $6)`,
+    [o.tenant, endpointId, status, lastStatus, status === 'failed' ? `HTTP ${lastStatus}` : null, at],
+  );
+}
+
+describe('webhook endpoints for the console', () => {
+  it('lists each endpoint with its newest delivery, or none yet', async () => {
+    const add = async (path: string) => {
+      const res = await o.admin.post(`${T}/webhooks`, {
+        url: `http://127.0.0.1:9/${path}`,
+        events: ['resource.owner_changed'],
+      });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json().id as string;
+    };
+    const answering = await add('answering');
+    const quiet = await add('quiet');
+    await delivery(answering, '2030-01-01T10:00:00Z', 'delivered', 200);
+    await delivery(answering, '2030-01-02T10:00:00Z', 'failed', 503);
+
+    const list = (await o.admin.get(`${T}/webhooks`)).json();
+    expect(list.events).toEqual(['resource.owner_changed']);
+    const byId = Object.fromEntries(list.items.map((e: { id: string }) => [e.id, e]));
+    expect(byId[answering].lastDelivery).toEqual({
+      event: 'resource.owner_changed',
+      status: 'failed',
+      attempts: 1,
+      lastStatus: 503,
+      lastError: 'HTTP 503',
+      createdAt: '2030-01-02T10:00:00.000Z',
+      deliveredAt: null,
+    });
+    expect(byId[quiet].lastDelivery).toBeNull();
+  });
+
+  it('names the field when an address is refused or malformed', async () => {
+    const refused = await o.admin.post(`${T}/webhooks`, {
+      url: 'http://10.1.2.3/hook',
+      events: ['resource.owner_changed'],
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({
+      code: 'webhook.url_not_allowed',
+      errors: [{ field: 'body/url', message: 'is a private or reserved address' }],
+    });
+    const malformed = await o.admin.post(`${T}/webhooks`, {
+      url: 'http://has space.example/hook',
+      events: ['resource.owner_changed'],
+    });
+    expect(malformed.json()).toMatchObject({
+      code: 'request.invalid',
+      errors: [
+        {
+          field: 'body/url',
+          message: 'must be a web address starting with https:// or http://, without spaces',
+        },
+      ],
+    });
+  });
+});
