@@ -78,4 +78,49 @@ describe('webhook endpoints for the console', () => {
       ],
     });
   });
+
+  it('stops the queued deliveries of an endpoint switched off or deleted', async () => {
+    const add = async (path: string) =>
+      (
+        await o.admin.post(`${T}/webhooks`, {
+          url: `http://127.0.0.1:9/${path}`,
+          events: ['resource.owner_changed'],
+        })
+      ).json().id as string;
+    const paused = await add('paused');
+    const deleted = await add('deleted');
+    await delivery(paused, '2030-02-01T10:00:00Z', 'queued', 503);
+    await delivery(deleted, '2030-02-01T10:00:00Z', 'queued', 503);
+    await delivery(deleted, '2030-01-01T10:00:00Z', 'delivered', 200);
+    expect((await o.admin.patch(`${T}/webhooks/${paused}`, { enabled: false })).statusCode).toBe(200);
+    expect((await o.admin.delete(`${T}/webhooks/${deleted}`)).statusCode).toBe(204);
+    const rows = (
+      await t.ownerQuery(
+        `select endpoint_id, status, last_error from webhook_deliveries
+          where tenant_id = $1 and created_at = '2030-02-01T10:00:00Z' order by last_error`,
+        [o.tenant],
+      )
+    ).rows;
+    expect(rows).toEqual([
+      {
+        endpoint_id: null,
+        status: 'failed',
+        last_error: 'Not sent: the endpoint was deleted before it was delivered',
+      },
+      {
+        endpoint_id: paused,
+        status: 'failed',
+        last_error: 'Not sent: the endpoint was switched off before it was delivered',
+      },
+    ]);
+    // what was delivered stays delivered
+    expect(
+      (
+        await t.ownerQuery(
+          `select status from webhook_deliveries where tenant_id = $1 and created_at = '2030-01-01T10:00:00Z' and last_status = 200 and endpoint_id is null`,
+          [o.tenant],
+        )
+      ).rows,
+    ).toEqual([{ status: 'delivered' }]);
+  });
 });

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
-import { withTenantTx } from '../../platform/db.ts';
+import { type Tx, withTenantTx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import { literalAddressRefused } from '../../platform/outbound.ts';
 import type { Platform } from '../../platform/platform.ts';
@@ -149,19 +149,56 @@ export async function updateEndpoint(
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirstOrThrow();
+    const stopped =
+      before.enabled && !e.enabled
+        ? await stopQueuedDeliveriesInTx(
+            tx,
+            caller.ctx.tenantId,
+            id,
+            'Not sent: the endpoint was switched off before it was delivered',
+          )
+        : 0;
     await recordAudit(tx, caller.ctx, {
       action: 'webhook.endpoint_updated',
       target: { type: 'webhook_endpoint', id, label: e.url },
       before: { url: before.url, events: before.events, enabled: before.enabled },
-      after: { url: e.url, events: e.events, enabled: e.enabled },
+      after: {
+        url: e.url,
+        events: e.events,
+        enabled: e.enabled,
+        ...(stopped ? { stoppedDeliveries: stopped } : {}),
+      },
     });
     return view(e);
   });
 }
 
+/**
+ * Deliveries of an endpoint still waiting for an attempt or a retry stop: an endpoint deleted or
+ * switched off gets nothing more (the delivery job finds them no longer queued and ends).
+ */
+async function stopQueuedDeliveriesInTx(tx: Tx, tenantId: string, endpointId: string, reason: string) {
+  const stopped = await tx
+    .updateTable('webhookDeliveries')
+    .set({ status: 'failed', lastError: reason })
+    .where('tenantId', '=', tenantId)
+    .where('endpointId', '=', endpointId)
+    .where('status', '=', 'queued')
+    .returning('id')
+    .execute();
+  return stopped.length;
+}
+
 export async function deleteEndpoint(platform: Platform, caller: Caller, id: string) {
   authorize(caller.principal, 'settings.manage');
   await withTenantTx(platform.db, caller.ctx.tenantId, async (tx) => {
+    // before the row goes: the deliveries lose their endpoint id with it
+    const stopped = await stopQueuedDeliveriesInTx(
+      tx,
+      caller.ctx.tenantId,
+      id,
+      'Not sent: the endpoint was deleted before it was delivered',
+    );
     const gone = await tx
       .deleteFrom('webhookEndpoints')
       .where('tenantId', '=', caller.ctx.tenantId)
@@ -172,6 +209,7 @@ export async function deleteEndpoint(platform: Platform, caller: Caller, id: str
     await recordAudit(tx, caller.ctx, {
       action: 'webhook.endpoint_deleted',
       target: { type: 'webhook_endpoint', id, label: gone.url },
+      after: { stoppedDeliveries: stopped },
     });
   });
 }

@@ -301,9 +301,9 @@ export function WebhooksPage() {
         }
       >
         <Text size="sm">
-          <b style={{ wordBreak: 'break-all' }}>{deleting?.url}</b> receives no new events; a delivery already
-          being retried is still attempted. Its past deliveries stay listed below. To stop it for a while
-          instead, switch it off.
+          <b style={{ wordBreak: 'break-all' }}>{deleting?.url}</b> receives no new events, and deliveries
+          still waiting for a retry are not sent. Its past deliveries stay listed below. To stop it for a
+          while instead, switch it off (that too stops the waiting ones).
         </Text>
       </ConfirmDialog>
     </>
