@@ -219,7 +219,7 @@ describe('rule 23: the preview timeline', () => {
     ]);
     expect(preview.timeline[2].description).toBe('Remove from 3 groups: Finance, Sales and VPN');
     expect(preview.timeline[1].description).toMatch(
-      /^Suspend Ann Archer’s sign-in and end 0 sessions and 0 API tokens/,
+      /^Suspend Ann Archer’s sign-in and end every session and API token open then \(0 sessions and 0 API tokens open now\)$/,
     );
     expect(preview.timeline[0].description).toBe(
       'Email “Ann Archer leaves on ”: nobody to send it to now (no manager with an email address)',

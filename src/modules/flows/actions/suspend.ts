@@ -38,8 +38,13 @@ export default defineAction({
   params: Type.Object({}, { additionalProperties: false }),
   async describe(ctx) {
     if (ctx.user.status !== 'active') return `Suspend ${fullName(ctx.user)} (already ${ctx.user.status} now)`;
-    const open = await openAccess(ctx.tx, ctx.tenant.id, ctx.user.id, ctx.dueAt);
-    return `Suspend ${fullName(ctx.user)}’s sign-in and end ${plural(open.sessions, 'session')} and ${plural(open.tokens, 'API token')} open now`;
+    // counted now, as the sentence says: by the step's hour some may have expired and others opened
+    const now = ctx.platform.clock.now();
+    const open = await openAccess(ctx.tx, ctx.tenant.id, ctx.user.id, now);
+    const counts = `${plural(open.sessions, 'session')} and ${plural(open.tokens, 'API token')} open now`;
+    return ctx.dueAt.getTime() <= now.getTime()
+      ? `Suspend ${fullName(ctx.user)}’s sign-in and end the ${counts}`
+      : `Suspend ${fullName(ctx.user)}’s sign-in and end every session and API token open then (${counts})`;
   },
   async execute(ctx) {
     // further along already (archived or removed): nothing left to suspend

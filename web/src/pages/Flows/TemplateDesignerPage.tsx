@@ -386,7 +386,9 @@ export function TemplateDesignerPage() {
                   roleNames={(roles.data?.items ?? []).map((r) => r.name)}
                   variables={actions.data?.emailVariables ?? []}
                   readOnly={readOnly}
-                  paramsHidden={!!t && t.steps[Math.min(selected, steps.length - 1)]?.params === undefined}
+                  // the server leaves parameters out for those who may not manage templates; anyone
+                  // who may sees them, and edits those of steps not saved yet
+                  paramsHidden={!canManage}
                 />
               </>
             ) : null}
