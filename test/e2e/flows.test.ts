@@ -193,6 +193,16 @@ describe.skipIf(!hasChromium)('console: user flows', () => {
     await screenshot(desk, 'flows-10-cancel-run');
     await confirm.getByRole('button', { name: 'Cancel the run' }).click();
     await desk.getByTestId('run-status').getByText('Cancelled').waitFor();
+
+    // a step added to a saved template shows its settings to the one editing it
+    await admin.getByRole('link', { name: 'User flows' }).click();
+    await admin.getByRole('link', { name: 'Leaver, standard' }).first().click();
+    await admin.getByTestId('designer-step-2').waitFor();
+    await admin.getByRole('button', { name: 'Add step' }).click();
+    await admin.getByRole('menuitem', { name: 'Send an email' }).click();
+    await admin.getByText('An address', { exact: true }).click();
+    await admin.locator('input[name=email-address]').waitFor();
+    expect(await admin.getByTestId('params-hidden').count()).toBe(0);
     expect(errors).toEqual([]);
   }, 120_000);
 });
