@@ -304,6 +304,8 @@ export interface PasswordResetTokensTable {
   id: string;
   userId: string;
   tokenHash: string;
+  /** The address the link went to: setting a password with it proves that mailbox (when it is still the user's). */
+  sentTo: string | null;
   expiresAt: Timestamp;
   usedAt: Timestamp | null;
   createdAt: Timestamp;
@@ -499,6 +501,8 @@ export interface ImportRowsTable {
   login: string | null;
   code: string | null;
   message: string | null;
+  /** Set when the row has several problems: [{ code, message }, …]. */
+  problems: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface FlowTemplatesTable {

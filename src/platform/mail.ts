@@ -28,22 +28,38 @@ export async function queueMail(
   ctx: Ctx,
   message: MailMessage,
 ): Promise<{ id: string; status: string }> {
-  let status: 'queued' | 'suppressed' = 'queued';
-  if (message.toUserId) {
-    const user = await tx
-      .selectFrom('users')
-      .select('status')
-      .where('tenantId', '=', ctx.tenantId)
-      .where('id', '=', message.toUserId)
-      .executeTakeFirst();
-    if (!user || SILENT_STATUSES.has(user.status)) status = 'suppressed';
-  }
-  const id = uuidv7();
-  await tx
-    .insertInto('outbox')
-    .values({
+  return (await queueMails(platform, tx, ctx, [message]))[0]!;
+}
+
+/** Several messages in one write (an import's welcome emails); each gets its own delivery job. */
+export async function queueMails(
+  platform: Platform,
+  tx: Tx,
+  ctx: Ctx,
+  messages: readonly MailMessage[],
+): Promise<Array<{ id: string; status: string }>> {
+  if (messages.length === 0) return [];
+  const userIds = [...new Set(messages.flatMap((m) => (m.toUserId ? [m.toUserId] : [])))];
+  const statusOf = new Map(
+    userIds.length
+      ? (
+          await tx
+            .selectFrom('users')
+            .select(['id', 'status'])
+            .where('tenantId', '=', ctx.tenantId)
+            .where('id', 'in', userIds)
+            .execute()
+        ).map((u) => [u.id, u.status])
+      : [],
+  );
+  const now = ctx.clock.now();
+  const rows = messages.map((message) => {
+    const userStatus = message.toUserId ? statusOf.get(message.toUserId) : undefined;
+    const status: 'queued' | 'suppressed' =
+      message.toUserId && (!userStatus || SILENT_STATUSES.has(userStatus)) ? 'suppressed' : 'queued';
+    return {
       tenantId: ctx.tenantId,
-      id,
+      id: uuidv7(),
       toAddress: message.to,
       toUserId: message.toUserId ?? null,
       kind: message.kind,
@@ -51,12 +67,19 @@ export async function queueMail(
       textBody: message.text,
       htmlBody: message.html,
       status,
-      createdAt: ctx.clock.now(),
-    })
-    .execute();
-  if (status === 'queued')
-    await platform.jobs.enqueue(tx, MAIL_JOB, { tenantId: ctx.tenantId, id }, { singletonKey: `mail:${id}` });
-  return { id, status };
+      createdAt: now,
+    };
+  });
+  await tx.insertInto('outbox').values(rows).execute();
+  for (const row of rows)
+    if (row.status === 'queued')
+      await platform.jobs.enqueue(
+        tx,
+        MAIL_JOB,
+        { tenantId: ctx.tenantId, id: row.id },
+        { singletonKey: `mail:${row.id}` },
+      );
+  return rows.map((r) => ({ id: r.id, status: r.status }));
 }
 
 /** One pooled transport per process: connections are reused across messages. */

@@ -6,12 +6,12 @@ import { startTestServer } from '../helpers/server.ts';
 
 /**
  * The import wizard in a real browser: a CSV without a header row, each column mapped with the
- * dropdown over it, the dry run's row errors, the import with its progress, the report downloaded;
- * then the Export button on the users page.
+ * dropdown over it, the dry run's row errors (every problem of a row), the welcome email ticked,
+ * the import with its progress, the report downloaded; then the Export button on the users page.
  */
 const CSV = [
   'Marta,Schmidt,marta.schmidt@acme.test,Sales',
-  'Ben,Ode,not-an-email,Sales',
+  'Ben,,not-an-email,Sales',
   'Cleo,Ray,cleo.ray@acme.test,Astronauts',
   '"Dan, Jr.",Wu,dan.wu@acme.test,',
 ].join('\n');
@@ -69,12 +69,21 @@ describe.skipIf(!hasChromium)('console: CSV import and export', () => {
 
     const rowErrors = page.getByTestId('row-errors');
     await rowErrors.waitFor();
-    await rowErrors.getByText('“not-an-email” is not an email address.').waitFor();
+    // a row with two problems lists both
+    await rowErrors.getByText('• Last name is required.').waitFor();
+    await rowErrors.getByText('• “not-an-email” is not an email address.').waitFor();
     await rowErrors.getByText('No group named “Astronauts” in this tenant.').waitFor();
     expect(await page.getByTestId('import-summary').textContent()).toMatch(
       /2 would be created[\s\S]*2 with errors/i,
     );
     await screenshot(page, 'import-03-dry-run');
+
+    // the importer chooses how the new users get in: here, a link to choose their password
+    const welcome = page.getByTestId('welcome-choice');
+    await welcome.scrollIntoViewIfNeeded();
+    expect(await welcome.getByLabel('Don’t email them').isChecked()).toBe(true);
+    await welcome.getByLabel('Email each a link to choose their password').check();
+    await screenshot(page, 'import-03b-welcome');
 
     await page.getByTestId('start-import').click();
     await page.getByTestId('download-report').waitFor();
@@ -83,7 +92,12 @@ describe.skipIf(!hasChromium)('console: CSV import and export', () => {
     // the finished import ticks its last step as well
     const steps = page.getByTestId('import-steps').locator('.mantine-Stepper-step');
     expect(await steps.nth(3).getAttribute('data-completed')).toBe('true');
+    await page.getByTestId('welcome-sent').waitFor();
     await screenshot(page, 'import-04-done');
+    const welcomed = await server.testApp.ownerQuery(
+      `select to_address from outbox where kind = 'import_welcome' order by to_address`,
+    );
+    expect(welcomed.rows.map((r) => r.to_address)).toEqual(['dan.wu@acme.test', 'marta.schmidt@acme.test']);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByTestId('download-report').click(),

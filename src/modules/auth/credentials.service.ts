@@ -1,14 +1,14 @@
 import { v7 as uuidv7 } from 'uuid';
-import { recordAudit } from '../../platform/audit.ts';
+import { recordAudit, recordAudits } from '../../platform/audit.ts';
 import type { Principal } from '../../platform/auth.ts';
 import type { Ctx } from '../../platform/context.ts';
 import { type Tx, tenantOfToken, withSystemTx, withTenantTx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
-import { queueMail } from '../../platform/mail.ts';
+import { queueMail, queueMails } from '../../platform/mail.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { hashToken, newToken } from '../../platform/tokens.ts';
 import { authorize } from '../access/authorize.ts';
-import { passwordResetEmail } from '../notifications/templates.ts';
+import { importWelcomeEmail, passwordResetEmail } from '../notifications/templates.ts';
 import * as usersRepo from '../users/users.repository.ts';
 import { type Caller, loadScopedUser } from '../users/users.service.ts';
 import { AuthErrors } from './auth.errors.ts';
@@ -489,6 +489,7 @@ async function issueResetLink(
       id: uuidv7(),
       userId: user.id,
       tokenHash: hashToken(token),
+      sentTo: user.email,
       expiresAt: new Date(now.getTime() + RESET_MINUTES * 60_000),
       createdAt: now,
     })
@@ -582,7 +583,108 @@ export async function completePasswordReset(
       .where('id', '=', found.id)
       .execute();
     await repo.resetFailedSignIns(tx, found.tenantId, user.id);
+    // the link was opened from the mailbox it went to: that address is the person's, as if confirmed
+    if (!user.emailVerifiedAt && user.email && row.sentTo?.toLowerCase() === user.email.toLowerCase())
+      await verifyEmailByLinkInTx(tx, ctx, user.id, user.email);
   });
+}
+
+async function verifyEmailByLinkInTx(tx: Tx, ctx: Ctx, userId: string, email: string) {
+  const now = ctx.clock.now();
+  await tx
+    .updateTable('users')
+    .set({ emailVerifiedAt: now })
+    .where('tenantId', '=', ctx.tenantId)
+    .where('id', '=', userId)
+    .execute();
+  // a confirmation link still out for this address has nothing left to prove
+  await tx
+    .updateTable('emailVerifications')
+    .set({ status: 'replaced', closedAt: now })
+    .where('tenantId', '=', ctx.tenantId)
+    .where('userId', '=', userId)
+    .where('status', '=', 'sent')
+    .execute();
+  await recordAudit(tx, ctx, {
+    action: 'user.email_verified',
+    target: { type: 'user', id: userId, label: ctx.actor.label },
+    after: { email, by: 'password_link' },
+  });
+}
+
+/** How long the link of a welcome email works: people added by an import may not read mail at once. */
+export const WELCOME_LINK_DAYS = 7;
+
+/**
+ * Welcome emails for users an import created, in the import's batch transaction: each names who
+ * added them, the organization and login to sign in with, and carries a single-use link to choose
+ * a password (a reset link that lives for days). One statement for the links; one message and
+ * delivery job each, through the outbox.
+ */
+export async function sendWelcomeLinksInTx(
+  platform: Platform,
+  tx: Tx,
+  ctx: Ctx,
+  users: ReadonlyArray<{
+    id: string;
+    email: string;
+    username: string | null;
+    firstName: string;
+    lastName: string;
+  }>,
+) {
+  if (users.length === 0) return;
+  const now = ctx.clock.now();
+  const expiresAt = new Date(now.getTime() + WELCOME_LINK_DAYS * 86_400_000);
+  const tokens = users.map(() => newToken('rc_pwr'));
+  await tx
+    .insertInto('passwordResetTokens')
+    .values(
+      users.map((u, i) => ({
+        tenantId: ctx.tenantId,
+        id: uuidv7(),
+        userId: u.id,
+        tokenHash: hashToken(tokens[i]!),
+        sentTo: u.email,
+        expiresAt,
+        createdAt: now,
+      })),
+    )
+    .execute();
+  const tenant = await tx
+    .selectFrom('tenants')
+    .select(['name', 'slug'])
+    .where('id', '=', ctx.tenantId)
+    .executeTakeFirstOrThrow();
+  await queueMails(
+    platform,
+    tx,
+    ctx,
+    users.map((u, i) => ({
+      to: u.email,
+      toUserId: u.id,
+      kind: 'import_welcome',
+      ...importWelcomeEmail({
+        tenantName: tenant.name,
+        importerName: ctx.actor.label,
+        firstName: u.firstName,
+        slug: tenant.slug,
+        email: u.email,
+        username: u.username,
+        link: `${platform.baseUrl}/reset-password?token=${encodeURIComponent(tokens[i]!)}`,
+        days: WELCOME_LINK_DAYS,
+      }),
+    })),
+  );
+  await recordAudits(
+    tx,
+    ctx,
+    users.map((u) => ({
+      action: 'user.welcome_link_sent',
+      target: { type: 'user', id: u.id, label: `${u.firstName} ${u.lastName}` },
+      after: { email: u.email, expiresAt: expiresAt.toISOString() },
+    })),
+  );
 }
 
 /** An administrator sends a reset link (one user, or many through the bulk action). */

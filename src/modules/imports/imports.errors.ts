@@ -115,6 +115,26 @@ export const RowErrors = {
     ),
 };
 
+/** One thing wrong with a row; a row that fails lists every one it has. */
+export interface RowProblem {
+  code: string;
+  message: string;
+}
+
+/** A failed row: the first problem's code (what a script branches on), every problem and all reasons. */
+export interface RowFailure extends RowProblem {
+  problems: RowProblem[];
+}
+
+export function rowFailure(found: readonly RowProblem[]): RowFailure {
+  const problems = found.map((p) => ({ code: p.code, message: p.message }));
+  const message =
+    problems.length === 1
+      ? problems[0]!.message
+      : `${problems.map((p) => p.message.replace(/\.$/, '')).join('; ')}.`;
+  return { code: problems[0]!.code, message, problems };
+}
+
 export const FIELD_LABELS: Record<string, string> = {
   firstName: 'First name',
   lastName: 'Last name',

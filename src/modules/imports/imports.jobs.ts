@@ -8,8 +8,10 @@ import type { ImportPhase } from '../../platform/db-schema.ts';
 import { type AppError, isAppError } from '../../platform/errors.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { changeUserRolesInTx } from '../access/access.service.ts';
+import { sendWelcomeLinksInTx } from '../auth/credentials.service.ts';
 import { changeUserGroupsInTx } from '../groups/groups.service.ts';
 import { UserErrors } from '../users/users.errors.ts';
+import type { UserRow } from '../users/users.repository.ts';
 import type { UpdateUserBody } from '../users/users.schemas.ts';
 import {
   type Caller,
@@ -21,7 +23,7 @@ import {
 } from '../users/users.service.ts';
 import { expireStaleUploads } from './imports.cleanup.ts';
 import { csvRecords, type Delimiter, isBlank, utf8Text } from './imports.csv.ts';
-import { ImportErrors, RowErrors } from './imports.errors.ts';
+import { ImportErrors, RowErrors, type RowFailure, type RowProblem, rowFailure } from './imports.errors.ts';
 import * as repo from './imports.repository.ts';
 import {
   checkCandidateForCreate,
@@ -281,7 +283,7 @@ type Outcome = {
   outcome: 'created' | 'updated' | 'unchanged' | 'skipped' | 'failed';
   userId?: string;
   login: string | null;
-  error?: AppError | { code: string; message: string };
+  error?: RowFailure;
 };
 
 async function processBatch(
@@ -304,7 +306,9 @@ async function processBatch(
     }
     const outcomes = await decideBatch(tx, caller, imp.columnCount, options, batch, state);
     const results =
-      phase === 'run' ? await writeBatch(tx, caller, outcomes) : await simulateBatch(tx, caller, outcomes);
+      phase === 'run'
+        ? await writeBatch(platform, tx, caller, options, outcomes)
+        : await simulateBatch(tx, caller, outcomes);
     const count = (o: Outcome['outcome']) => results.filter((r) => r.outcome === o).length;
     await repo.insertRows(
       tx,
@@ -320,6 +324,8 @@ async function processBatch(
           login: r.login?.slice(0, 254) ?? null,
           code: r.error?.code ?? null,
           message: r.error?.message.slice(0, 1000) ?? null,
+          // one problem is its code and message; several are kept as they are, for the JSON rows
+          problems: r.error && r.error.problems.length > 1 ? JSON.stringify(r.error.problems) : null,
         })),
     );
     await repo.updateImport(tx, tenantId, imp.id, {
@@ -366,34 +372,29 @@ async function decideBatch(
   const parsed = batch.map(({ row, record }) => {
     if (isBlank(record)) return null;
     const candidate = rowToCandidate(record, options);
-    if (isAppError(candidate)) return { row, login: null, error: candidate };
+    const problems = [...candidate.problems];
     const extra = record.slice(width).some((f) => f.trim() !== '');
-    if (extra && record.length > width)
-      return { row, login: candidate.login, error: RowErrors.extraColumns(record.length, width) };
+    if (extra && record.length > width) problems.push(RowErrors.extraColumns(record.length, width));
     for (const field of ['email', 'username', ...(matchBy === 'employeeId' ? ['employeeId'] : [])] as const) {
       const value = lower(candidate.profile[field as 'email']);
       const rows = value ? state.dupes.get(`${field}\u0000${value}`) : undefined;
       if (rows)
-        return {
-          row,
-          login: candidate.login,
-          error: RowErrors.duplicateInFile(
+        problems.push(
+          RowErrors.duplicateInFile(
             field,
             String(candidate.profile[field as 'email']),
             rows.filter((r) => r !== row),
           ),
-        };
+        );
     }
-    return { row, login: candidate.login, candidate };
+    return { row, login: candidate.login, candidate, problems };
   });
-  const live = parsed.filter((p): p is { row: number; login: string | null; candidate: RowCandidate } =>
-    Boolean(p && 'candidate' in p),
-  );
+  const live = parsed.filter((p) => p !== null && p.problems.length === 0);
   const users = await repo.findUsersByKeys(tx, tenantId, {
-    emails: live.map((p) => lower(p.candidate.profile.email)).filter(Boolean),
-    usernames: live.map((p) => lower(p.candidate.profile.username)).filter(Boolean),
+    emails: live.map((p) => lower(p!.candidate.profile.email)).filter(Boolean),
+    usernames: live.map((p) => lower(p!.candidate.profile.username)).filter(Boolean),
     employeeIds:
-      matchBy === 'employeeId' ? live.map((p) => lower(p.candidate.profile.employeeId)).filter(Boolean) : [],
+      matchBy === 'employeeId' ? live.map((p) => lower(p!.candidate.profile.employeeId)).filter(Boolean) : [],
   });
   const byEmail = new Map(users.filter((u) => u.email).map((u) => [lower(u.email), u]));
   const byUsername = new Map(users.filter((u) => u.username).map((u) => [lower(u.username), u]));
@@ -406,26 +407,28 @@ async function decideBatch(
       out.push(null);
       continue;
     }
-    if ('error' in p) {
-      out.push({ row: p.row, outcome: 'failed', login: p.login, error: p.error });
-      continue;
-    }
     const c = p.candidate;
-    const fail = (error: AppError): Decided => ({ row: p.row, outcome: 'failed', login: p.login, error });
-    const match = existing === 'fail' ? undefined : keyIndex.get(lower(c.profile[matchBy]));
+    // a row that cannot be read as one user (bad cells, a stray delimiter, a key twice in the file)
+    // is not matched against the tenant, but its content is still checked: the report lists it all
+    const readable = p.problems.length === 0;
+    const problems: RowProblem[] = [...p.problems];
+    const fail = (): Decided => ({
+      row: p.row,
+      outcome: 'failed',
+      login: p.login,
+      error: rowFailure(problems),
+    });
+    const match = existing === 'fail' || !readable ? undefined : keyIndex.get(lower(c.profile[matchBy]));
     if (match && existing === 'skip') {
       out.push({ row: p.row, outcome: 'skipped', login: p.login, userId: match.id });
       continue;
     }
     const grants = resolveNames(c, state.names);
-    if (isAppError(grants)) {
-      out.push(fail(grants));
-      continue;
-    }
+    problems.push(...grants.problems);
     if (match) {
-      const invalid = checkCandidateForUpdate(c);
-      if (invalid) {
-        out.push(fail(invalid));
+      problems.push(...checkCandidateForUpdate(c));
+      if (problems.length) {
+        out.push(fail());
         continue;
       }
       // the key finds the user and is not changed by the row (not even its letter case)
@@ -445,19 +448,15 @@ async function decideBatch(
       });
       continue;
     }
-    const invalid = checkCandidateForCreate(c);
-    if (invalid) {
-      out.push(fail(invalid));
-      continue;
+    problems.push(...checkCandidateForCreate(c));
+    if (readable) {
+      const takenEmail = c.profile.email ? byEmail.get(lower(c.profile.email)) : undefined;
+      if (takenEmail) problems.push(UserErrors.emailTaken(c.profile.email!));
+      const takenUsername = c.profile.username ? byUsername.get(lower(c.profile.username)) : undefined;
+      if (takenUsername) problems.push(UserErrors.usernameTaken(c.profile.username!));
     }
-    const takenEmail = c.profile.email ? byEmail.get(lower(c.profile.email)) : undefined;
-    if (takenEmail) {
-      out.push(fail(UserErrors.emailTaken(c.profile.email!)));
-      continue;
-    }
-    const takenUsername = c.profile.username ? byUsername.get(lower(c.profile.username)) : undefined;
-    if (takenUsername) {
-      out.push(fail(UserErrors.usernameTaken(c.profile.username!)));
+    if (grants.problems.length) {
+      out.push(fail());
       continue;
     }
     const kind = c.profile.kind ?? 'internal';
@@ -474,8 +473,9 @@ async function decideBatch(
       }
       state.access.set(key, access);
     }
-    if (isAppError(access)) {
-      out.push(fail(access));
+    if (isAppError(access)) problems.push(access);
+    if (problems.length || isAppError(access)) {
+      out.push(fail());
       continue;
     }
     out.push({
@@ -488,18 +488,22 @@ async function decideBatch(
   return out;
 }
 
-/** Names in the roles/groups columns to ids; a name that matches nothing fails the row. */
-function resolveNames(c: RowCandidate, names: Names): { roleIds: string[]; groupIds: string[] } | AppError {
+/** Names in the roles/groups columns to ids; each kind of name that matches nothing is a problem of the row. */
+function resolveNames(
+  c: RowCandidate,
+  names: Names,
+): { roleIds: string[]; groupIds: string[]; problems: AppError[] } {
   const roleIds: string[] = [];
   const groupIds: string[] = [];
+  const problems: AppError[] = [];
   const unknownRoles = c.roleNames.filter((n) => !names.roles.has(n.toLowerCase()));
-  if (unknownRoles.length) return RowErrors.unknownRoles(unknownRoles);
+  if (unknownRoles.length) problems.push(RowErrors.unknownRoles(unknownRoles));
   const unknownGroups = c.groupNames.filter((n) => !names.groups.has(n.toLowerCase()));
-  if (unknownGroups.length) return RowErrors.unknownGroups(unknownGroups);
+  if (unknownGroups.length) problems.push(RowErrors.unknownGroups(unknownGroups));
   const unknownEither = c.eitherNames.filter(
     (n) => !names.roles.has(n.toLowerCase()) && !names.groups.has(n.toLowerCase()),
   );
-  if (unknownEither.length) return RowErrors.unknownRoleOrGroup(unknownEither);
+  if (unknownEither.length) problems.push(RowErrors.unknownRoleOrGroup(unknownEither));
   for (const n of [...c.roleNames, ...c.eitherNames]) {
     const id = names.roles.get(n.toLowerCase());
     if (id) roleIds.push(id);
@@ -508,7 +512,7 @@ function resolveNames(c: RowCandidate, names: Names): { roleIds: string[]; group
     const id = names.groups.get(n.toLowerCase());
     if (id) groupIds.push(id);
   }
-  return { roleIds: [...new Set(roleIds)], groupIds: [...new Set(groupIds)] };
+  return { roleIds: [...new Set(roleIds)], groupIds: [...new Set(groupIds)], problems };
 }
 
 /** Runs `fn` so that its failure undoes only its own writes, not the batch's. */
@@ -535,9 +539,19 @@ async function applyUpdate(tx: Tx, caller: Caller, d: Extract<Decided, { outcome
   return changed;
 }
 
-/** The run: new users in one multi-row write (row by row when one of them collides), updates one by one. */
-async function writeBatch(tx: Tx, caller: Caller, decided: Array<Decided | null>): Promise<Outcome[]> {
+/**
+ * The run: new users in one multi-row write (row by row when one of them collides), updates one by
+ * one; then, when asked, the welcome emails of the new users with an address, in the same commit.
+ */
+async function writeBatch(
+  platform: Platform,
+  tx: Tx,
+  caller: Caller,
+  options: ImportOptions,
+  decided: Array<Decided | null>,
+): Promise<Outcome[]> {
   const results: Outcome[] = [];
+  const created: UserRow[] = [];
   const creates = decided.filter(
     (d): d is Extract<Decided, { outcome: 'create' }> => d?.outcome === 'create',
   );
@@ -550,15 +564,17 @@ async function writeBatch(tx: Tx, caller: Caller, decided: Array<Decided | null>
       ),
     );
     if (!isAppError(together)) {
+      created.push(...together);
       for (const [i, u] of together.entries())
         results.push({ row: creates[i]!.row, outcome: 'created', login: creates[i]!.login, userId: u.id });
     } else {
       // someone took an email or username since the check: find out which rows, one at a time
       for (const c of creates) {
         const one = await inSavepoint(tx, () => insertNewUsersInTx(tx, caller, [c.input]));
+        if (!isAppError(one)) created.push(...one);
         results.push(
           isAppError(one)
-            ? { row: c.row, outcome: 'failed', login: c.login, error: one }
+            ? { row: c.row, outcome: 'failed', login: c.login, error: rowFailure([one]) }
             : { row: c.row, outcome: 'created', login: c.login, userId: one[0]!.id },
         );
       }
@@ -570,11 +586,18 @@ async function writeBatch(tx: Tx, caller: Caller, decided: Array<Decided | null>
       const changed = await inSavepoint(tx, () => applyUpdate(tx, caller, d));
       results.push(
         isAppError(changed)
-          ? { row: d.row, outcome: 'failed', login: d.login, userId: d.userId, error: changed }
+          ? { row: d.row, outcome: 'failed', login: d.login, userId: d.userId, error: rowFailure([changed]) }
           : { row: d.row, outcome: changed ? 'updated' : 'unchanged', login: d.login, userId: d.userId },
       );
     } else results.push(d);
   }
+  if ((options.welcome ?? 'none') === 'set_password_link')
+    await sendWelcomeLinksInTx(
+      platform,
+      tx,
+      caller.ctx,
+      created.flatMap((u) => (u.email ? [{ ...u, email: u.email }] : [])),
+    );
   return results.sort((a, b) => a.row - b.row);
 }
 
@@ -602,7 +625,7 @@ async function simulateBatch(tx: Tx, caller: Caller, decided: Array<Decided | nu
           outcome: 'failed',
           login: d.login,
           userId: d.userId,
-          error: outcome as AppError,
+          error: rowFailure([outcome as AppError]),
         });
     } else results.push(d);
   }
@@ -669,6 +692,7 @@ async function finishInTx(
       skipped: imp.skippedCount,
       failed: imp.failedCount,
       existing: (imp.options as ImportOptions).existing ?? 'fail',
+      welcome: (imp.options as ImportOptions).welcome ?? 'none',
       ...(error ? { error: error.code } : {}),
     },
   });

@@ -96,11 +96,12 @@ export async function insertRows(
 ) {
   if (rows.length === 0) return;
   const col = <K extends keyof (typeof rows)[number]>(key: K) => rows.map((r) => r[key] ?? null);
-  await sql`insert into import_rows (tenant_id, import_id, phase, row_number, outcome, user_id, login, code, message)
+  await sql`insert into import_rows (tenant_id, import_id, phase, row_number, outcome, user_id, login, code, message, problems)
     select ${tenantId}::uuid, ${importId}::uuid, ${phase}, r.*
       from unnest(${col('rowNumber')}::int[], ${col('outcome')}::text[], ${col('userId')}::uuid[],
-                  ${col('login')}::text[], ${col('code')}::text[], ${col('message')}::text[])
-        as r(row_number, outcome, user_id, login, code, message)`.execute(tx);
+                  ${col('login')}::text[], ${col('code')}::text[], ${col('message')}::text[],
+                  ${col('problems')}::jsonb[])
+        as r(row_number, outcome, user_id, login, code, message, problems)`.execute(tx);
 }
 
 export async function listRows(
@@ -112,7 +113,7 @@ export async function listRows(
 ) {
   let q = tx
     .selectFrom('importRows')
-    .select(['rowNumber', 'outcome', 'userId', 'login', 'code', 'message'])
+    .select(['rowNumber', 'outcome', 'userId', 'login', 'code', 'message', 'problems'])
     .where('tenantId', '=', tenantId)
     .where('importId', '=', importId)
     .where('phase', '=', phase);

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import { AppError, type FieldError, isAppError } from '../../platform/errors.ts';
 import { validationMessage } from '../../platform/problem.ts';
+import { UserErrors } from '../users/users.errors.ts';
 import { CreateUserBody } from '../users/users.schemas.ts';
 import { checkNewUser, type NewUserProfile } from '../users/users.service.ts';
 import { FIELD_LABELS, ImportErrors, RowErrors } from './imports.errors.ts';
@@ -13,7 +14,8 @@ import type { ImportOptions } from './imports.schemas.ts';
  * API would refuse.
  */
 const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
-const ajv = new Ajv({ allErrors: false, strict: false });
+// every schema problem of a row, not just the first: the report lists them all
+const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
 const validateBody = ajv.compile(CreateUserBody);
 
@@ -32,6 +34,8 @@ export interface RowCandidate {
   groupNames: string[];
   eitherNames: string[];
   login: string | null;
+  /** What reading the cells found wrong (an unknown user type); the row goes on to be checked whole. */
+  problems: AppError[];
 }
 
 export function separatorOf(options: ImportOptions): string {
@@ -102,8 +106,8 @@ export function splitNames(value: string, separator: string): string[] {
   ];
 }
 
-/** One row to a user body, or the first reason it cannot be one. */
-export function rowToCandidate(record: readonly string[], options: ImportOptions): RowCandidate | AppError {
+/** One row to a user body, with what its cells hold that no user can. */
+export function rowToCandidate(record: readonly string[], options: ImportOptions): RowCandidate {
   const body: Record<string, unknown> = {};
   const present = new Set<string>();
   const phones: Array<{ type: string; number: string }> = [];
@@ -115,6 +119,7 @@ export function rowToCandidate(record: readonly string[], options: ImportOptions
     groupNames: [],
     eitherNames: [],
     login: null,
+    problems: [],
   };
   const separator = separatorOf(options);
   for (const column of options.columns) {
@@ -133,7 +138,10 @@ export function rowToCandidate(record: readonly string[], options: ImportOptions
       present.add('phoneNumbers');
     } else if (field === 'kind') {
       const kind = KINDS[value.toLowerCase()];
-      if (!kind) return RowErrors.invalidValue('kind', 'must be internal or external');
+      if (!kind) {
+        out.problems.push(RowErrors.invalidValue('kind', 'must be internal or external'));
+        continue;
+      }
       body.kind = kind;
       present.add('kind');
     } else if (field === 'roles') out.roleNames = splitNames(value, separator);
@@ -151,24 +159,60 @@ export function rowToCandidate(record: readonly string[], options: ImportOptions
   return out;
 }
 
-/** The checks of a new user: names, schema, rule 1. */
-export function checkCandidateForCreate(c: RowCandidate): AppError | null {
+/** The checks of a new user, every one of them: names, schema, rule 1. */
+export function checkCandidateForCreate(c: RowCandidate): AppError[] {
+  const problems: AppError[] = [];
+  const body: Record<string, unknown> = { ...c.profile };
+  // a missing name is said once, as such, not again as the schema's "required"
   for (const f of ['firstName', 'lastName'] as const) {
-    if (!c.profile[f]) return RowErrors.missingRequired(f);
+    if (!c.profile[f]) {
+      problems.push(RowErrors.missingRequired(f));
+      body[f] = 'x';
+    }
   }
-  return checkBody(c.profile as Record<string, unknown>) ?? ruleError(() => checkNewUser(c.profile));
+  const invalid = schemaProblems(body);
+  problems.push(...invalid.problems);
+  // the rules see only the fields the schema let through, so one bad cell is not reported twice
+  const rest = Object.fromEntries(Object.entries(body).filter(([f]) => !invalid.fields.has(f)));
+  if (!rest.email && !rest.username) {
+    if (!invalid.fields.has('email') && !invalid.fields.has('username'))
+      problems.push(UserErrors.emailOrUsernameRequired());
+    rest.username = 'xx';
+  }
+  const rule = ruleError(() => checkNewUser(rest as NewUserProfile));
+  if (rule) problems.push(rule);
+  return problems;
 }
 
 /** The checks of an update: the schema of the fields given (an empty cell changes nothing). */
-export function checkCandidateForUpdate(c: RowCandidate): AppError | null {
+export function checkCandidateForUpdate(c: RowCandidate): AppError[] {
   const names = { firstName: c.profile.firstName ?? 'x', lastName: c.profile.lastName ?? 'x' };
   const login = c.profile.email || c.profile.username ? {} : { username: 'xx' };
-  return checkBody({ ...c.profile, ...names, ...login });
+  return schemaProblems({ ...c.profile, ...names, ...login }).problems;
 }
 
-function checkBody(body: Record<string, unknown>): AppError | null {
-  if (validateBody(body)) return null;
-  return schemaError(validateBody.errors?.[0], body);
+/** One problem per field the schema refuses (a field breaking several keywords is said once). */
+function schemaProblems(body: Record<string, unknown>): { problems: AppError[]; fields: Set<string> } {
+  const fields = new Set<string>();
+  if (validateBody(body)) return { problems: [], fields };
+  const problems: AppError[] = [];
+  for (const e of validateBody.errors ?? []) {
+    const field = fieldOf(e);
+    if (fields.has(field)) continue;
+    fields.add(field);
+    problems.push(schemaError(e, body));
+  }
+  return { problems, fields };
+}
+
+function fieldOf(e: ErrorObject): string {
+  const path = e.instancePath.split('/').filter(Boolean);
+  return (
+    path[0] ??
+    (e.params as { additionalProperty?: string; missingProperty?: string }).additionalProperty ??
+    (e.params as { missingProperty?: string }).missingProperty ??
+    'row'
+  );
 }
 
 function ruleError(check: () => void): AppError | null {
@@ -181,9 +225,8 @@ function ruleError(check: () => void): AppError | null {
   }
 }
 
-function schemaError(e: ErrorObject | undefined, body: Record<string, unknown>): AppError {
-  const path = (e?.instancePath ?? '').split('/').filter(Boolean);
-  const field = path[0] ?? (e?.params as { additionalProperty?: string })?.additionalProperty ?? 'row';
+function schemaError(e: ErrorObject, body: Record<string, unknown>): AppError {
+  const field = fieldOf(e);
   if (field === 'email') return RowErrors.invalidEmail(String(body.email));
   if (field === 'hireDate' || field === 'leaveDate')
     return new AppError(
@@ -200,9 +243,8 @@ function schemaError(e: ErrorObject | undefined, body: Record<string, unknown>):
       'use 2–100 letters, digits and . _ @ + - (starting with a letter or digit)',
     );
   if (field === 'phoneNumbers') return RowErrors.invalidValue('phoneMobile', 'is not a phone number');
-  if (field === 'customAttributes')
-    return RowErrors.invalidValue('customAttributes', e ? validationMessage(e) : 'is not valid');
-  return RowErrors.invalidValue(field, e ? validationMessage(e) : 'is not valid');
+  if (field === 'customAttributes') return RowErrors.invalidValue('customAttributes', validationMessage(e));
+  return RowErrors.invalidValue(field, validationMessage(e));
 }
 
 /** Header names people use, to propose a mapping. */

@@ -68,6 +68,12 @@ export const ImportOptions = Type.Object(
         description: 'The key column that finds an existing user (default email)',
       }),
     ),
+    welcome: Type.Optional(
+      Type.Union([Type.Literal('none'), Type.Literal('set_password_link')], {
+        description:
+          'How the users the run creates get in: none (default: nothing is emailed; give them a password or a link later), or set_password_link: each new user with an email gets a welcome email naming the importer, the organization and their login, with a single-use link to choose a password (valid 7 days; using it also confirms the address). Updated users get nothing.',
+      }),
+    ),
     defaults: Type.Optional(
       Type.Object(
         {
@@ -148,8 +154,11 @@ export const RowResult = Type.Object({
   outcome: Type.Union(['created', 'updated', 'unchanged', 'skipped', 'failed'].map((s) => Type.Literal(s))),
   userId: Nullable(Uuid),
   login: Nullable(Type.String({ description: 'The row’s email or username' })),
-  code: Nullable(Type.String()),
-  message: Nullable(Type.String()),
+  code: Nullable(Type.String({ description: 'The first problem’s code, when the row failed' })),
+  message: Nullable(Type.String({ description: 'Every problem’s reason, joined by “; ”' })),
+  problems: Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), {
+    description: 'Every problem of a failed row, in the order the row is checked',
+  }),
 });
 
 export const RowsQuery = Type.Object(

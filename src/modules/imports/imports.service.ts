@@ -17,7 +17,7 @@ import {
   peek,
   utf8Text,
 } from './imports.csv.ts';
-import { ImportErrors } from './imports.errors.ts';
+import { ImportErrors, type RowProblem } from './imports.errors.ts';
 import * as repo from './imports.repository.ts';
 import { checkMapping, looksLikeHeader, suggestField } from './imports.rows.ts';
 import type { ImportOptions, RowsQuery } from './imports.schemas.ts';
@@ -326,13 +326,23 @@ export async function listRowResults(platform: Platform, caller: Caller, importI
         login: r.login,
         code: r.code,
         message: r.message,
+        problems: problemsOf(r),
       })),
       nextCursor: rows.length > limit ? String(page[page.length - 1]!.rowNumber) : null,
     };
   });
 }
 
-/** The report as CSV, page by page from the database: row, outcome, user id, login, code, reason. */
+/** A row's problems: stored as such when it has several, else its code and message. */
+function problemsOf(r: { code: string | null; message: string | null; problems: unknown }): RowProblem[] {
+  if (Array.isArray(r.problems)) return r.problems as RowProblem[];
+  return r.code ? [{ code: r.code, message: r.message ?? '' }] : [];
+}
+
+/**
+ * The report as CSV, page by page from the database: row, outcome, user id, login, code, reason; a
+ * row with several problems has their codes and their reasons each joined by "; ".
+ */
 export async function* reportCsvRows(
   platform: Platform,
   caller: Caller,
@@ -351,7 +361,16 @@ export async function* reportCsvRows(
       repo.listRows(tx, tenantId, importId, which, { afterRow: after, limit: 5000 }),
     );
     for (const r of rows)
-      yield [String(r.rowNumber), r.outcome, r.userId ?? '', r.login ?? '', r.code ?? '', r.message ?? ''];
+      yield [
+        String(r.rowNumber),
+        r.outcome,
+        r.userId ?? '',
+        r.login ?? '',
+        problemsOf(r)
+          .map((p) => p.code)
+          .join('; '),
+        r.message ?? '',
+      ];
     if (rows.length < 5000) return;
     after = rows[rows.length - 1]!.rowNumber;
   }

@@ -106,6 +106,37 @@ export function welcomeEmail(p: {
   };
 }
 
+/** To someone an administrator's import added: who did, how to sign in, and a link to choose a password. */
+export function importWelcomeEmail(p: {
+  tenantName: string;
+  importerName: string;
+  firstName: string;
+  /** The organization people type to sign in (the tenant's slug). */
+  slug: string;
+  email: string;
+  username: string | null;
+  link: string;
+  days: number;
+}): Rendered {
+  const login = p.username ? `${p.email} (or your username ${p.username})` : p.email;
+  const loginHtml = p.username
+    ? `<b>${escapeHtml(p.email)}</b> (or your username <b>${escapeHtml(p.username)}</b>)`
+    : `<b>${escapeHtml(p.email)}</b>`;
+  return {
+    subject: `${p.importerName} added you to ${p.tenantName}`,
+    text: `Hello ${p.firstName},\n\n${p.importerName} added you to ${p.tenantName} on Rollcall.\n\nChoose your password within ${p.days} days:\n${p.link}\n\nThen sign in with the organization “${p.slug}” and ${login}.\n\nThe link works once. If it has expired, ask ${p.importerName} for a new one. If you did not expect this, ignore this email.\n`,
+    html: layout(
+      p.tenantName,
+      `Welcome to ${p.tenantName}`,
+      `<p>Hello ${escapeHtml(p.firstName)},</p><p>${escapeHtml(p.importerName)} added you to <b>${escapeHtml(p.tenantName)}</b> on Rollcall.</p>
+<p style="margin:20px 0"><a href="${escapeHtml(p.link)}" style="background:#4263eb;color:#fff;text-decoration:none;padding:12px 20px;border-radius:8px;font-weight:600">Choose your password</a></p>
+<p>Then sign in with the organization <b>${escapeHtml(p.slug)}</b> and ${loginHtml}.</p>
+<p style="color:#6b7280;font-size:13px">Choose it within ${p.days} days. Or paste this link into your browser: ${escapeHtml(p.link)}</p>
+<p style="color:#6b7280">The link works once. If it has expired, ask ${p.importerName} for a new one. If you did not expect this, ignore this email.</p>`,
+    ),
+  };
+}
+
 export function emailVerificationEmail(p: {
   tenantName: string;
   firstName: string;

@@ -40,6 +40,8 @@ export interface Import {
   progress: ImportProgress;
   cancelRequested: boolean;
   error: { code: string; message: string } | null;
+  /** The options of the latest pass. */
+  options: ImportOptions | null;
 }
 export interface ImportOptions {
   hasHeader: boolean;
@@ -47,6 +49,8 @@ export interface ImportOptions {
   separator?: string;
   existing?: 'fail' | 'update' | 'skip';
   matchBy?: 'email' | 'username' | 'employeeId';
+  /** How the users the run creates get in: nothing is emailed, or a link to choose a password. */
+  welcome?: 'none' | 'set_password_link';
 }
 export interface RowResult {
   row: number;
@@ -55,6 +59,8 @@ export interface RowResult {
   login: string | null;
   code: string | null;
   message: string | null;
+  /** Every problem of a failed row. */
+  problems: Array<{ code: string; message: string }>;
 }
 
 const base = (tenantId: string) => `/api/v1/tenants/${tenantId}/imports`;

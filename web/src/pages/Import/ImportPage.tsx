@@ -8,6 +8,7 @@ import {
   Group,
   Paper,
   Progress,
+  Radio,
   ScrollArea,
   Select,
   SimpleGrid,
@@ -101,6 +102,7 @@ export function ImportPage() {
   const [separator, setSeparator] = useState(';');
   const [existing, setExisting] = useState<'fail' | 'update' | 'skip'>('fail');
   const [matchBy, setMatchBy] = useState<'email' | 'username' | 'employeeId'>('email');
+  const [welcome, setWelcome] = useState<'none' | 'set_password_link'>('none');
 
   // a new upload proposes a mapping from its header names
   useEffect(() => {
@@ -123,8 +125,9 @@ export function ImportPage() {
       separator,
       existing,
       ...(existing === 'fail' ? {} : { matchBy }),
+      welcome,
     }),
-    [hasHeader, mapping, separator, existing, matchBy],
+    [hasHeader, mapping, separator, existing, matchBy, welcome],
   );
 
   const step = !imp
@@ -237,6 +240,7 @@ export function ImportPage() {
               <>
                 <Summary imp={imp} dryRun />
                 <RowErrors tenantId={tenantId} imp={imp} phase="dry_run" />
+                {imp.progress.created > 0 ? <WelcomeChoice value={welcome} onChange={setWelcome} /> : null}
                 <ErrorAlert error={startPass.error} />
                 <Group justify="space-between">
                   <Group>
@@ -292,6 +296,12 @@ export function ImportPage() {
             {finished ? (
               <>
                 <Summary imp={imp} />
+                {imp.options?.welcome === 'set_password_link' && imp.progress.created > 0 ? (
+                  <Text size="sm" data-testid="welcome-sent">
+                    Each new user with an email address is being sent a welcome email with a link to choose
+                    their password (valid 7 days). The Outbox shows each message.
+                  </Text>
+                ) : null}
                 <RowErrors tenantId={tenantId} imp={imp} phase="run" />
                 <Group justify="space-between">
                   <Button
@@ -542,6 +552,38 @@ function Summary({ imp, dryRun = false }: { imp: Import; dryRun?: boolean }) {
   );
 }
 
+/** How the people the import creates get in: the importer decides before anyone is emailed. */
+function WelcomeChoice(props: {
+  value: 'none' | 'set_password_link';
+  onChange: (v: 'none' | 'set_password_link') => void;
+}) {
+  return (
+    <Paper withBorder radius="md" p="md" bg="var(--mantine-color-gray-0)">
+      <Radio.Group
+        label="How do the new users get in?"
+        description="Users the import updates get nothing either way."
+        value={props.value}
+        onChange={(v) => props.onChange(v as 'none' | 'set_password_link')}
+        data-testid="welcome-choice"
+      >
+        <Stack gap="sm" mt="sm">
+          <Radio
+            value="none"
+            label="Don’t email them"
+            description="Nothing is sent now. Later, give them a password or send a reset link from their page."
+          />
+          <Radio
+            value="set_password_link"
+            label="Email each a link to choose their password"
+            description="Every new user with an email address gets a welcome email saying you added them, with the organization and login to sign in with. The link works once, for 7 days; using it also confirms their address."
+            data-testid="welcome-set-password-link"
+          />
+        </Stack>
+      </Radio.Group>
+    </Paper>
+  );
+}
+
 function RowErrors({ tenantId, imp, phase }: { tenantId: string; imp: Import; phase: 'dry_run' | 'run' }) {
   const rows = useImportRows(tenantId, imp.id, imp.progress.failed > 0, phase);
   if (imp.progress.failed === 0)
@@ -576,10 +618,25 @@ function RowErrors({ tenantId, imp, phase }: { tenantId: string; imp: Import; ph
                   </Text>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="sm">{r.message}</Text>
-                  <Text size="xs" c="dimmed" ff="monospace">
-                    {r.code}
-                  </Text>
+                  {r.problems.length > 1 ? (
+                    <Stack gap={6}>
+                      {r.problems.map((p) => (
+                        <div key={p.code + p.message}>
+                          <Text size="sm">• {p.message}</Text>
+                          <Text size="xs" c="dimmed" ff="monospace" pl={12}>
+                            {p.code}
+                          </Text>
+                        </div>
+                      ))}
+                    </Stack>
+                  ) : (
+                    <>
+                      <Text size="sm">{r.message}</Text>
+                      <Text size="xs" c="dimmed" ff="monospace">
+                        {r.code}
+                      </Text>
+                    </>
+                  )}
                 </Table.Td>
               </Table.Tr>
             ))}
