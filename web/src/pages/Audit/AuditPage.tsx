@@ -142,7 +142,7 @@ export function AuditPage() {
           <SimpleGrid cols={{ base: 1, md: 5 }} spacing="sm">
             <TextInput
               label="Action"
-              placeholder="e.g. user. or tenant.created"
+              placeholder="user.created or user."
               leftSection={<IconSearch size={14} />}
               value={draft.action ?? ''}
               onChange={(e) => setDraft({ ...draft, action: e.currentTarget.value || undefined })}
