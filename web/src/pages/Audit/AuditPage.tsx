@@ -95,7 +95,7 @@ function ActorSelect({
   return (
     <Select
       label="Actor"
-      placeholder={canRead ? 'Anyone — search by name' : 'Anyone'}
+      placeholder={canRead ? 'Anyone: type a name' : 'Anyone'}
       disabled={!canRead}
       searchable
       clearable
