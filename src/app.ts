@@ -84,6 +84,14 @@ const addFormats = ajvFormats as unknown as typeof ajvFormats.default;
 
 const API_PREFIXES = ['/api/', '/scim/', '/auth/'];
 
+/** The console's mark and name, for the top bar of /docs (instead of the docs library's own logo). */
+const DOCS_LOGO = `<svg xmlns="http://www.w3.org/2000/svg" width="190" height="40" viewBox="0 0 190 40">
+<defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#4263eb"/><stop offset="1" stop-color="#7048e8"/></linearGradient></defs>
+<rect x="2" y="4" width="32" height="32" rx="9" fill="url(#g)"/>
+<text x="18" y="26.5" text-anchor="middle" font-family="system-ui,sans-serif" font-size="17" font-weight="800" fill="#fff">R</text>
+<text x="44" y="27" font-family="system-ui,sans-serif" font-size="20" font-weight="700" fill="#fff">Rollcall API</text>
+</svg>`;
+
 /** `token=…` query values replaced, for anything that writes a URL somewhere people read. */
 export function redactSecrets(url: string): string {
   return url.replace(/([?&](?:token|code)=)[^&#]*/gi, '$1[redacted]');
@@ -152,7 +160,9 @@ export async function buildApp(
         title: 'Rollcall API',
         version: '1',
         description:
-          'User management and user lifecycle for MSPs. Errors are RFC 9457 problem+json with a stable `code`.',
+          'User management and user lifecycle for MSPs. Errors are RFC 9457 problem+json with a stable `code`.\n\n' +
+          'Try it out works while you are signed in to the console in this browser, or with a personal API ' +
+          'token under Authorize. This document is also served at `/openapi.json`.',
       },
       components: {
         securitySchemes: {
@@ -167,7 +177,27 @@ export async function buildApp(
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    uiConfig: { docExpansion: 'list', defaultModelsExpandDepth: -1, deepLinking: true, filter: true },
+    theme: { title: 'Rollcall API' },
+    logo: { type: 'image/svg+xml', content: DOCS_LOGO, href: '/', target: '_self' },
+    uiConfig: {
+      docExpansion: 'list',
+      defaultModelsExpandDepth: -1,
+      deepLinking: true,
+      filter: true,
+      // Try it out, signed in with the console's cookie: the session cookie goes along by itself,
+      // but an unsafe request also needs the CSRF token the console sends from its readable cookie.
+      // Serialized into the page's script as source, so it stays self-contained.
+      requestInterceptor: (request) => {
+        // runs in the browser; the server's types know no DOM
+        const page = globalThis as unknown as { document: { cookie: string } };
+        const csrf = page.document.cookie
+          .split('; ')
+          .find((c) => c.startsWith('rollcall_csrf='))
+          ?.slice('rollcall_csrf='.length);
+        if (csrf && !/^(GET|HEAD|OPTIONS)$/i.test(request.method)) request.headers['x-csrf-token'] = csrf;
+        return request;
+      },
+    },
   });
 
   const routeCatalog: string[] = [];

@@ -94,6 +94,8 @@ describe.skipIf(!hasChromium)('console: invitations and licences', () => {
     await invitee.getByTestId('account-ready').waitFor();
     expect(await invitee.locator('input[name=tenant]').inputValue()).toBe(server.admin.tenant);
     expect(await invitee.locator('input[name=login]').inputValue()).toBe('nina.novak@example.test');
+    // the password is all that is left to type, so it has the focus
+    expect(await invitee.evaluate('document.activeElement?.getAttribute("name")')).toBe('password');
     await screenshot(invitee, 'invite-03b-account-ready');
     await invitee.locator('input[name=password]').fill('Granite-Harbor-Lantern-Maple-7');
     await invitee.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -136,6 +138,10 @@ describe.skipIf(!hasChromium)('console: invitations and licences', () => {
     await invitee.getByRole('heading', { name: 'My profile' }).waitFor();
     expect(await invitee.getByTestId('tenant-name').textContent()).toBe('Managed Service Provider');
     expect(await invitee.getByTestId('tenant-switcher').count()).toBe(0);
+    // with no tenant pages to list, the sidebar has no heading over nothing: just her own pages
+    const sidebar = invitee.locator('.mantine-AppShell-navbar');
+    expect(await sidebar.getByText('Managed Service Provider').count()).toBe(0);
+    await sidebar.getByRole('link', { name: 'My profile' }).waitFor();
     await invitee.reload();
     await invitee.getByRole('heading', { name: 'My profile' }).waitFor();
     expect(tenantLists).toEqual([]);

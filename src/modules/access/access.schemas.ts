@@ -27,7 +27,7 @@ export const RoleSchema = Type.Object({
 
 export const CreateRoleBody = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', examples: ['Helpdesk'] }),
     description: Type.Optional(Type.String({ maxLength: 500 })),
     permissions: Type.Array(Permission, { maxItems: 200, uniqueItems: true }),
     customerAccess: Type.Optional(CustomerAccess),

@@ -67,7 +67,7 @@ export const StepInput = Type.Object(
 );
 export type StepInput = Static<typeof StepInput>;
 
-const TemplateName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const TemplateName = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', examples: ['Onboarding'] });
 const Description = Type.String({ maxLength: 2000 });
 
 export const CreateTemplateBody = Type.Object(

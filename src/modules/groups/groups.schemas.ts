@@ -24,7 +24,7 @@ export const GroupSchema = Type.Object({
   updatedAt: Timestamp,
 });
 
-const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', examples: ['Front desk'] });
 
 export const CreateGroupBody = Type.Object(
   { name: Name, roleId: Type.Optional(Uuid) },

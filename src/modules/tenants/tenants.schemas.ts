@@ -105,7 +105,7 @@ export const TenantSchema = Type.Object({
   updatedAt: Timestamp,
 });
 
-const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S', examples: ['Acme Dental'] });
 const Slug = Type.String({
   minLength: 1,
   maxLength: 63,

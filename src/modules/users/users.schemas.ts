@@ -3,6 +3,9 @@ import { ListQuery, Timestamp, Uuid } from '../../platform/schemas.ts';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+// without an example, the docs page makes one up from the pattern (a lone ">")
+const FirstName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', examples: ['Ada'] });
+const LastName = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', examples: ['Lovelace'] });
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Username = Type.String({ minLength: 2, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._@+-]*$' });
 const DateOnly = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
@@ -75,8 +78,8 @@ const profileFields = {
 
 export const CreateUserBody = Type.Object(
   {
-    firstName: Name,
-    lastName: Name,
+    firstName: FirstName,
+    lastName: LastName,
     kind: Type.Optional(UserKind),
     ...profileFields,
     password: Type.Optional(Type.String({ minLength: 12, maxLength: 1024 })),

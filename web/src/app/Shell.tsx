@@ -113,6 +113,7 @@ export function Shell() {
     { to: 'webhooks', label: 'Webhooks', icon: IconWebhook, show: can('settings.manage') },
     { to: 'audit', label: 'Audit log', icon: IconListDetails, show: can('audit.read') },
   ];
+  const shown = nav.filter((n) => n.show);
 
   return (
     <AppShell header={{ height: 60 }} navbar={{ width: 240, breakpoint: 'sm' }} padding="xl">
@@ -214,24 +215,27 @@ export function Shell() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="md" style={{ background: 'var(--mantine-color-gray-0)' }}>
-        <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={6} px={8}>
-          {current?.name ?? (tenantId === user.tenantId ? me.data.tenant.name : 'Tenant')}
-        </Text>
-        {nav
-          .filter((n) => n.show)
-          .map((n) => (
-            <NavLink
-              key={n.to}
-              component={Link}
-              to={`/t/${tenantId}/${n.to}`}
-              label={n.label}
-              leftSection={<n.icon size={18} stroke={1.7} />}
-              active={section === n.to}
-              variant="light"
-              style={{ borderRadius: 8 }}
-            />
-          ))}
-        <Text size="xs" fw={700} c="dimmed" tt="uppercase" mt="lg" mb={6} px={8}>
+        {/* someone with only the User role has no tenant pages: no heading over nothing */}
+        {shown.length > 0 ? (
+          <>
+            <Text size="xs" fw={700} c="dimmed" tt="uppercase" mb={6} px={8}>
+              {current?.name ?? (tenantId === user.tenantId ? me.data.tenant.name : 'Tenant')}
+            </Text>
+            {shown.map((n) => (
+              <NavLink
+                key={n.to}
+                component={Link}
+                to={`/t/${tenantId}/${n.to}`}
+                label={n.label}
+                leftSection={<n.icon size={18} stroke={1.7} />}
+                active={section === n.to}
+                variant="light"
+                style={{ borderRadius: 8 }}
+              />
+            ))}
+          </>
+        ) : null}
+        <Text size="xs" fw={700} c="dimmed" tt="uppercase" mt={shown.length > 0 ? 'lg' : 0} mb={6} px={8}>
           You
         </Text>
         {[

@@ -53,8 +53,9 @@ export function PageHeader({
   actions?: ReactNode;
 }) {
   return (
-    <Group justify="space-between" align="flex-end" mb="lg" wrap="nowrap">
-      <Stack gap={2} style={{ minWidth: 0 }}>
+    // the title keeps a readable width; when the actions do not fit beside it they move below it
+    <Group justify="space-between" align="flex-end" mb="lg" gap="sm" wrap="wrap">
+      <Stack gap={2} style={{ flex: '1 1 22rem', minWidth: 0 }}>
         <Title order={2} fw={650}>
           {title}
         </Title>
@@ -65,7 +66,7 @@ export function PageHeader({
         ) : null}
       </Stack>
       {actions ? (
-        <Group gap="sm" wrap="nowrap" style={{ flexShrink: 0 }}>
+        <Group gap="sm" wrap="wrap">
           {actions}
         </Group>
       ) : null}

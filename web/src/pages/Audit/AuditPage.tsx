@@ -95,7 +95,7 @@ function ActorSelect({
   return (
     <Select
       label="Actor"
-      placeholder={canRead ? 'Anyone — search by name' : 'Anyone'}
+      placeholder={canRead ? 'Anyone: type a name' : 'Anyone'}
       disabled={!canRead}
       searchable
       clearable
@@ -142,7 +142,7 @@ export function AuditPage() {
           <SimpleGrid cols={{ base: 1, md: 5 }} spacing="sm">
             <TextInput
               label="Action"
-              placeholder="e.g. user. or tenant.created"
+              placeholder="user.created or user."
               leftSection={<IconSearch size={14} />}
               value={draft.action ?? ''}
               onChange={(e) => setDraft({ ...draft, action: e.currentTarget.value || undefined })}

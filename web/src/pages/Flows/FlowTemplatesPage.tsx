@@ -114,9 +114,13 @@ export function FlowTemplatesPage() {
           <Stack align="center" p="xl" gap={4}>
             <Text fw={600}>No templates yet</Text>
             <Text size="sm" c="dimmed">
-              {canManage
-                ? 'Create one, or publish one from your provider.'
-                : 'Your administrators have not published any.'}
+              {isProvider
+                ? canManage
+                  ? 'Build one with New template, then publish it to your customers.'
+                  : 'Your administrators have not built any yet.'
+                : canManage
+                  ? 'Build one with New template; templates your provider publishes to you appear here too.'
+                  : 'Your administrators have not published any.'}
             </Text>
           </Stack>
         ) : null}

@@ -32,6 +32,7 @@ const MODULE_LABELS: Record<string, string> = {
   invitations: 'Invitations',
   licenses: 'Licences',
   ownership: 'Ownership',
+  resources: 'Resources',
   flows: 'User Flows',
   imports: 'Import & directory',
   directory: 'Import & directory',
@@ -72,7 +73,7 @@ function RoleEditor({
   const modules = useMemo(() => {
     const map = new Map<string, NonNullable<typeof catalog.data>['items']>();
     for (const p of catalog.data?.items ?? []) {
-      const m = MODULE_LABELS[p.module] ?? p.module;
+      const m = MODULE_LABELS[p.module] ?? p.module.charAt(0).toUpperCase() + p.module.slice(1);
       map.set(m, [...(map.get(m) ?? []), p]);
     }
     return [...map];

@@ -109,7 +109,8 @@ export function SignInPage() {
                       icon={<IconCircleCheck size={18} />}
                       data-testid="account-ready"
                     >
-                      Your account is ready. Sign in with the password you just chose.
+                      Your account is ready. Sign in with the password you just chose: the invitation link
+                      alone never signs anyone in.
                     </Alert>
                   ) : null}
                   <TextInput
