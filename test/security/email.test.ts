@@ -81,6 +81,18 @@ describe('password reset by email link', () => {
     const link = /https:\/\/rollcall\.example\.test\/reset-password\?token=([A-Za-z0-9_%-]+)/.exec(mail.text);
     expect(link).not.toBeNull();
     const token = decodeURIComponent(link![1]!);
+    // the reset page learns whom and which rules the link is for
+    const inspect = (tok: string) =>
+      t.app.inject({ method: 'POST', url: '/api/v1/auth/password-reset/inspect', payload: { token: tok } });
+    const seen = await inspect(token);
+    expect(seen.statusCode, seen.body).toBe(200);
+    expect(seen.json()).toMatchObject({
+      tenantSlug: 'mail-co',
+      login: 'forgot@mail.test',
+      firstName: 'Fay',
+      passwordPolicy: { minLength: expect.any(Number) },
+    });
+    expect((await inspect('rc_reset_not-a-real-token')).json().code).toBe('auth.reset_link_invalid');
     const weak = await t.app.inject({
       method: 'POST',
       url: '/api/v1/auth/password-reset/complete',
@@ -101,6 +113,7 @@ describe('password reset by email link', () => {
       payload: { token, newPassword: 'Granite-Harbor-Lantern-43' },
     });
     expect(reuse.json().code).toBe('auth.reset_link_invalid');
+    expect((await inspect(token)).json().code).toBe('auth.reset_link_invalid');
     const stored = await t.ownerQuery('select token_hash from password_reset_tokens');
     for (const row of stored.rows) expect(row.token_hash).not.toContain(token);
   });

@@ -10,7 +10,7 @@ import {
   SESSION_COOKIE,
 } from '../../platform/auth.ts';
 import type { Platform } from '../../platform/platform.ts';
-import { Uuid, withProblems } from '../../platform/schemas.ts';
+import { Timestamp, Uuid, withProblems } from '../../platform/schemas.ts';
 import {
   ApiTokenBody,
   ApiTokenInfo,
@@ -22,7 +22,7 @@ import {
   SignedInResponse,
 } from './auth.schemas.ts';
 import * as auth from './auth.service.ts';
-import { completePasswordReset, requestPasswordReset } from './credentials.service.ts';
+import { completePasswordReset, inspectPasswordReset, requestPasswordReset } from './credentials.service.ts';
 import { completeMfa, sendEmailCode } from './mfa.service.ts';
 import { passwordlessOptions, passwordlessSignIn, secondFactorOptions } from './passkeys.service.ts';
 
@@ -223,6 +223,32 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ platform: Platform }> = asy
       await requestPasswordReset(platform, request.body, requestInfo(request));
       return reply.status(202).send();
     },
+  );
+
+  app.post(
+    '/api/v1/auth/password-reset/inspect',
+    {
+      config: publicLimited,
+      schema: {
+        tags: ['auth'],
+        summary: 'What a reset link is for (organization, login, password rules), or why it no longer works',
+        body: Type.Object(
+          { token: Type.String({ minLength: 10, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
+        response: withProblems({
+          200: Type.Object({
+            tenantName: Type.String(),
+            tenantSlug: Type.String(),
+            login: Type.String(),
+            firstName: Type.String(),
+            expiresAt: Timestamp,
+            passwordPolicy: Type.Record(Type.String(), Type.Unknown()),
+          }),
+        }),
+      },
+    },
+    async (request) => inspectPasswordReset(platform, request.body.token),
   );
 
   app.post(

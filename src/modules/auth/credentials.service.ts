@@ -550,6 +550,40 @@ export async function requestPasswordReset(
   });
 }
 
+/**
+ * What a reset link is for, so its page can greet the person and check the new password live:
+ * the organization, the login, the password rules. Nothing for a link that no longer works.
+ */
+export async function inspectPasswordReset(platform: Platform, token: string) {
+  const found = await tenantOfToken(platform.db, 'password_reset_tokens', hashToken(token));
+  if (!found) throw ResetErrors.linkInvalid();
+  return withTenantTx(platform.db, found.tenantId, async (tx) => {
+    const row = await tx
+      .selectFrom('passwordResetTokens')
+      .selectAll()
+      .where('tenantId', '=', found.tenantId)
+      .where('id', '=', found.id)
+      .executeTakeFirstOrThrow();
+    if (row.usedAt || new Date(row.expiresAt).getTime() <= platform.clock.now().getTime())
+      throw ResetErrors.linkInvalid();
+    const user = await usersRepo.findUser(tx, found.tenantId, row.userId);
+    if (user?.status !== 'active') throw ResetErrors.linkInvalid();
+    const tenant = await tx
+      .selectFrom('tenants')
+      .select(['name', 'slug'])
+      .where('id', '=', found.tenantId)
+      .executeTakeFirstOrThrow();
+    return {
+      tenantName: tenant.name,
+      tenantSlug: tenant.slug,
+      login: user.email ?? user.username ?? '',
+      firstName: user.firstName,
+      expiresAt: row.expiresAt,
+      passwordPolicy: passwordPolicyOf(await tenantSettings(tx, found.tenantId)),
+    };
+  });
+}
+
 export async function completePasswordReset(
   platform: Platform,
   body: { token: string; newPassword: string },

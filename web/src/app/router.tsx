@@ -12,6 +12,7 @@ import { MyProfilePage } from '../pages/MyProfile/MyProfilePage.tsx';
 import { MySecurityPage } from '../pages/MySecurity/MySecurityPage.tsx';
 import { OutboxPage } from '../pages/Outbox/OutboxPage.tsx';
 import { ProvisioningPage } from '../pages/Provisioning/ProvisioningPage.tsx';
+import { ResetPasswordPage } from '../pages/ResetPassword/ResetPasswordPage.tsx';
 import { ResourcesPage } from '../pages/Resources/ResourcesPage.tsx';
 import { RolesPage } from '../pages/Roles/RolesPage.tsx';
 import { SecuritySettingsPage } from '../pages/SecuritySettings/SecuritySettingsPage.tsx';
@@ -47,6 +48,11 @@ const acceptInvitation = createRoute({
   getParentRoute: () => root,
   path: '/invitation',
   component: AcceptPage,
+});
+const resetPassword = createRoute({
+  getParentRoute: () => root,
+  path: '/reset-password',
+  component: ResetPasswordPage,
 });
 const verifyEmail = createRoute({
   getParentRoute: () => root,
@@ -110,6 +116,7 @@ export const router = createRouter({
     signIn,
     acceptInvitation,
     verifyEmail,
+    resetPassword,
     home,
     tenant.addChildren([
       tenantHome,

@@ -3,7 +3,6 @@ import {
   Box,
   Button,
   Center,
-  List,
   Paper,
   PasswordInput,
   SimpleGrid,
@@ -12,25 +11,18 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { IconCheck, IconX } from '@tabler/icons-react';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
 import { type FormEvent, useEffect, useState } from 'react';
 import { ApiError, post } from '../../api/client.ts';
 import { ErrorAlert } from '../../ui/index.tsx';
+import { PasswordHintList, type PasswordPolicyView, passwordHints } from '../../ui/password-rules.tsx';
 
 interface Inspection {
   tenantName: string;
   tenantSlug: string;
   email: string;
-  passwordPolicy: {
-    minLength: number;
-    requireLower: boolean;
-    requireUpper: boolean;
-    requireDigit: boolean;
-    requireSymbol: boolean;
-    forbidPersonalInfo?: boolean;
-  };
+  passwordPolicy: PasswordPolicyView;
   suggested: { firstName: string; lastName: string };
 }
 
@@ -56,24 +48,12 @@ export function AcceptPage() {
       setLastName(info.data.suggested.lastName === '(invited)' ? '' : info.data.suggested.lastName);
     }
   }, [info.data]);
-  const p = info.data?.passwordPolicy;
-  // the same parts the server refuses: first name, last name, the email's local part (3+ letters)
-  const containsPersonalInfo = (pw: string) =>
-    [firstName, lastName, info.data?.email.split('@')[0]]
-      .filter((x): x is string => !!x && x.trim().length >= 3)
-      .some((x) => pw.toLowerCase().includes(x.trim().toLowerCase()));
-  const hints = p
-    ? [
-        { ok: [...password].length >= p.minLength, text: `At least ${p.minLength} characters` },
-        ...(p.requireLower ? [{ ok: /\p{Ll}/u.test(password), text: 'A lower-case letter' }] : []),
-        ...(p.requireUpper ? [{ ok: /\p{Lu}/u.test(password), text: 'An upper-case letter' }] : []),
-        ...(p.requireDigit ? [{ ok: /\p{Nd}/u.test(password), text: 'A digit' }] : []),
-        ...(p.requireSymbol ? [{ ok: /[^\p{L}\p{Nd}\s]/u.test(password), text: 'A special character' }] : []),
-        ...(p.forbidPersonalInfo
-          ? [{ ok: password.length > 0 && !containsPersonalInfo(password), text: 'Not your name or email' }]
-          : []),
-      ]
-    : [];
+  // the same parts the server refuses: first name, last name, the email's local part
+  const hints = passwordHints(info.data?.passwordPolicy, password, [
+    firstName,
+    lastName,
+    info.data?.email.split('@')[0] ?? '',
+  ]);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     accept.mutate(
@@ -135,20 +115,7 @@ export function AcceptPage() {
                       onChange={(e) => setPassword(e.currentTarget.value)}
                       required
                     />
-                    <List spacing={2} size="sm" center>
-                      {hints.map((h) => (
-                        <List.Item
-                          key={h.text}
-                          icon={
-                            h.ok ? <IconCheck size={14} color="teal" /> : <IconX size={14} color="gray" />
-                          }
-                        >
-                          <Text size="sm" c={h.ok ? 'teal' : 'dimmed'}>
-                            {h.text}
-                          </Text>
-                        </List.Item>
-                      ))}
-                    </List>
+                    <PasswordHintList hints={hints} />
                     <ErrorAlert error={accept.error} />
                     <Button
                       type="submit"

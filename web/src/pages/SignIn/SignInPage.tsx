@@ -1,5 +1,6 @@
 import {
   Alert,
+  Anchor,
   Box,
   Button,
   Center,
@@ -11,7 +12,7 @@ import {
   Title,
 } from '@mantine/core';
 import { IconCircleCheck } from '@tabler/icons-react';
-import { useNavigate, useRouterState } from '@tanstack/react-router';
+import { Link, useNavigate, useRouterState } from '@tanstack/react-router';
 import { type FormEvent, useState } from 'react';
 import { usePasskeySignIn, useSignIn } from '../../api/hooks.ts';
 import { ErrorAlert } from '../../ui/index.tsx';
@@ -21,6 +22,8 @@ declare module '@tanstack/history' {
   interface HistoryState {
     /** Set by the invitation page once the account exists: who signs in where. */
     accepted?: { tenant: string; login: string };
+    /** Set by the reset page once a new password is chosen. */
+    passwordSet?: { tenant: string; login: string };
   }
 }
 
@@ -28,7 +31,9 @@ export function SignInPage() {
   const navigate = useNavigate();
   const signIn = useSignIn();
   const passkey = usePasskeySignIn();
-  const accepted = useRouterState({ select: (s) => s.location.state.accepted });
+  const invited = useRouterState({ select: (s) => s.location.state.accepted });
+  const passwordSet = useRouterState({ select: (s) => s.location.state.passwordSet });
+  const accepted = invited ?? passwordSet;
   const [tenant, setTenant] = useState(
     () => accepted?.tenant ?? localStorage.getItem('rollcall.tenant') ?? '',
   );
@@ -109,8 +114,9 @@ export function SignInPage() {
                       icon={<IconCircleCheck size={18} />}
                       data-testid="account-ready"
                     >
-                      Your account is ready. Sign in with the password you just chose: the invitation link
-                      alone never signs anyone in.
+                      {invited
+                        ? 'Your account is ready. Sign in with the password you just chose: the invitation link alone never signs anyone in.'
+                        : 'Your new password is set. Sign in with it: the reset link alone never signs anyone in.'}
                     </Alert>
                   ) : null}
                   <TextInput
@@ -144,6 +150,15 @@ export function SignInPage() {
                   <Button type="submit" loading={signIn.isPending} fullWidth size="md">
                     Sign in
                   </Button>
+                  <Anchor
+                    component={Link}
+                    to="/reset-password"
+                    search={(tenant.trim() ? { tenant: tenant.trim() } : {}) as never}
+                    size="sm"
+                    ta="center"
+                  >
+                    Forgot your password?
+                  </Anchor>
                   <Button
                     variant="default"
                     fullWidth
