@@ -236,61 +236,29 @@ export class FlowEngine {
     }
   }
 
-  /**
-   * The tenant this batch works: of the tenants with local steps due, the one due longest that no
-   * other dispatcher holds (a per-tenant advisory lock, until the batch commits). The tenants are
-   * found by skipping along the (tenant, due) index — one probe per tenant, however many steps are
-   * due — and tried one at a time in order, so a batch never takes more than one tenant's lock and
-   * never walks thousands of due steps of tenants others hold.
-   */
-  private async claimTenant(tx: Tx, now: Date): Promise<string | null> {
-    const candidates = (
-      await sql<{ tenantId: string }>`
-        with recursive t(tenant_id) as (
-          (select tenant_id from flow_runs
-            where next_due_at is not null and not next_remote
-            order by tenant_id limit 1)
-          union all
-          select (select f.tenant_id from flow_runs f
-                   where f.next_due_at is not null and not f.next_remote and f.tenant_id > t.tenant_id
-                   order by f.tenant_id limit 1)
-            from t where t.tenant_id is not null)
-        select t.tenant_id from t
-         cross join lateral (
-           select f.next_due_at as due from flow_runs f
-            where f.tenant_id = t.tenant_id and f.next_due_at is not null and not f.next_remote
-            order by f.next_due_at limit 1) d
-         where t.tenant_id is not null and d.due <= ${now}
-         order by d.due
-         limit 64`.execute(tx)
-    ).rows;
-    for (const { tenantId } of candidates) {
-      const got = await sql<{ ok: boolean }>`
-        select pg_try_advisory_xact_lock(hashtextextended('rollcall:flows:' || ${tenantId}::text, 0)) as ok`.execute(
-        tx,
-      );
-      if (got.rows[0]!.ok) return tenantId;
-    }
-    return null;
-  }
-
   private async batch(careful: boolean): Promise<number> {
     const { platform } = this;
     return platform.db.transaction().execute(async (tx) => {
       keepAuditHeads(tx);
       await sql`select set_config('lock_timeout', ${LOCAL_LOCK_TIMEOUT}, true)`.execute(tx);
       const now = platform.clock.now();
-      const tenantId = await this.claimTenant(tx, now);
-      if (!tenantId) return 0;
+      // the try-lock is volatile, so the CTE is evaluated once, on its own: it takes exactly one tenant
       const claimed = (
-        await sql<{ id: string }>`
-          select id from flow_runs
-           where tenant_id = ${tenantId} and next_remote = false and next_due_at <= ${now}
-           order by next_due_at
+        await sql<{ tenantId: string; id: string }>`
+          with tenant as (
+            select tenant_id from flow_runs
+             where next_remote = false and next_due_at <= ${now}
+               and pg_try_advisory_xact_lock(hashtextextended('rollcall:flows:' || tenant_id::text, 0))
+             order by next_due_at
+             limit 1)
+          select r.tenant_id, r.id from flow_runs r join tenant t on t.tenant_id = r.tenant_id
+           where r.next_remote = false and r.next_due_at <= ${now}
+           order by r.next_due_at
            limit ${this.opts.batchSize}
-           for update skip locked`.execute(tx)
+           for update of r skip locked`.execute(tx)
       ).rows;
       if (claimed.length === 0) return 0;
+      const tenantId = claimed[0]!.tenantId;
       const runIds = claimed.map((c) => c.id);
       let executed = 0;
       const deadline = Date.now() + this.opts.budgetMs;
