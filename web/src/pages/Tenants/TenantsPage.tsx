@@ -118,47 +118,50 @@ export function TenantsPage() {
             {rows.length} tenant{rows.length === 1 ? '' : 's'}
           </Text>
         </Group>
-        <Table highlightOnHover verticalSpacing="sm" horizontalSpacing="md">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>Name</Table.Th>
-              <Table.Th>Slug</Table.Th>
-              <Table.Th>Kind</Table.Th>
-              <Table.Th>Status</Table.Th>
-              <Table.Th>Created</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
-          <Table.Tbody>
-            {rows.map((t) => (
-              <Table.Tr
-                key={t.id}
-                style={{ cursor: 'pointer' }}
-                data-testid={`tenant-row-${t.slug}`}
-                onClick={() => void navigate({ to: `/t/${tenantId}/tenants/${t.id}` })}
-              >
-                <Table.Td fw={600}>{t.name}</Table.Td>
-                <Table.Td>
-                  <Text size="sm" ff="monospace" c="dimmed">
-                    {t.slug}
-                  </Text>
-                </Table.Td>
-                <Table.Td>
-                  <Badge variant="light" color={t.kind === 'provider' ? 'violet' : 'blue'} radius="sm">
-                    {t.kind}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>
-                  <Badge variant="dot" color={t.status === 'active' ? 'teal' : 'orange'}>
-                    {t.status}
-                  </Badge>
-                </Table.Td>
-                <Table.Td>
-                  <Text size="sm">{formatDate(t.createdAt)}</Text>
-                </Table.Td>
+        {/* on a narrow window the table scrolls sideways rather than cutting the badges short */}
+        <Table.ScrollContainer minWidth={760}>
+          <Table highlightOnHover verticalSpacing="sm" horizontalSpacing="md">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Slug</Table.Th>
+                <Table.Th>Kind</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Created</Table.Th>
               </Table.Tr>
-            ))}
-          </Table.Tbody>
-        </Table>
+            </Table.Thead>
+            <Table.Tbody>
+              {rows.map((t) => (
+                <Table.Tr
+                  key={t.id}
+                  style={{ cursor: 'pointer' }}
+                  data-testid={`tenant-row-${t.slug}`}
+                  onClick={() => void navigate({ to: `/t/${tenantId}/tenants/${t.id}` })}
+                >
+                  <Table.Td fw={600}>{t.name}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm" ff="monospace" c="dimmed">
+                      {t.slug}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge variant="light" color={t.kind === 'provider' ? 'violet' : 'blue'} radius="sm">
+                      {t.kind}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Badge variant="dot" color={t.status === 'active' ? 'teal' : 'orange'}>
+                      {t.status}
+                    </Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    <Text size="sm">{formatDate(t.createdAt)}</Text>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
         {rows.length === 0 && !tenants.isLoading ? (
           <Text c="dimmed" ta="center" p="xl">
             No tenant matches.
