@@ -302,7 +302,9 @@ describe('races with a step that is executing', () => {
   });
 
   it('cancelling while a step executes lets that step finish once and runs nothing after it', async () => {
-    hook.answer({ status: 200, delayMs: 1_000 });
+    // the receiver takes its time, so the cancel arrives while the step is still executing; the next
+    // step is a minute later, so even a cancel slowed by a loaded machine meets it still pending
+    hook.answer({ status: 200, delayMs: 2_000 });
     const { run } = await startRun(
       [
         {
@@ -310,7 +312,7 @@ describe('races with a step that is executing', () => {
           when: { offsetDays: 0, timeOfDay: '09:00' },
           params: { url: `${hook.url}/cancel` },
         },
-        { action: 'suspend', when: { offsetDays: 0, timeOfDay: '09:00' } },
+        { action: 'suspend', when: { offsetDays: 0, timeOfDay: '09:01' } },
       ],
       '2027-03-14',
       'Cal',
@@ -319,8 +321,9 @@ describe('races with a step that is executing', () => {
     engine().wake();
     await waitFor('the webhook to be called', async () => hook.calls.some((c) => c.path === '/cancel'));
     const cancelled = await api.post(`/api/v1/tenants/${tenant}/flow-runs/${run.id}/cancel`, {});
+    expect(cancelled.statusCode, cancelled.body).toBe(200);
     expect(cancelled.json().steps.map((s: { status: string }) => s.status)).toEqual(['done', 'cancelled']);
-    t.clock.advance(60_000);
+    t.clock.advance(120_000);
     await engine().settle();
     const now = await getRun(run.id);
     expect(now.status).toBe('cancelled');
