@@ -3,7 +3,6 @@ import {
   Badge,
   Button,
   Code,
-  CopyButton,
   Group,
   Modal,
   Paper,
@@ -14,10 +13,9 @@ import {
   Text,
   TextInput,
   Title,
-  Tooltip,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconAlertTriangle, IconCheck, IconCopy, IconKey, IconPlus } from '@tabler/icons-react';
+import { IconAlertTriangle, IconKey, IconPlus } from '@tabler/icons-react';
 import { useParams } from '@tanstack/react-router';
 import { useState } from 'react';
 import {
@@ -28,6 +26,7 @@ import {
   useScimSettings,
   useScimTokens,
 } from '../../api/scim.ts';
+import { CopyValueButton } from '../../ui/copy.tsx';
 import { ErrorAlert, formatDateTime, notifyDone, notifyError, PageHeader } from '../../ui/index.tsx';
 
 function Copyable({ value, label, testId }: { value: string; label: string; testId?: string }) {
@@ -40,21 +39,7 @@ function Copyable({ value, label, testId }: { value: string; label: string; test
       >
         {value}
       </Code>
-      <CopyButton value={value}>
-        {({ copied, copy }) => (
-          <Tooltip label={copied ? 'Copied' : label} withArrow>
-            <Button
-              size="xs"
-              variant={copied ? 'filled' : 'light'}
-              color={copied ? 'teal' : 'indigo'}
-              onClick={copy}
-              leftSection={copied ? <IconCheck size={14} /> : <IconCopy size={14} />}
-            >
-              {copied ? 'Copied' : 'Copy'}
-            </Button>
-          </Tooltip>
-        )}
-      </CopyButton>
+      <CopyValueButton value={value} label={label} />
     </Group>
   );
 }

@@ -5,7 +5,6 @@ import {
   Button,
   Checkbox,
   Code,
-  CopyButton,
   Group,
   Modal,
   Paper,
@@ -20,8 +19,6 @@ import {
 } from '@mantine/core';
 import {
   IconAlertTriangle,
-  IconCheck,
-  IconCopy,
   IconEye,
   IconEyeOff,
   IconPencil,
@@ -45,6 +42,7 @@ import {
   type WebhookEndpoint,
 } from '../../api/webhooks.ts';
 import { ConfirmDialog } from '../../ui/confirm.tsx';
+import { CopyValueButton } from '../../ui/copy.tsx';
 import {
   ErrorAlert,
   fieldErrorsOf,
@@ -92,26 +90,6 @@ function Answer({ lastStatus, lastError }: { lastStatus: number | null; lastErro
         </Text>
       ) : null}
     </Stack>
-  );
-}
-
-function CopyValueButton({ value, label }: { value: string; label: string }) {
-  return (
-    <CopyButton value={value}>
-      {({ copied, copy }) => (
-        <Tooltip label={copied ? 'Copied' : label} withArrow>
-          <Button
-            size="xs"
-            variant={copied ? 'filled' : 'light'}
-            color={copied ? 'teal' : 'indigo'}
-            onClick={copy}
-            leftSection={copied ? <IconCheck size={14} /> : <IconCopy size={14} />}
-          >
-            {copied ? 'Copied' : 'Copy'}
-          </Button>
-        </Tooltip>
-      )}
-    </CopyButton>
   );
 }
 
