@@ -122,3 +122,12 @@ export async function postOutbound(
     req.end(opts.body);
   });
 }
+
+/**
+ * The address as the audit trail keeps it: scheme, host and path. A query string or user info may
+ * carry the receiver's token, and the audit log is read by more people than manage webhooks and templates.
+ */
+export function auditableUrl(raw: string): string {
+  const url = new URL(raw);
+  return `${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`;
+}

@@ -123,4 +123,20 @@ describe('webhook endpoints for the console', () => {
       ).rows,
     ).toEqual([{ status: 'delivered' }]);
   });
+
+  it('keeps an endpoint address in the audit trail without its query string', async () => {
+    const res = await o.admin.post(`${T}/webhooks`, {
+      url: 'http://127.0.0.1:9/hook?token=receiver-secret',
+      events: ['resource.owner_changed'],
+    });
+    expect(res.statusCode, res.body).toBe(201);
+    await o.admin.patch(`${T}/webhooks/${res.json().id}`, { enabled: false });
+    const events = (await o.admin.get(`${T}/audit?targetId=${res.json().id}`)).json().items;
+    expect(events.map((e: { action: string }) => e.action).sort()).toEqual([
+      'webhook.endpoint_created',
+      'webhook.endpoint_updated',
+    ]);
+    expect(events[0].target.label).toBe('http://127.0.0.1:9/hook?…');
+    expect(JSON.stringify(events)).not.toContain('receiver-secret');
+  });
 });

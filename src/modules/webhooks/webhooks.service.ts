@@ -2,7 +2,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { recordAudit } from '../../platform/audit.ts';
 import { type Tx, withTenantTx } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
-import { literalAddressRefused } from '../../platform/outbound.ts';
+import { auditableUrl, literalAddressRefused } from '../../platform/outbound.ts';
 import type { Platform } from '../../platform/platform.ts';
 import { rotateWebhookSecret, WEBHOOK_EVENTS, webhookSecretOf } from '../../platform/webhooks.ts';
 import { authorize } from '../access/authorize.ts';
@@ -117,8 +117,8 @@ export async function createEndpoint(
       .executeTakeFirstOrThrow();
     await recordAudit(tx, caller.ctx, {
       action: 'webhook.endpoint_created',
-      target: { type: 'webhook_endpoint', id: e.id, label: e.url },
-      after: { url: e.url, events: e.events, description: e.description },
+      target: { type: 'webhook_endpoint', id: e.id, label: auditableUrl(e.url) },
+      after: { url: auditableUrl(e.url), events: e.events, description: e.description },
     });
     return view(e);
   });
@@ -160,10 +160,10 @@ export async function updateEndpoint(
         : 0;
     await recordAudit(tx, caller.ctx, {
       action: 'webhook.endpoint_updated',
-      target: { type: 'webhook_endpoint', id, label: e.url },
-      before: { url: before.url, events: before.events, enabled: before.enabled },
+      target: { type: 'webhook_endpoint', id, label: auditableUrl(e.url) },
+      before: { url: auditableUrl(before.url), events: before.events, enabled: before.enabled },
       after: {
-        url: e.url,
+        url: auditableUrl(e.url),
         events: e.events,
         enabled: e.enabled,
         ...(stopped ? { stoppedDeliveries: stopped } : {}),
@@ -208,7 +208,7 @@ export async function deleteEndpoint(platform: Platform, caller: Caller, id: str
     if (!gone) throw WebhookErrors.notFound();
     await recordAudit(tx, caller.ctx, {
       action: 'webhook.endpoint_deleted',
-      target: { type: 'webhook_endpoint', id, label: gone.url },
+      target: { type: 'webhook_endpoint', id, label: auditableUrl(gone.url) },
       after: { stoppedDeliveries: stopped },
     });
   });

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { recordAudit } from '../../../platform/audit.ts';
 import { AppError } from '../../../platform/errors.ts';
-import { literalAddressRefused } from '../../../platform/outbound.ts';
+import { auditableUrl, literalAddressRefused } from '../../../platform/outbound.ts';
 import { webhookSecretOf } from '../../../platform/webhooks.ts';
 import { defineAction } from '../action.ts';
 import { fullName } from '../action-helpers.ts';
@@ -113,12 +113,3 @@ export default defineAction({
     };
   },
 });
-
-/**
- * The address as the audit trail keeps it: scheme, host and path. A query string or user info may
- * carry the receiver's token, and the audit log is read by more people than manage templates.
- */
-export function auditableUrl(raw: string): string {
-  const url = new URL(raw);
-  return `${url.protocol}//${url.host}${url.pathname}${url.search ? '?…' : ''}`;
-}
