@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { loadConfig } from '../src/platform/config.ts';
 import { startEmbeddedPostgres } from '../src/platform/embedded-postgres.ts';
+import { startRollcall } from '../src/server.ts';
+import { TestClient } from '../test/helpers/app.ts';
 
 /**
  * Shared pieces for benchmarks: a PostgreSQL (embedded in a temporary directory, or DATABASE_URL),
@@ -89,3 +92,26 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export const fmt = (n: number, digits = 1) => n.toFixed(digits);
+
+export const BENCH_ADMIN = { tenant: 'msp', email: 'bench@msp.test', password: 'Bench-Password-123!' };
+
+/**
+ * Rollcall in this process on a fresh database of its own (no console build, no listening socket),
+ * with its first admin signed in: how the benches drive the real API. `env` adds configuration.
+ */
+export async function benchRollcall(db: BenchDatabase, name: string, env: Record<string, string> = {}) {
+  const url = await db.createDatabase(name);
+  const rollcall = await startRollcall(
+    loadConfig({
+      DATABASE_URL: url,
+      LOG_LEVEL: 'silent',
+      ROLLCALL_ADMIN_EMAIL: BENCH_ADMIN.email,
+      ROLLCALL_ADMIN_PASSWORD: BENCH_ADMIN.password,
+      ...env,
+    }),
+    { logger: false, skipConsoleBuild: true, listen: false },
+  );
+  const admin = new TestClient(rollcall.app);
+  await admin.login(BENCH_ADMIN.tenant, BENCH_ADMIN.email, BENCH_ADMIN.password);
+  return { url, rollcall, admin };
+}

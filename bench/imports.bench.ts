@@ -4,10 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { loadConfig } from '../src/platform/config.ts';
-import { startRollcall } from '../src/server.ts';
-import { TestClient } from '../test/helpers/app.ts';
-import { type BenchDatabase, fmt } from './harness.ts';
+import { type BenchDatabase, benchRollcall, fmt } from './harness.ts';
 
 /**
  * A CSV import of BENCH_IMPORT_ROWS (default 100 000) new users without passwords, end to end
@@ -33,22 +30,10 @@ function people(count: number) {
 const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
 export async function run(db: BenchDatabase): Promise<void> {
-  const url = await db.createDatabase('rollcall_bench_imports');
-  const password = 'Bench-Password-123!';
-  const rollcall = await startRollcall(
-    loadConfig({
-      DATABASE_URL: url,
-      LOG_LEVEL: 'silent',
-      ROLLCALL_ADMIN_EMAIL: 'bench@msp.test',
-      ROLLCALL_ADMIN_PASSWORD: password,
-    }),
-    { logger: false, skipConsoleBuild: true, listen: false },
-  );
+  const { url, rollcall, admin } = await benchRollcall(db, 'rollcall_bench_imports');
   const owner = new pg.Client({ connectionString: url });
   await owner.connect();
   try {
-    const admin = new TestClient(rollcall.app);
-    await admin.login('msp', 'bench@msp.test', password);
     const tenant = (
       await admin.post('/api/v1/tenants', { name: 'Import Bench', slug: 'import-bench' })
     ).json().id;

@@ -1,12 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { loadConfig } from '../src/platform/config.ts';
 import { systemActor } from '../src/platform/context.ts';
 import { withTenantTx } from '../src/platform/db.ts';
 import { queueMail } from '../src/platform/mail.ts';
-import { startRollcall } from '../src/server.ts';
-import { TestClient } from '../test/helpers/app.ts';
 import { startSmtpServer } from '../test/helpers/smtp.ts';
-import { type BenchDatabase, fmt } from './harness.ts';
+import { type BenchDatabase, benchRollcall, fmt } from './harness.ts';
 
 /**
  * 1,000 addresses in one invitation request, delivered to a local SMTP server: the time to answer
@@ -15,21 +12,10 @@ import { type BenchDatabase, fmt } from './harness.ts';
  */
 export async function run(db: BenchDatabase): Promise<void> {
   const smtp = await startSmtpServer();
-  const url = await db.createDatabase('rollcall_bench_invitations');
-  const password = 'Bench-Password-123!';
-  const rollcall = await startRollcall(
-    loadConfig({
-      DATABASE_URL: url,
-      LOG_LEVEL: 'silent',
-      ROLLCALL_ADMIN_EMAIL: 'bench@msp.test',
-      ROLLCALL_ADMIN_PASSWORD: password,
-      SMTP_URL: smtp.url,
-    }),
-    { logger: false, skipConsoleBuild: true, listen: false },
-  );
+  const { rollcall, admin } = await benchRollcall(db, 'rollcall_bench_invitations', {
+    SMTP_URL: smtp.url,
+  });
   try {
-    const admin = new TestClient(rollcall.app);
-    await admin.login('msp', 'bench@msp.test', password);
     const tenant = (
       await admin.post('/api/v1/tenants', { name: 'Invite Bench', slug: 'invite-bench' })
     ).json().id;

@@ -1,9 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { loadConfig } from '../src/platform/config.ts';
-import { startRollcall } from '../src/server.ts';
-import { TestClient } from '../test/helpers/app.ts';
-import { type BenchDatabase, fmt } from './harness.ts';
+import { type BenchDatabase, benchRollcall, fmt } from './harness.ts';
 
 /**
  * Transfers of a user who owns a lot: 5,000 jobs, 1,000 forms and 500 workflows registered by an
@@ -12,22 +9,10 @@ import { type BenchDatabase, fmt } from './harness.ts';
  * the same three requests for a user who owns 10 jobs, in the same run.
  */
 export async function run(db: BenchDatabase): Promise<void> {
-  const url = await db.createDatabase('rollcall_bench_transfers');
-  const password = 'Bench-Password-123!';
-  const rollcall = await startRollcall(
-    loadConfig({
-      DATABASE_URL: url,
-      LOG_LEVEL: 'silent',
-      ROLLCALL_ADMIN_EMAIL: 'bench@msp.test',
-      ROLLCALL_ADMIN_PASSWORD: password,
-    }),
-    { logger: false, skipConsoleBuild: true, listen: false },
-  );
+  const { url, rollcall, admin } = await benchRollcall(db, 'rollcall_bench_transfers');
   const owner = new pg.Client({ connectionString: url });
   await owner.connect();
   try {
-    const admin = new TestClient(rollcall.app);
-    await admin.login('msp', 'bench@msp.test', password);
     const tenant = (
       await admin.post('/api/v1/tenants', { name: 'Transfer Bench', slug: 'transfer-bench' })
     ).json().id as string;
