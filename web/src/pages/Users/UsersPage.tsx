@@ -240,183 +240,186 @@ function GroupTable({
             No users here match.
           </Text>
         ) : (
-          <Table highlightOnHover verticalSpacing={8} horizontalSpacing="md">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th w={40} />
-                <SortHeader label="Last name" field="lastName" sort={sort} onSort={onSort} />
-                <SortHeader label="First name" field="firstName" sort={sort} onSort={onSort} />
-                {/* people without an address sign in with a username, shown in its place */}
-                <SortHeader label="Email or username" field="email" sort={sort} onSort={onSort} />
-                <Table.Th>Role</Table.Th>
-                <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
-                <Table.Th w={170}>Actions</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {users.map((u) => (
-                <Table.Tr key={u.id} bg={selected.has(u.id) ? 'var(--mantine-color-indigo-0)' : undefined}>
-                  <Table.Td>
-                    <Checkbox
-                      checked={selected.has(u.id)}
-                      aria-label={`Select ${u.firstName} ${u.lastName}`}
-                      onChange={() => {
-                        const next = new Set(selected);
-                        if (next.has(u.id)) next.delete(u.id);
-                        else next.add(u.id);
-                        setSelected(next);
-                      }}
-                    />
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap="sm" wrap="nowrap">
-                      <UserAvatar url={u.avatarUrl} initials={u.initials} />
-                      <Anchor
-                        component={Link}
-                        to={`/t/${tenantId}/users/${u.id}`}
-                        fw={600}
-                        c="dark"
-                        size="sm"
-                      >
-                        {u.lastName}
-                      </Anchor>
-                      {group.defaultMember?.id === u.id ? (
-                        <Tooltip label="Default member of this group">
-                          <IconUserStar size={16} color="var(--mantine-color-indigo-6)" />
-                        </Tooltip>
-                      ) : null}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm">{u.firstName}</Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Text size="sm" c={u.email ? undefined : 'dimmed'}>
-                      {u.email ?? u.username}
-                    </Text>
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={4}>
-                      {u.roles.map((r) => (
-                        <Badge
-                          key={r.id}
-                          variant="light"
-                          radius="sm"
-                          tt="none"
-                          color={r.key === 'super_admin' ? 'grape' : 'indigo'}
+          // a narrow window scrolls the table sideways rather than cutting badges and columns
+          <Table.ScrollContainer minWidth={1040}>
+            <Table highlightOnHover verticalSpacing={8} horizontalSpacing="md">
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th w={40} />
+                  <SortHeader label="Last name" field="lastName" sort={sort} onSort={onSort} />
+                  <SortHeader label="First name" field="firstName" sort={sort} onSort={onSort} />
+                  {/* people without an address sign in with a username, shown in its place */}
+                  <SortHeader label="Email or username" field="email" sort={sort} onSort={onSort} />
+                  <Table.Th miw={130}>Role</Table.Th>
+                  <SortHeader label="Status" field="status" sort={sort} onSort={onSort} />
+                  <Table.Th w={170}>Actions</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {users.map((u) => (
+                  <Table.Tr key={u.id} bg={selected.has(u.id) ? 'var(--mantine-color-indigo-0)' : undefined}>
+                    <Table.Td>
+                      <Checkbox
+                        checked={selected.has(u.id)}
+                        aria-label={`Select ${u.firstName} ${u.lastName}`}
+                        onChange={() => {
+                          const next = new Set(selected);
+                          if (next.has(u.id)) next.delete(u.id);
+                          else next.add(u.id);
+                          setSelected(next);
+                        }}
+                      />
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap="sm" wrap="nowrap">
+                        <UserAvatar url={u.avatarUrl} initials={u.initials} />
+                        <Anchor
+                          component={Link}
+                          to={`/t/${tenantId}/users/${u.id}`}
+                          fw={600}
+                          c="dark"
+                          size="sm"
                         >
-                          {r.name}
-                        </Badge>
-                      ))}
-                      {group.role ? (
-                        <Badge variant="outline" radius="sm" tt="none" color="gray">
-                          {group.role.name} ({group.name})
-                        </Badge>
-                      ) : null}
-                    </Group>
-                  </Table.Td>
-                  <Table.Td>
-                    <StatusBadge status={u.status} />
-                  </Table.Td>
-                  <Table.Td>
-                    <Group gap={2} wrap="nowrap">
-                      {canLicense && u.status !== 'archived' ? (
-                        // filled when licensed, outlined when not: the two states differ by shape, not colour alone
-                        <Tooltip
-                          label={
-                            u.licensed
-                              ? 'Licensed — select to unregister the licence'
-                              : 'No licence — select to register one'
-                          }
-                        >
-                          <ActionIcon
-                            variant="subtle"
-                            color={u.licensed ? 'yellow.8' : 'gray'}
-                            aria-label={`${u.licensed ? 'Licensed' : 'No licence'}: ${u.licensed ? 'unregister the licence of' : 'register a licence to'} ${u.firstName} ${u.lastName}`}
-                            data-licensed={u.licensed}
-                            data-testid={`licence-${u.id}`}
-                            onClick={() => onLicense(u)}
+                          {u.lastName}
+                        </Anchor>
+                        {group.defaultMember?.id === u.id ? (
+                          <Tooltip label="Default member of this group">
+                            <IconUserStar size={16} color="var(--mantine-color-indigo-6)" />
+                          </Tooltip>
+                        ) : null}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm">{u.firstName}</Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Text size="sm" c={u.email ? undefined : 'dimmed'}>
+                        {u.email ?? u.username}
+                      </Text>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4}>
+                        {u.roles.map((r) => (
+                          <Badge
+                            key={r.id}
+                            variant="light"
+                            radius="sm"
+                            tt="none"
+                            color={r.key === 'super_admin' ? 'grape' : 'indigo'}
                           >
-                            {u.licensed ? (
-                              <IconAwardFilled size={18} />
-                            ) : (
-                              <IconAward size={18} stroke={1.6} />
-                            )}
-                          </ActionIcon>
-                        </Tooltip>
-                      ) : null}
-                      {u.status === 'pending' && invitations.get(u.id) ? (
-                        <>
-                          <Tooltip label="Resend invitation">
+                            {r.name}
+                          </Badge>
+                        ))}
+                        {group.role ? (
+                          <Badge variant="outline" radius="sm" tt="none" color="gray">
+                            {group.role.name} ({group.name})
+                          </Badge>
+                        ) : null}
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      <StatusBadge status={u.status} />
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={2} wrap="nowrap">
+                        {canLicense && u.status !== 'archived' ? (
+                          // filled when licensed, outlined when not: the two states differ by shape, not colour alone
+                          <Tooltip
+                            label={
+                              u.licensed
+                                ? 'Licensed — select to unregister the licence'
+                                : 'No licence — select to register one'
+                            }
+                          >
+                            <ActionIcon
+                              variant="subtle"
+                              color={u.licensed ? 'yellow.8' : 'gray'}
+                              aria-label={`${u.licensed ? 'Licensed' : 'No licence'}: ${u.licensed ? 'unregister the licence of' : 'register a licence to'} ${u.firstName} ${u.lastName}`}
+                              data-licensed={u.licensed}
+                              data-testid={`licence-${u.id}`}
+                              onClick={() => onLicense(u)}
+                            >
+                              {u.licensed ? (
+                                <IconAwardFilled size={18} />
+                              ) : (
+                                <IconAward size={18} stroke={1.6} />
+                              )}
+                            </ActionIcon>
+                          </Tooltip>
+                        ) : null}
+                        {u.status === 'pending' && invitations.get(u.id) ? (
+                          <>
+                            <Tooltip label="Resend invitation">
+                              <ActionIcon
+                                variant="subtle"
+                                color="indigo"
+                                aria-label={`Resend invitation to ${u.email}`}
+                                onClick={() => onInvitation(invitations.get(u.id)!, 'resend')}
+                              >
+                                <IconMailForward size={18} />
+                              </ActionIcon>
+                            </Tooltip>
+                            <Tooltip label="Cancel invitation (the pending user stays)">
+                              <ActionIcon
+                                variant="subtle"
+                                color="red"
+                                aria-label={`Cancel invitation to ${u.email}`}
+                                onClick={() => onInvitation(invitations.get(u.id)!, 'cancel')}
+                              >
+                                <IconMailOff size={18} />
+                              </ActionIcon>
+                            </Tooltip>
+                          </>
+                        ) : null}
+                        {(u.sharedCount ?? 0) > 0 && can('resources.read') ? (
+                          <Tooltip label={`Shared with ${u.firstName}: ${u.sharedCount}`}>
                             <ActionIcon
                               variant="subtle"
                               color="indigo"
-                              aria-label={`Resend invitation to ${u.email}`}
-                              onClick={() => onInvitation(invitations.get(u.id)!, 'resend')}
+                              aria-label={`Shared with ${u.firstName} ${u.lastName}`}
+                              onClick={() => onOwnership({ kind: 'shared', user: u })}
                             >
-                              <IconMailForward size={18} />
+                              <IconShare size={18} />
                             </ActionIcon>
                           </Tooltip>
-                          <Tooltip label="Cancel invitation (the pending user stays)">
+                        ) : null}
+                        {can('ownership.transfer') && !u.pendingChange && u.status !== 'removed' ? (
+                          <Tooltip label="Transfer ownership">
+                            <ActionIcon
+                              variant="subtle"
+                              color="gray"
+                              aria-label={`Transfer ownership of ${u.firstName} ${u.lastName}`}
+                              onClick={() => onOwnership({ kind: 'transfer', user: u })}
+                            >
+                              <IconArrowsExchange size={18} />
+                            </ActionIcon>
+                          </Tooltip>
+                        ) : null}
+                        {u.pendingChange ? (
+                          <PendingChangeMarker
+                            change={u.pendingChange}
+                            name={`${u.firstName} ${u.lastName}`}
+                            onClick={() => onOwnership({ kind: 'pending', transferId: u.pendingChange!.id })}
+                          />
+                        ) : can('users.remove') && u.id !== meId ? (
+                          <Tooltip label="Remove user">
                             <ActionIcon
                               variant="subtle"
                               color="red"
-                              aria-label={`Cancel invitation to ${u.email}`}
-                              onClick={() => onInvitation(invitations.get(u.id)!, 'cancel')}
+                              aria-label={`Remove ${u.firstName} ${u.lastName}`}
+                              onClick={() => onOwnership({ kind: 'remove', user: u })}
                             >
-                              <IconMailOff size={18} />
+                              <IconTrash size={18} />
                             </ActionIcon>
                           </Tooltip>
-                        </>
-                      ) : null}
-                      {(u.sharedCount ?? 0) > 0 && can('resources.read') ? (
-                        <Tooltip label={`Shared with ${u.firstName}: ${u.sharedCount}`}>
-                          <ActionIcon
-                            variant="subtle"
-                            color="indigo"
-                            aria-label={`Shared with ${u.firstName} ${u.lastName}`}
-                            onClick={() => onOwnership({ kind: 'shared', user: u })}
-                          >
-                            <IconShare size={18} />
-                          </ActionIcon>
-                        </Tooltip>
-                      ) : null}
-                      {can('ownership.transfer') && !u.pendingChange && u.status !== 'removed' ? (
-                        <Tooltip label="Transfer ownership">
-                          <ActionIcon
-                            variant="subtle"
-                            color="gray"
-                            aria-label={`Transfer ownership of ${u.firstName} ${u.lastName}`}
-                            onClick={() => onOwnership({ kind: 'transfer', user: u })}
-                          >
-                            <IconArrowsExchange size={18} />
-                          </ActionIcon>
-                        </Tooltip>
-                      ) : null}
-                      {u.pendingChange ? (
-                        <PendingChangeMarker
-                          change={u.pendingChange}
-                          name={`${u.firstName} ${u.lastName}`}
-                          onClick={() => onOwnership({ kind: 'pending', transferId: u.pendingChange!.id })}
-                        />
-                      ) : can('users.remove') && u.id !== meId ? (
-                        <Tooltip label="Remove user">
-                          <ActionIcon
-                            variant="subtle"
-                            color="red"
-                            aria-label={`Remove ${u.firstName} ${u.lastName}`}
-                            onClick={() => onOwnership({ kind: 'remove', user: u })}
-                          >
-                            <IconTrash size={18} />
-                          </ActionIcon>
-                        </Tooltip>
-                      ) : null}
-                    </Group>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
+                        ) : null}
+                      </Group>
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
         )}
       </Collapse>
     </Paper>
